@@ -1,0 +1,68 @@
+"""trimtab's error tree, grouped by what the caller should do about an error.
+
+::
+
+    TrimtabError                  base of everything trimtab raises on purpose
+    ├── ConfigError               bad input: fix the file or the flags (exit code 2)
+    ├── LedgerError               the ledger cannot be opened or written (exit code 1)
+    ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
+    └── VenueError                the venue (exchange) failed
+        ├── TemporaryVenueError   retry later: network, rate limit, exchange busy
+        ├── OrderRejected         re-plan or skip this order: invalid order, funds, minimum notional
+        └── FatalVenueError       stop and tell a human: authentication, permissions
+
+Every user-facing failure is one line: ``str(error)`` names the file, key and what was expected.
+"""
+
+from __future__ import annotations
+
+
+class TrimtabError(Exception):
+    """Base of every error trimtab raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(TrimtabError):
+    """Bad input: a config file, a flag or a data file the user gave us. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, source: str, key: str, message: str) -> None:
+        self.source = source
+        self.key = key
+        self.message = message
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(f"{where}{message}")
+
+
+class LedgerError(TrimtabError):
+    """The ledger could not be opened, migrated or written."""
+
+
+class PlanningError(TrimtabError):
+    """No valid plan can be made (e.g. a held asset has no price)."""
+
+
+class VenueError(TrimtabError):
+    """The venue failed to answer or refused a request."""
+
+
+class TemporaryVenueError(VenueError):
+    """Retry later: network trouble, rate limits, an exchange that is busy or in maintenance."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class OrderRejected(VenueError):
+    """The venue refused one order (invalid, insufficient funds, below minimums): re-plan or skip it."""
+
+
+class InsufficientFunds(OrderRejected):
+    """The venue does not hold enough free balance for the order."""
+
+
+class FatalVenueError(VenueError):
+    """Stop and tell a human: authentication failed, permissions are missing, the account is locked."""
