@@ -44,7 +44,9 @@ class PriceHistory:
         """Index of the last row dated on or before ``day``; raises ConfigError if ``day`` is too early."""
         index = bisect.bisect_right(self.dates, day) - 1
         if index < 0:
-            raise ConfigError(self.source, "date", f"{day} is before the first day of the history ({self.first_date})")
+            raise ConfigError(
+                self.source, "date", f"{day} is before the first day of the history ({self.first_date})"
+            )
         return index
 
     def prices_on(self, day: date) -> dict[str, Decimal]:
@@ -64,7 +66,9 @@ def parse_price_csv(text: str, source: str) -> PriceHistory:
     """Parse a wide daily-close CSV. Errors name the file, the line and what was expected."""
     rows = list(csv.reader(text.splitlines()))
     if not rows or not rows[0] or rows[0][0].strip().lower() != "date":
-        raise ConfigError(source, "line 1", "expected a header starting with 'date' followed by asset columns")
+        raise ConfigError(
+            source, "line 1", "expected a header starting with 'date' followed by asset columns"
+        )
     assets = [name.strip() for name in rows[0][1:]]
     dates: list[date] = []
     columns: list[list[Decimal | None]] = [[] for _ in assets]
@@ -74,7 +78,9 @@ def parse_price_csv(text: str, source: str) -> PriceHistory:
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            raise ConfigError(source, f"line {line_no}", f"expected a date YYYY-MM-DD, got {row[0]!r}") from None
+            raise ConfigError(
+                source, f"line {line_no}", f"expected a date YYYY-MM-DD, got {row[0]!r}"
+            ) from None
         if dates and day <= dates[-1]:
             raise ConfigError(source, f"line {line_no}", f"dates must increase, {day} follows {dates[-1]}")
         dates.append(day)
@@ -86,13 +92,17 @@ def parse_price_csv(text: str, source: str) -> PriceHistory:
             try:
                 value = Decimal(cell)
             except InvalidOperation:
-                raise ConfigError(source, f"line {line_no}", f"{asset}: expected a price, got {cell!r}") from None
+                raise ConfigError(
+                    source, f"line {line_no}", f"{asset}: expected a price, got {cell!r}"
+                ) from None
             if not value.is_finite() or value <= 0:
                 raise ConfigError(source, f"line {line_no}", f"{asset}: prices must be positive, got {cell}")
             columns[col].append(value)
     if not dates:
         raise ConfigError(source, "", "the file has a header but no rows")
-    return PriceHistory(source=source, dates=tuple(dates), closes={a: tuple(c) for a, c in zip(assets, columns, strict=True)})
+    return PriceHistory(
+        source=source, dates=tuple(dates), closes={a: tuple(c) for a, c in zip(assets, columns, strict=True)}
+    )
 
 
 @cache

@@ -100,7 +100,9 @@ class Venue(Protocol):
         """The taker fee rate as a fraction (0.001 = 0.1 %)."""
         ...
 
-    async def fetch_daily_closes(self, quote: str, assets: Sequence[str], days: int) -> dict[str, list[Decimal]]:
+    async def fetch_daily_closes(
+        self, quote: str, assets: Sequence[str], days: int
+    ) -> dict[str, list[Decimal]]:
         """The last ``days`` daily closes of each asset, oldest first (for dynamic weights)."""
         ...
 

@@ -1,0 +1,273 @@
+"""The configuration schema: typed, frozen pydantic models, unknown keys rejected.
+
+The seed's example configuration loads exactly as written; everything trimtab adds has a default.
+Weights and percentages are Decimal percents (0..100). See the README's configuration reference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from trimtab.policy.calendar import Interval
+from trimtab.policy.window import parse_weekday
+
+WEIGHT_SUM_TOLERANCE = Decimal("0.01")
+
+Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
+NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+class Frozen(BaseModel):
+    """Base of every config section: immutable, strict about unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _asset_name(name: str) -> str:
+    if not name or not name.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"{name!r} is not an asset symbol (letters and digits, e.g. BTC)")
+    return name.upper()
+
+
+class Strategy(StrEnum):
+    CALENDAR = "calendar"
+    THRESHOLD = "threshold"
+    HYBRID = "hybrid"
+
+
+class UnlistedAssets(StrEnum):
+    """What to do with assets held but absent from the targets."""
+
+    IGNORE = "ignore"  # leave them alone, outside the managed portfolio
+    SELL = "sell"  # count them with target 0 and sell them
+
+
+class DynamicWeights(Frozen):
+    """Risk parity: weights inversely proportional to each asset's volatility."""
+
+    method: Literal["inverse_volatility"]
+    assets: tuple[str, ...] = Field(min_length=1)
+    lookback_days: int = Field(default=30, ge=2, le=3650)
+    cash_weight: Percent = Decimal(0)
+    min_weight: Percent | None = None
+    max_weight: Percent | None = None
+
+    @field_validator("assets")
+    @classmethod
+    def _assets(cls, assets: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(_asset_name(a) for a in assets)
+        if len(set(names)) != len(names):
+            raise ValueError("an asset is listed twice")
+        return names
+
+    @model_validator(mode="after")
+    def _caps(self) -> DynamicWeights:
+        share = Decimal(100) - self.cash_weight
+        count = len(self.assets)
+        if self.min_weight is not None and self.max_weight is not None and self.min_weight > self.max_weight:
+            raise ValueError(f"min_weight {self.min_weight} is above max_weight {self.max_weight}")
+        if self.min_weight is not None and self.min_weight * count > share:
+            raise ValueError(
+                f"min_weight {self.min_weight} x {count} assets exceeds the {share}% left after cash"
+            )
+        if self.max_weight is not None and self.max_weight * count < share:
+            raise ValueError(
+                f"max_weight {self.max_weight} x {count} assets cannot fill the {share}% left after cash"
+            )
+        return self
+
+
+class Portfolio(Frozen):
+    target_weights: dict[str, NonNegative] | None = None
+    dynamic_weights: DynamicWeights | None = None
+    unlisted_assets: UnlistedAssets = UnlistedAssets.IGNORE
+
+    @field_validator("target_weights")
+    @classmethod
+    def _weights(cls, weights: dict[str, Decimal] | None) -> dict[str, Decimal] | None:
+        if weights is None:
+            return None
+        if not weights:
+            raise ValueError("no assets given; expected a mapping like {BTC: 60, USDT: 40}")
+        named = {_asset_name(a): w for a, w in weights.items()}
+        if len(named) != len(weights):
+            raise ValueError("an asset is listed twice (names are case-insensitive)")
+        total = sum(named.values(), Decimal(0))
+        if abs(total - 100) > WEIGHT_SUM_TOLERANCE:
+            raise ValueError(f"weights sum to {total.normalize():f}, they must sum to 100")
+        return named
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Portfolio:
+        if (self.target_weights is None) == (self.dynamic_weights is None):
+            raise ValueError(
+                "give exactly one of target_weights (fixed) or dynamic_weights (e.g. inverse_volatility)"
+            )
+        return self
+
+
+class Schedule(Frozen):
+    """A calendar schedule, e.g. ``{interval: weekly, day: monday, time: "12:00"}`` (UTC)."""
+
+    type: Literal["calendar"] | None = None  # accepted because the seed writes it; adds nothing
+    interval: Interval
+    day: str | int | None = None
+    time: dt.time = dt.time(0, 0)
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _time(cls, value: Any) -> Any:
+        if isinstance(value, int):  # YAML 1.1 reads 12:00 unquoted as a base-60 integer (720)
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        if isinstance(value, str):
+            try:
+                hours, minutes = (int(part) for part in value.split(":"))
+                return dt.time(hours, minutes)
+            except ValueError:
+                raise ValueError(f"expected a UTC time HH:MM such as '12:00', got {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _day(self) -> Schedule:
+        if self.interval is Interval.WEEKLY:
+            if not isinstance(self.day, str):
+                raise ValueError("a weekly schedule needs day: a weekday name such as monday")
+            parse_weekday(self.day)
+        elif self.interval in (Interval.MONTHLY, Interval.QUARTERLY):
+            if self.day is not None and (not isinstance(self.day, int) or not 1 <= self.day <= 31):
+                raise ValueError(
+                    f"a {self.interval} schedule takes day: a day of the month 1-31, got {self.day!r}"
+                )
+        elif self.day is not None:
+            raise ValueError("a daily schedule takes no day")
+        return self
+
+    @property
+    def weekday(self) -> int | None:
+        return parse_weekday(self.day) if isinstance(self.day, str) else None
+
+    @property
+    def day_of_month(self) -> int | None:
+        return self.day if isinstance(self.day, int) else None
+
+
+class RebalanceWindow(Frozen):
+    """Rebalance only on these days, between these UTC hours (start inclusive, end exclusive)."""
+
+    days: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    hours_utc: tuple[int, int] = (0, 24)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        if not days:
+            raise ValueError("no days given; expected weekday names such as monday")
+        for day in days:
+            parse_weekday(day)
+        return days
+
+    @field_validator("hours_utc")
+    @classmethod
+    def _hours(cls, hours: tuple[int, int]) -> tuple[int, int]:
+        start, end = hours
+        if not (0 <= start <= 24 and 0 <= end <= 24):
+            raise ValueError(f"hours must be within 0-24, got [{start}, {end}]")
+        if start >= end:
+            raise ValueError(f"the start hour must be before the end hour, got [{start}, {end}]")
+        return hours
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(parse_weekday(d) for d in self.days)
+
+
+class Rebalancing(Frozen):
+    strategy: Strategy = Strategy.THRESHOLD
+    threshold_percent: Positive = Decimal(5)
+    relative_threshold_percent: Positive | None = None
+    check_interval_hours: Positive = Decimal(24)
+    min_trade_usd: NonNegative = Decimal(10)
+    schedule: Schedule | None = None
+    rebalance_window: RebalanceWindow | None = None
+
+    @model_validator(mode="after")
+    def _schedule(self) -> Rebalancing:
+        if self.strategy is Strategy.CALENDAR and self.schedule is None:
+            raise ValueError(
+                "strategy calendar needs a schedule, e.g. {interval: weekly, day: monday, time: '12:00'}"
+            )
+        return self
+
+
+class Risk(Frozen):
+    max_single_trade_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(100)
+    slippage_tolerance: NonNegative = Decimal("0.5")
+
+
+class MarketOverride(Frozen):
+    """Rules of one paper market; anything left out gets a Binance-like default."""
+
+    amount_step: Positive | None = None
+    min_amount: NonNegative | None = None
+    min_notional: NonNegative | None = None
+    price_tick: NonNegative | None = None
+
+
+class Exchange(Frozen):
+    name: Literal["paper"] = "paper"
+    balances: dict[str, NonNegative] = Field(default_factory=dict)
+    prices: dict[str, Positive] | dt.date | None = None
+    fee_rate: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), allow_inf_nan=False)] = Decimal("0.001")
+    markets: dict[str, MarketOverride] = Field(default_factory=dict)
+    fill_ratio: Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)] = Decimal(1)
+    slippage_bps: NonNegative = Decimal(0)
+
+    @field_validator("balances", "prices")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {_asset_name(a): v for a, v in value.items()}
+        return value
+
+    @field_validator("markets")
+    @classmethod
+    def _symbols(cls, markets: dict[str, MarketOverride]) -> dict[str, MarketOverride]:
+        for symbol in markets:
+            if symbol.count("/") != 1:
+                raise ValueError(f"market {symbol!r} must be written BASE/QUOTE, e.g. BTC/USDT")
+        return {s.upper(): m for s, m in markets.items()}
+
+
+class Config(Frozen):
+    """The whole configuration file."""
+
+    portfolio: Portfolio
+    rebalancing: Rebalancing = Field(default_factory=Rebalancing)
+    risk: Risk = Field(default_factory=Risk)
+    exchange: Exchange = Field(default_factory=Exchange)
+    quote: str = "USDT"
+    data_dir: str = "trimtab-data"
+    database_url: str | None = None
+    # Accepted at the top level too, since the seed's example can be read either way.
+    rebalance_window: RebalanceWindow | None = None
+
+    @field_validator("quote")
+    @classmethod
+    def _quote(cls, quote: str) -> str:
+        return _asset_name(quote)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.rebalance_window is not None and self.rebalancing.rebalance_window is not None:
+            raise ValueError("rebalance_window is given twice (top level and under rebalancing); keep one")
+        return self
+
+    @property
+    def window(self) -> RebalanceWindow | None:
+        return self.rebalancing.rebalance_window or self.rebalance_window

@@ -1,0 +1,100 @@
+"""Default market rules for the paper venue: Binance-like spot filters.
+
+The table approximates Binance's spot ``XXX/USDT`` filters as of 2025 (LOT_SIZE ``stepSize`` = ``minQty``,
+PRICE_FILTER ``tickSize``, NOTIONAL ``minNotional`` 5) for the 19 assets of the bundled price history.
+Binance changes filters now and then; the paper venue only needs them to be realistic, not current.
+Any other asset gets a rule derived from its price, sized the way Binance sizes new listings.
+
+>>> default_rules("BTC", "USDT", Decimal("60000")).amount_step
+Decimal('0.00001')
+>>> derived_rules("NEW", "USDT", Decimal("2.5")).amount_step
+Decimal('0.01')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
+
+from trimtab.markets import MarketRules
+
+#: Binance's NOTIONAL filter minimum on USDT pairs, in the quote currency.
+DEFAULT_MIN_NOTIONAL = Decimal(5)
+
+#: A derived lot step is the largest power of ten worth at most this much quote (capped at 1 unit).
+_MAX_STEP_VALUE = Decimal("0.1")
+#: Derived ticks keep five significant digits of the price, like Binance's small-cap pairs …
+_TICK_SIGNIFICANT_DIGITS = 5
+#: … but never coarser than a cent: Binance quotes BTC, ETH, PAXG and co. in 0.01 steps.
+_MAX_TICK = Decimal("0.01")
+
+# asset -> (LOT_SIZE stepSize, PRICE_FILTER tickSize) of ASSET/USDT on Binance spot, 2025.
+_TABLE: dict[str, tuple[str, str]] = {
+    "BTC": ("0.00001", "0.01"),
+    "ETH": ("0.0001", "0.01"),
+    "SOL": ("0.001", "0.01"),
+    "BNB": ("0.001", "0.01"),
+    "XRP": ("0.1", "0.0001"),
+    "ADA": ("0.1", "0.0001"),
+    "DOGE": ("1", "0.00001"),
+    "AVAX": ("0.01", "0.01"),
+    "LINK": ("0.01", "0.01"),
+    "DOT": ("0.01", "0.001"),
+    "LTC": ("0.001", "0.01"),
+    "TRX": ("0.1", "0.0001"),
+    "BCH": ("0.001", "0.1"),
+    "XLM": ("0.1", "0.0001"),
+    "ETC": ("0.01", "0.01"),
+    "ATOM": ("0.01", "0.001"),
+    "UNI": ("0.01", "0.001"),
+    "SHIB": ("1", "0.00000001"),
+    "PAXG": ("0.0001", "0.01"),
+}
+
+#: ``(amount_step, price_tick)`` per asset, as Decimals; read-only.
+BINANCE_SPOT_FILTERS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
+    {asset: (Decimal(step), Decimal(tick)) for asset, (step, tick) in _TABLE.items()}
+)
+
+# Quotes the table is valid for: its steps and ticks are sized for prices in US dollars.
+USD_QUOTES = frozenset({"USDT", "USDC", "FDUSD", "USD"})
+
+
+def default_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
+    """The Binance-like rules of ``asset/quote``: the table for a known asset against a dollar quote,
+    otherwise rules derived from ``price`` (see :func:`derived_rules`)."""
+    filters = BINANCE_SPOT_FILTERS.get(asset) if quote in USD_QUOTES else None
+    if filters is None:
+        return derived_rules(asset, quote, price)
+    step, tick = filters
+    return MarketRules(
+        base=asset,
+        quote=quote,
+        amount_step=step,
+        min_amount=step,
+        min_notional=DEFAULT_MIN_NOTIONAL,
+        price_tick=tick,
+    )
+
+
+def derived_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
+    """Rules for an asset the table does not know, derived from its ``price`` (> 0).
+
+    The step is the largest power of ten whose value is at most 0.1 quote (but at most 1 unit), so a
+    rounding remainder is worth little; the tick keeps five significant digits of the price, at most
+    0.01; the minimum notional is 5 and the minimum amount one step.
+    """
+    if price <= 0:
+        raise ValueError(f"cannot derive market rules of {asset} from a price of {price}")
+    # adjusted() is the exponent of the leading digit, so scaleb(adjusted) is the largest power of ten <= x.
+    step = Decimal(1).scaleb(min(0, (_MAX_STEP_VALUE / price).adjusted()))
+    tick = min(_MAX_TICK, Decimal(1).scaleb(price.adjusted() - (_TICK_SIGNIFICANT_DIGITS - 1)))
+    return MarketRules(
+        base=asset,
+        quote=quote,
+        amount_step=step,
+        min_amount=step,
+        min_notional=DEFAULT_MIN_NOTIONAL,
+        price_tick=tick,
+    )

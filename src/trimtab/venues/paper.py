@@ -1,0 +1,292 @@
+"""The paper venue: a simulated exchange that behaves like Binance spot, for dry runs and tests.
+
+Prices are frozen at one day of a price history (or given explicitly); orders are immediate-or-cancel
+limit orders checked against Binance's filters in Binance's order, filled at the last price (± slippage,
+never beyond the limit) and charged Binance's fee in the asset received. The account lives on in a JSON
+state file between runs (see :mod:`trimtab.venues.paper_state`).
+
+Example::
+
+    venue = PaperVenue(PaperSettings(balances={"USDT": Decimal(10000)}, price_date=date(2024, 1, 1)),
+                       quote="USDT", state_path=data_dir / STATE_FILE_NAME, history=bundled_history())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from trimtab.errors import ConfigError, InsufficientFunds, OrderRejected
+from trimtab.markets import MarketRules
+from trimtab.money import ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
+from trimtab.portfolio import Balance
+from trimtab.pricedata import PriceHistory
+from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.paper_state import PaperState, load_state, save_state
+from trimtab.venues.port import Fill, OrderRequest, OrderResult, OrderStatus, Side
+
+_SETTINGS = "paper venue settings"
+_BPS = Decimal(10000)
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    """How the paper venue behaves.
+
+    ``balances`` are the starting balances, used only when no state file exists yet. ``prices`` are
+    explicit last prices in the quote currency; every asset not in it is priced at its close on
+    ``price_date`` in the price history (default: the history's last date). ``markets`` overrides the
+    Binance-like default rules per asset. ``fill_ratio`` in (0, 1] is the fraction of each order that
+    fills (floored to the lot step); ``slippage_bps`` moves the fill price against the taker, never
+    beyond the order's limit.
+    """
+
+    balances: Mapping[str, Decimal]
+    prices: Mapping[str, Decimal] | None = None
+    price_date: date | None = None
+    fee_rate: Decimal = Decimal("0.001")  # Binance spot taker fee without the BNB discount
+    markets: Mapping[str, MarketRules] = field(default_factory=dict)
+    fill_ratio: Decimal = ONE
+    slippage_bps: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        for asset, amount in self.balances.items():
+            _require(amount.is_finite() and amount >= 0, f"balances.{asset}", f"must be >= 0, got {amount}")
+        for asset, price in (self.prices or {}).items():
+            _require(price.is_finite() and price > 0, f"prices.{asset}", f"must be > 0, got {price}")
+        _require(ZERO <= self.fee_rate < ONE, "fee_rate", f"must be in [0, 1), got {self.fee_rate}")
+        _require(ZERO < self.fill_ratio <= ONE, "fill_ratio", f"must be in (0, 1], got {self.fill_ratio}")
+        _require(
+            ZERO <= self.slippage_bps < _BPS,
+            "slippage_bps",
+            f"must be in [0, 10000), got {self.slippage_bps}",
+        )
+        for asset, rules in self.markets.items():
+            _require(rules.base == asset, f"markets.{asset}", f"rules are for {rules.base}, not {asset}")
+
+
+def _require(condition: bool, key: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(_SETTINGS, key, message)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PaperVenue:
+    """A simulated Binance-like spot exchange implementing :class:`trimtab.venues.port.Venue`.
+
+    It trades ``ASSET/quote`` markets for every asset with a price. With a ``state_path`` the account
+    (balances and orders) is loaded from that file if it exists, ignoring ``settings.balances``, and
+    saved atomically after every order and on :meth:`close`; with ``None`` it lives in memory only.
+    A corrupt state file raises ConfigError; delete it (:func:`~trimtab.venues.paper_state.reset_state`)
+    to start over.
+    """
+
+    name = "paper"
+
+    def __init__(
+        self,
+        settings: PaperSettings,
+        *,
+        quote: str,
+        state_path: Path | None,
+        history: PriceHistory,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        for asset, rules in settings.markets.items():
+            _require(
+                rules.quote == quote, f"markets.{asset}", f"rules are quoted in {rules.quote}, not {quote}"
+            )
+        self._settings = settings
+        self._quote = quote
+        self._state_path = state_path
+        self._history = history
+        self._clock = clock
+        self._price_day = settings.price_date or history.last_date
+        # The market is frozen at one day, so prices are resolved once (and a bad date fails here).
+        prices = {a: p for a, p in history.prices_on(self._price_day).items() if a != quote}
+        prices.update({a: p for a, p in (settings.prices or {}).items() if a != quote})
+        self._prices = prices
+        loaded = load_state(state_path) if state_path is not None else None
+        self._state = loaded if loaded is not None else PaperState.initial(settings.balances)
+
+    @property
+    def state_path(self) -> Path | None:
+        """Where the account is persisted (None: in memory only)."""
+        return self._state_path
+
+    @property
+    def price_date(self) -> date:
+        """The day of the price history whose closes are the last prices (explicit prices aside)."""
+        return self._price_day
+
+    async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
+        """Rules of each priced asset: the settings' override, else Binance-like defaults."""
+        if quote != self._quote:
+            return {}
+        return {a: self._rules(a) for a in assets if a in self._prices}
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        """Every asset with a non-zero balance. IOC orders never rest, so nothing is locked: free == total."""
+        return {a: Balance(free=total, total=total) for a, total in self._state.balances.items() if total > 0}
+
+    async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
+        """Last price of each asset that has one; the others are left out for the caller to report."""
+        if quote != self._quote:
+            return {}
+        return {a: self._prices[a] for a in assets if a in self._prices}
+
+    async def fetch_fee_rate(self) -> Decimal:
+        """The configured taker fee rate."""
+        return self._settings.fee_rate
+
+    async def fetch_daily_closes(
+        self, quote: str, assets: Sequence[str], days: int
+    ) -> dict[str, list[Decimal]]:
+        """Up to ``days`` closes of each asset in the history, oldest first, ending on :attr:`price_date`."""
+        if days < 1:
+            raise ValueError(f"days must be >= 1, got {days}")
+        if quote != self._quote:
+            return {}
+        closes = {a: self._history.history(a, self._price_day, days) for a in assets if a != quote}
+        return {a: values for a, values in closes.items() if values}
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        """Check ``request`` like Binance, fill it immediate-or-cancel and record it.
+
+        Raises OrderRejected (invalid symbol, duplicate client order id, LOT_SIZE, PRICE_FILTER or
+        NOTIONAL filter failure) or InsufficientFunds; a rejected order changes nothing.
+        """
+        base = self._base_of(request.symbol)
+        if request.client_order_id in self._state.orders:
+            raise OrderRejected(
+                f"Duplicate order sent. (client order id {request.client_order_id!r} is already used)"
+            )
+        rules = self._rules(base)
+        check_filters(request, rules)
+        self._check_funds(request, base)
+
+        last = self._prices[base]
+        price = fill_price(request, last, rules.price_tick, self._settings.slippage_bps)
+        fills: tuple[Fill, ...] = ()
+        deltas: dict[str, Decimal] = {}
+        if price is not None:
+            fillable = floor_to_step(request.amount * self._settings.fill_ratio, rules.amount_step)
+            if fillable > 0:
+                fill, deltas = self._execute(request.side, base, fillable, price)
+                fills = (fill,)
+        filled = sum((f.amount for f in fills), ZERO)
+        order = OrderResult(
+            client_order_id=request.client_order_id,
+            exchange_order_id=str(self._state.next_order_id),
+            symbol=request.symbol,
+            side=request.side,
+            amount=request.amount,
+            limit_price=request.limit_price,
+            status=OrderStatus.CLOSED if filled == request.amount else OrderStatus.EXPIRED,
+            filled=filled,
+            fills=fills,
+        )
+        state = self._state.with_order(order, deltas)
+        # Saved before it becomes the venue's state: if the write fails, memory and disk still agree.
+        if self._state_path is not None:
+            save_state(self._state_path, state)
+        self._state = state
+        return order
+
+    async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        """The order placed with ``client_order_id`` on ``symbol``, or None (rejected orders are not kept)."""
+        order = self._state.orders.get(client_order_id)
+        return order if order is not None and order.symbol == symbol else None
+
+    async def close(self) -> None:
+        """Persist the state (a no-op in memory-only mode)."""
+        if self._state_path is not None:
+            save_state(self._state_path, self._state)
+
+    def _rules(self, asset: str) -> MarketRules:
+        override = self._settings.markets.get(asset)
+        return override if override is not None else default_rules(asset, self._quote, self._prices[asset])
+
+    def _base_of(self, symbol: str) -> str:
+        base, _, quote = symbol.partition("/")
+        if quote != self._quote or base not in self._prices:
+            raise OrderRejected(f"Invalid symbol. (the paper venue has no market {symbol!r})")
+        return base
+
+    def _check_funds(self, request: OrderRequest, base: str) -> None:
+        # Binance locks the full limit value of a buy; the fee comes out of what is received, not on top.
+        asset, needed = (
+            (self._quote, request.amount * request.limit_price)
+            if request.side is Side.BUY
+            else (base, request.amount)
+        )
+        free = self._state.balances.get(asset, ZERO)
+        if needed > free:
+            raise InsufficientFunds(
+                "Account has insufficient balance for requested action. "
+                f"({request.symbol} {request.side.value} needs {fmt(needed)} {asset}, {fmt(free)} free)"
+            )
+
+    def _execute(
+        self, side: Side, base: str, filled: Decimal, price: Decimal
+    ) -> tuple[Fill, dict[str, Decimal]]:
+        """The fill and the balance changes of trading ``filled`` base at ``price``; fee on what is received."""
+        fee_rate = self._settings.fee_rate
+        proceeds = filled * price
+        if side is Side.BUY:
+            fee = filled * fee_rate
+            fill = Fill(price=price, amount=filled, fee=fee, fee_asset=base, timestamp=self._clock())
+            return fill, {base: filled - fee, self._quote: -proceeds}
+        fee = proceeds * fee_rate
+        fill = Fill(price=price, amount=filled, fee=fee, fee_asset=self._quote, timestamp=self._clock())
+        return fill, {base: -filled, self._quote: proceeds - fee}
+
+
+def check_filters(request: OrderRequest, rules: MarketRules) -> None:
+    """Raise OrderRejected naming the first Binance filter ``request`` fails: LOT_SIZE, PRICE_FILTER, NOTIONAL."""
+    amount, limit = request.amount, request.limit_price
+    if amount < rules.min_amount or amount <= 0:
+        _filter_failure(
+            "LOT_SIZE", f"amount {fmt(amount)} is below the minimum {fmt(rules.min_amount)}", rules
+        )
+    if not is_on_step(amount, rules.amount_step):
+        _filter_failure(
+            "LOT_SIZE", f"amount {fmt(amount)} is not a multiple of {fmt(rules.amount_step)}", rules
+        )
+    if limit <= 0:
+        _filter_failure("PRICE_FILTER", f"limit price {fmt(limit)} is not positive", rules)
+    if not is_on_step(limit, rules.price_tick):
+        _filter_failure(
+            "PRICE_FILTER", f"limit price {fmt(limit)} is not a multiple of {fmt(rules.price_tick)}", rules
+        )
+    if amount * limit < rules.min_notional:
+        notional = fmt(amount * limit)
+        _filter_failure(
+            "NOTIONAL", f"amount x limit = {notional} is below the minimum {fmt(rules.min_notional)}", rules
+        )
+
+
+def _filter_failure(name: str, detail: str, rules: MarketRules) -> None:
+    raise OrderRejected(f"Filter failure: {name} ({rules.symbol}: {detail})")
+
+
+def fill_price(request: OrderRequest, last: Decimal, tick: Decimal, slippage_bps: Decimal) -> Decimal | None:
+    """The price an IOC limit order fills at against ``last``, or None when the limit is not marketable.
+
+    Slippage moves the price against the taker and the result is rounded to the tick the same way (a
+    trade prints on the price grid); it is then capped at the limit, so it is never worse than asked.
+    """
+    slip = slippage_bps / _BPS
+    if request.side is Side.BUY:
+        if request.limit_price < last:
+            return None
+        return min(request.limit_price, ceil_to_step(last * (ONE + slip), tick))
+    if request.limit_price > last:
+        return None
+    return max(request.limit_price, floor_to_step(last * (ONE - slip), tick))
