@@ -1,0 +1,398 @@
+"""LedgerStore: the append-only record of every run of the bot, in any SQLAlchemy database.
+
+Each ``record_*`` call is one transaction in its own session: it is stored whole or not at all, and
+a failure is a :class:`~trimtab.errors.LedgerError` with one line naming the database.
+
+>>> ledger = LedgerStore.open("sqlite:///ledger.db")  # doctest: +SKIP
+>>> run_id = ledger.start_run(command="rebalance", venue="paper", mode="dry-run", forced=False,
+...                           started_at=now, config_digest=digest)  # doctest: +SKIP
+>>> ledger.finish_run(run_id, "completed", finished_at=later)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from trimtab.errors import LedgerError
+from trimtab.ledger.migrate import upgrade
+from trimtab.ledger.models import (
+    DecisionRow,
+    FillRow,
+    OrderRow,
+    PlannedOrderRow,
+    PositionRow,
+    RunRow,
+    SkippedTradeRow,
+    SnapshotRow,
+)
+from trimtab.ledger.reads import fill_of, read_detail, read_summaries
+from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
+from trimtab.ledger.types import decimal_to_text
+from trimtab.planning.plan import Plan
+from trimtab.policy.base import Decision
+from trimtab.portfolio import Snapshot
+from trimtab.venues.port import OrderResult
+
+# The records are re-exported so callers can take the store and what it returns from one place.
+__all__ = ["LedgerStore", "RunDetail", "RunSummary"]
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+class LedgerStore:
+    """The ledger of runs, decisions, snapshots, plans, orders and fills.
+
+    Open it with :meth:`open`, which migrates the database to the newest schema. Every method opens
+    and closes its own session, so a store can be kept for the life of the process.
+    """
+
+    def __init__(self, engine: Engine, where: str) -> None:
+        """Wrap an engine whose database is already migrated; use :meth:`open` instead."""
+        self._engine = engine
+        self._where = where
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> LedgerStore:
+        """Open (creating and migrating as needed) the ledger at SQLAlchemy ``url``.
+
+        For ``sqlite:///path`` the parent folder is created, and every connection runs with
+        foreign keys enforced and the WAL journal. Any failure raises :class:`LedgerError`.
+        """
+        try:
+            parsed = make_url(url)
+        except ArgumentError as e:
+            # Not echoed: a mistyped URL may still hold a password.
+            raise LedgerError(
+                f"ledger: the database URL is not a SQLAlchemy URL such as sqlite:///path/to/ledger.db: {_reason(e)}"
+            ) from e
+        where = parsed.render_as_string(hide_password=True)
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if sqlite:
+            _create_sqlite_folder(parsed, where)
+        try:
+            engine = create_engine(parsed)
+        except (SQLAlchemyError, ImportError) as e:
+            raise LedgerError(f"ledger {where}: cannot connect: {_reason(e)}") from e
+        if sqlite:
+            _configure_sqlite(engine)
+        try:
+            upgrade(engine)
+        except (SQLAlchemyError, CommandError, OSError) as e:
+            engine.dispose()
+            raise LedgerError(f"ledger {where}: cannot open or migrate the database: {_reason(e)}") from e
+        return cls(engine, where)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def start_run(
+        self, *, command: str, venue: str, mode: str, forced: bool, started_at: datetime, config_digest: str
+    ) -> int:
+        """Record the start of a run (status ``running``) and return its id."""
+        run_mode = self._parse(RunMode, mode, "run mode")
+        self._require_aware(started_at, "started_at")
+        with self._transaction("start a run") as session:
+            row = RunRow(
+                started_at=started_at,
+                command=command,
+                venue=venue,
+                mode=run_mode,
+                forced=forced,
+                status=RunStatus.RUNNING,
+                config_digest=config_digest,
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    # Positional to match the agreed service-facing signature; keyword use is encouraged.
+    def record_snapshot(  # noqa: PLR0917
+        self,
+        run_id: int,
+        kind: str,
+        snapshot: Snapshot,
+        weights: Mapping[str, Decimal],
+        targets: Mapping[str, Decimal],
+        total_value: Decimal,
+    ) -> None:
+        """Record the portfolio ``before`` or ``after`` the trades: one position per asset of ``weights``
+        (an asset missing from ``targets`` has target 0)."""
+        snapshot_kind = self._parse(SnapshotKind, kind, "snapshot kind")
+        self._require_aware(snapshot.taken_at, "snapshot.taken_at")
+        action = f"record the {snapshot_kind} snapshot of run {run_id}"
+        missing = sorted(a for a in weights if a != snapshot.quote and a not in snapshot.prices)
+        if missing:
+            raise self._error(action, f"no price for {', '.join(missing)}")
+        with self._transaction(action) as session:
+            self._run(session, run_id)
+            row = SnapshotRow(
+                run_id=run_id,
+                kind=snapshot_kind,
+                taken_at=snapshot.taken_at,
+                total_value=total_value,
+                quote=snapshot.quote,
+            )
+            session.add(row)
+            session.flush()
+            session.add_all(
+                PositionRow(
+                    snapshot_id=row.id,
+                    asset=asset,
+                    amount=snapshot.amount(asset),
+                    price=snapshot.price(asset),
+                    value=snapshot.value(asset),
+                    weight=weight,
+                    target=targets.get(asset, Decimal(0)),
+                )
+                for asset, weight in weights.items()
+            )
+
+    def record_decision(self, run_id: int, decision: Decision, targets: Mapping[str, Decimal]) -> None:
+        """Record the policy's decision of a run and the targets (percent) it was made against."""
+        action = f"record the decision of run {run_id}"
+        try:
+            encoded = json.dumps({asset: decimal_to_text(targets[asset]) for asset in sorted(targets)})
+        except (TypeError, ValueError) as e:
+            raise self._error(action, str(e)) from e
+        with self._transaction(action) as session:
+            self._run(session, run_id)
+            session.add(
+                DecisionRow(
+                    run_id=run_id, rebalance=decision.rebalance, reason=decision.reason, targets=encoded
+                )
+            )
+
+    def record_plan(self, run_id: int, plan: Plan, client_order_ids: Mapping[int, str]) -> None:
+        """Record a run's planned orders (with the client order id of each leg, if any) and the trades
+        the planner skipped.
+
+        May be called again for the same run with legs added later (the executor's re-planned buys);
+        a leg or client order id the run already has makes the whole call fail and write nothing.
+        """
+        action = f"record the plan of run {run_id}"
+        unknown = sorted(set(client_order_ids) - {o.leg for o in plan.orders})
+        if unknown:
+            raise self._error(
+                action, f"client order ids given for legs {unknown} that the plan does not have"
+            )
+        with self._transaction(action) as session:
+            self._run(session, run_id)
+            session.add_all(
+                PlannedOrderRow(
+                    run_id=run_id,
+                    leg=o.leg,
+                    asset=o.asset,
+                    symbol=o.symbol,
+                    side=o.side,
+                    amount=o.amount,
+                    limit_price=o.limit_price,
+                    reference_price=o.reference_price,
+                    value=o.value,
+                    client_order_id=client_order_ids.get(o.leg),
+                )
+                for o in plan.orders
+            )
+            session.add_all(
+                SkippedTradeRow(run_id=run_id, asset=s.asset, side=s.side, value=s.value, reason=s.reason)
+                for s in plan.skipped
+            )
+
+    def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None:
+        """Record what the venue says about an order, as of ``at``.
+
+        Upserts by client order id: recording the same order again updates its status, fill and
+        cost in place (it stays with the run that first recorded it) and adds only fills not yet
+        recorded. Fills carry no venue id, so a fill counts as recorded when an equal one (same
+        price, amount, fee, fee asset and time) is; two equal fills in one result are kept as two.
+        """
+        self._require_aware(at, "at")
+        with self._transaction(f"record order {result.client_order_id} of run {run_id}") as session:
+            self._run(session, run_id)
+            row = session.scalars(
+                select(OrderRow).where(OrderRow.client_order_id == result.client_order_id).with_for_update()
+            ).one_or_none()
+            if row is None:
+                row = OrderRow(run_id=run_id, client_order_id=result.client_order_id)
+                session.add(row)
+            row.exchange_order_id = result.exchange_order_id
+            row.symbol = result.symbol
+            row.side = result.side
+            row.amount = result.amount
+            row.limit_price = result.limit_price
+            row.status = result.status
+            row.filled = result.filled
+            row.average_price = result.average_price
+            row.cost = result.cost
+            row.updated_at = at
+            session.flush()
+            known = [fill_of(f) for f in session.scalars(select(FillRow).where(FillRow.order_id == row.id))]
+            for fill in result.fills:
+                if fill in known:
+                    known.remove(fill)  # matched once: an equal second fill in this result is new
+                    continue
+                session.add(
+                    FillRow(
+                        order_id=row.id,
+                        price=fill.price,
+                        amount=fill.amount,
+                        fee=fill.fee,
+                        fee_asset=fill.fee_asset,
+                        timestamp=fill.timestamp,
+                    )
+                )
+
+    def finish_run(self, run_id: int, status: str, finished_at: datetime, error: str | None = None) -> None:
+        """Close a running run as ``completed``, ``skipped`` or ``failed``; ``error`` is kept as one line."""
+        run_status = self._parse(RunStatus, status, "run status")
+        if run_status is RunStatus.RUNNING:
+            raise self._error(f"finish run {run_id}", "a finished run cannot have status running")
+        self._require_aware(finished_at, "finished_at")
+        with self._transaction(f"finish run {run_id}") as session:
+            row = self._run(session, run_id)
+            if row.status != RunStatus.RUNNING:
+                raise self._error(f"finish run {run_id}", f"it is already {row.status}")
+            row.status = run_status
+            row.finished_at = finished_at
+            row.error = " ".join(error.split()) if error is not None else None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def last_rebalance_at(self) -> datetime | None:
+        """When the latest completed live run that decided to rebalance started (None if never).
+
+        Dry runs, skipped and failed runs do not count: they did not move the portfolio.
+        """
+        with self._transaction("read the last rebalance") as session:
+            return session.scalars(
+                select(RunRow.started_at)
+                .join(DecisionRow, DecisionRow.run_id == RunRow.id)
+                .where(
+                    RunRow.mode == RunMode.LIVE,
+                    RunRow.status == RunStatus.COMPLETED,
+                    DecisionRow.rebalance.is_(True),
+                )
+                .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+                .limit(1)
+            ).first()
+
+    def list_runs(self, limit: int = 20) -> list[RunSummary]:
+        """The ``limit`` most recent runs, newest first."""
+        if limit <= 0:
+            return []
+        with self._transaction("list runs") as session:
+            runs = session.scalars(
+                select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+            ).all()
+            return read_summaries(session, runs)
+
+    def run_detail(self, run_id: int) -> RunDetail | None:
+        """Everything recorded about run ``run_id``, or None if there is no such run."""
+        with self._transaction(f"read run {run_id}") as session:
+            run = session.get(RunRow, run_id)
+            return None if run is None else read_detail(session, run)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[Session]:
+        """One session, one transaction: committed if the block succeeds, rolled back otherwise."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except SQLAlchemyError as e:
+            raise self._error(action, _reason(e)) from e
+
+    def _error(self, action: str, reason: str) -> LedgerError:
+        return LedgerError(f"ledger {self._where}: cannot {action}: {reason}")
+
+    def _run(self, session: Session, run_id: int) -> RunRow:
+        run = session.get(RunRow, run_id)
+        if run is None:
+            raise LedgerError(f"ledger {self._where}: run {run_id} does not exist")
+        return run
+
+    def _require_aware(self, value: datetime, name: str) -> None:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise LedgerError(
+                f"ledger {self._where}: {name} {value.isoformat()} is a naive datetime; the ledger needs "
+                "timezone-aware times"
+            )
+
+    def _parse(self, kind: type[_E], value: str, what: str) -> _E:
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(str(v) for v in kind)
+            raise LedgerError(f"ledger {self._where}: {what} {value!r} is not one of {allowed}") from None
+
+
+def _reason(error: BaseException) -> str:
+    """The cause of a database error as one line, without SQLAlchemy's SQL echo and help links."""
+    if isinstance(error, StatementError | DBAPIError) and error.orig is not None:
+        error = error.orig
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _create_sqlite_folder(url: URL, where: str) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        # "File exists" alone would puzzle: name the file that stands where a folder must be.
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else (e.strerror or str(e))
+        raise LedgerError(f"ledger {where}: cannot create folder {folder}: {reason}") from e
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL journal, and transactions that SQLAlchemy begins itself.
+
+    Python's sqlite3 module (before 3.12's ``autocommit``) only opens a transaction right before a
+    write, so reads in a transaction are not isolated and PRAGMAs may land inside one; handing
+    BEGIN to SQLAlchemy (the recipe in SQLAlchemy's pysqlite docs) makes every session one real
+    transaction, migrations included.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
