@@ -1,0 +1,185 @@
+"""Building a :class:`~trimtab.service.Bot` from a validated config: the one place that knows both.
+
+Relative paths in the config (``data_dir``) are resolved against the config file's folder, so a bot
+started by cron or systemd from any working directory finds the same ledger and paper account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from trimtab.config.models import Config, Strategy, UnlistedAssets
+from trimtab.errors import ConfigError
+from trimtab.ledger.store import LedgerStore
+from trimtab.markets import MarketRules
+from trimtab.planning.planner import PlannerSettings
+from trimtab.policy import (
+    CalendarPolicy,
+    HybridPolicy,
+    Policy,
+    RebalanceWindow,
+    ThresholdPolicy,
+    WindowedPolicy,
+)
+from trimtab.pricedata import PriceHistory, bundled_history
+from trimtab.service import Bot, BotParts
+from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.paper import PaperSettings, PaperVenue
+from trimtab.venues.paper_state import STATE_FILE_NAME
+from trimtab.weights import InverseVolatility, StaticWeights, TargetWeights
+
+LEDGER_FILE_NAME = "ledger.db"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def data_dir(config: Config, config_path: Path) -> Path:
+    """The folder holding the ledger and the paper account."""
+    folder = Path(config.data_dir).expanduser()
+    return folder if folder.is_absolute() else (config_path.parent / folder)
+
+
+def ledger_url(config: Config, config_path: Path) -> str:
+    """``database_url`` when given, else a SQLite file in the data folder."""
+    if config.database_url:
+        return config.database_url
+    return f"sqlite:///{(data_dir(config, config_path) / LEDGER_FILE_NAME).resolve()}"
+
+
+def build_policy(config: Config) -> Policy:
+    """The rebalancing policy the config describes, with its rebalance window on top."""
+    rules = config.rebalancing
+    interval = timedelta(hours=float(rules.check_interval_hours))
+    threshold = ThresholdPolicy(
+        rules.threshold_percent, rules.relative_threshold_percent, check_interval=interval
+    )
+    policy: Policy
+    if rules.strategy is Strategy.CALENDAR:
+        schedule = rules.schedule
+        assert schedule is not None  # the config validator requires it
+        policy = CalendarPolicy(schedule.interval, schedule.time, schedule.weekday, schedule.day_of_month)
+    elif rules.strategy is Strategy.HYBRID:
+        policy = HybridPolicy(threshold, interval)
+    else:
+        policy = threshold
+    window = config.window
+    if window is not None:
+        start, end = window.hours_utc
+        policy = WindowedPolicy(policy, RebalanceWindow(window.weekdays, start, end))
+    return policy
+
+
+def build_weights(config: Config) -> TargetWeights:
+    """Static target weights, or the dynamic method the config names."""
+    portfolio = config.portfolio
+    if portfolio.target_weights is not None:
+        return StaticWeights(portfolio.target_weights)
+    dynamic = portfolio.dynamic_weights
+    assert dynamic is not None  # the config validator requires one of the two
+    return InverseVolatility(
+        assets=tuple(a for a in dynamic.assets if a != config.quote),
+        lookback_days=dynamic.lookback_days,
+        cash_asset=config.quote if dynamic.cash_weight else None,
+        cash_weight=dynamic.cash_weight,
+        min_weight=dynamic.min_weight,
+        max_weight=dynamic.max_weight,
+    )
+
+
+def planner_settings(config: Config) -> PlannerSettings:
+    return PlannerSettings(
+        min_trade_value=config.rebalancing.min_trade_usd,
+        max_trade_percent=config.risk.max_single_trade_percent,
+        slippage_percent=config.risk.slippage_tolerance,
+        sell_unlisted=config.portfolio.unlisted_assets is UnlistedAssets.SELL,
+    )
+
+
+def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperSettings:
+    """The paper venue's settings, with market overrides completed from Binance-like defaults."""
+    exchange = config.exchange
+    prices = exchange.prices if isinstance(exchange.prices, dict) else None
+    price_date = exchange.prices if isinstance(exchange.prices, date) else None
+    if price_date is not None and not history.first_date <= price_date <= history.last_date:
+        raise ConfigError(
+            source,
+            "exchange.prices",
+            f"{price_date} is outside the bundled history ({history.first_date} .. {history.last_date})",
+        )
+    day_prices = history.prices_on(price_date or history.last_date)
+    markets: dict[str, MarketRules] = {}
+    for symbol, override in exchange.markets.items():
+        base, quote = symbol.split("/")
+        if quote != config.quote:
+            raise ConfigError(
+                source, f"exchange.markets.{symbol}", f"expected a market against {config.quote}"
+            )
+        price = (prices or {}).get(base) or day_prices.get(base)
+        if price is None:
+            raise ConfigError(
+                source, f"exchange.markets.{symbol}", f"{base} has no price; add it to exchange.prices"
+            )
+        default = default_rules(base, quote, price)
+        markets[base] = MarketRules(
+            base=base,
+            quote=quote,
+            amount_step=override.amount_step if override.amount_step is not None else default.amount_step,
+            min_amount=override.min_amount if override.min_amount is not None else default.min_amount,
+            min_notional=override.min_notional if override.min_notional is not None else default.min_notional,
+            price_tick=override.price_tick if override.price_tick is not None else default.price_tick,
+        )
+    return PaperSettings(
+        balances=exchange.balances,
+        prices=prices,
+        price_date=price_date,
+        fee_rate=exchange.fee_rate,
+        markets=markets,
+        fill_ratio=exchange.fill_ratio,
+        slippage_bps=exchange.slippage_bps,
+    )
+
+
+def config_digest(config: Config) -> str:
+    """A short fingerprint of the effective config, stored with every run."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+
+
+def build_bot(
+    config: Config,
+    config_path: Path,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    history: PriceHistory | None = None,
+) -> Bot:
+    """A ready bot: paper venue (state in the data folder), ledger opened and migrated."""
+    source = str(config_path)
+    history = history or bundled_history()
+    folder = data_dir(config, config_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(source, "data_dir", f"cannot create {folder} ({error.strerror})") from None
+    venue = PaperVenue(
+        paper_settings(config, source, history),
+        quote=config.quote,
+        state_path=folder / STATE_FILE_NAME,
+        history=history,
+        clock=clock,
+    )
+    ledger = LedgerStore.open(ledger_url(config, config_path))
+    parts = BotParts(
+        venue=venue,
+        ledger=ledger,
+        policy=build_policy(config),
+        weights=build_weights(config),
+        planner=planner_settings(config),
+        quote=config.quote,
+        config_digest=config_digest(config),
+        clock=clock,
+    )
+    return Bot(parts)

@@ -1,0 +1,308 @@
+"""The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo.
+
+Every command takes ``-c/--config``, ``--json`` and ``--debug``. Exit codes: 0 success, 2 bad input
+(config, flags, data files), 1 a failure at run time. Errors are one line on stderr; ``--debug`` adds
+the traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from trimtab import __version__, render, reports
+from trimtab.assembly import build_bot, build_policy, build_weights, data_dir, ledger_url
+from trimtab.config import Config, load_config
+from trimtab.errors import ConfigError, TrimtabError
+from trimtab.ledger.store import LedgerStore
+from trimtab.service import Bot
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="trimtab",
+    help="Keep a portfolio on its target weights: decide, plan and rebalance on a paper or real exchange.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = Annotated[
+    Path, typer.Option("-c", "--config", help="The YAML config file.", show_default=True)
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+
+DEFAULT_CONFIG = Path("trimtab.yaml")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def guarded(debug: bool, action: Callable[[], T]) -> T:
+    """Run ``action``, turning every failure into one line and an exit code (a traceback with --debug)."""
+    try:
+        return action()
+    except TrimtabError as error:
+        if debug:
+            raise
+        fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as error:  # a bug or an unexpected failure of a library: still one line
+        if debug:
+            raise
+        fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)", 1)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def with_bot(config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]]) -> T:
+    """Load the config, build the bot, run ``job`` on it and close it whatever happens."""
+    config = load_config(config_path)
+    bot = build_bot(config, config_path)
+
+    async def main() -> T:
+        try:
+            return await job(bot)
+        finally:
+            await bot.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def init(
+    config: ConfigOption = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Write a commented example config (paper exchange, the seed's portfolio)."""
+
+    def action() -> None:
+        if config.exists() and not force:
+            raise ConfigError(str(config), "", "already exists; use --force to overwrite it")
+        text = resources.files("trimtab.examples").joinpath("trimtab.yaml").read_text(encoding="utf-8")
+        try:
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(str(config), "", f"cannot write the file ({error.strerror})") from None
+        if as_json:
+            emit_json({"written": str(config)})
+        else:
+            out.print(
+                f"Wrote {config}. Next: [bold]trimtab status -c {config}[/], then [bold]trimtab plan[/]."
+            )
+
+    guarded(debug, action)
+
+
+@app.command()
+def validate(
+    config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
+    """Check a config file without doing anything."""
+
+    def action() -> None:
+        loaded = load_config(config)
+        policy_text = describe(loaded)
+        build_policy(loaded)
+        build_weights(loaded)
+        if as_json:
+            emit_json({"valid": True, "file": str(config), "summary": policy_text})
+        else:
+            out.print(f"{config}: valid — {policy_text}")
+
+    guarded(debug, action)
+
+
+def describe(config: Config) -> str:
+    portfolio = config.portfolio
+    if portfolio.target_weights is not None:
+        what = f"{len(portfolio.target_weights)} assets with fixed weights"
+    else:
+        assert portfolio.dynamic_weights is not None
+        what = f"{len(portfolio.dynamic_weights.assets)} assets weighted by inverse volatility"
+    return f"{what}, {config.rebalancing.strategy.value} strategy, {config.exchange.name} exchange, quote {config.quote}"
+
+
+@app.command()
+def status(
+    config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False, debug: DebugOption = False
+) -> None:
+    """Show holdings, weights, targets and drift."""
+
+    def action() -> None:
+        view = with_bot(config, lambda bot: bot.portfolio())
+        if as_json:
+            emit_json(reports.portfolio_report(view))
+        else:
+            render.print_portfolio(out, view)
+
+    guarded(debug, action)
+
+
+@app.command()
+def plan(
+    config: ConfigOption = DEFAULT_CONFIG,
+    force: Annotated[bool, typer.Option("--force", help="Plan as if the policy said rebalance.")] = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show the decision and the orders a rebalance would place. Nothing is placed or recorded."""
+
+    def action() -> None:
+        planned = with_bot(config, lambda bot: bot.plan(force=force))
+        if as_json:
+            emit_json(reports.plan_report(planned))
+        else:
+            render.print_portfolio(out, planned.portfolio)
+            render.print_plan(out, planned)
+
+    guarded(debug, action)
+
+
+@app.command()
+def rebalance(
+    config: ConfigOption = DEFAULT_CONFIG,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and plan, record it, place nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rebalance even if the policy says no.")] = False,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Rebalance once, if the policy says so (or with --force), and record the run in the ledger."""
+
+    def action() -> None:
+        outcome = with_bot(config, lambda bot: bot.rebalance(dry_run=dry_run, force=force))
+        if as_json:
+            emit_json(reports.run_report(outcome))
+        else:
+            render.print_portfolio(out, outcome.planned.portfolio, "Before")
+            render.print_plan(out, outcome.planned)
+            render.print_outcome(out, outcome)
+
+    guarded(debug, action)
+
+
+@app.command()
+def run(
+    config: ConfigOption = DEFAULT_CONFIG,
+    max_runs: Annotated[
+        int | None,
+        typer.Option("--max-runs", min=1, help="Stop after this many checks (default: run until stopped)."),
+    ] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Check and rebalance on the policy's schedule until stopped (Ctrl-C or SIGTERM stop it cleanly)."""
+    from trimtab.daemon import run_loop
+
+    def action() -> None:
+        runs = with_bot(config, lambda bot: run_loop(bot, out=out, as_json=as_json, max_runs=max_runs))
+        if not as_json:
+            out.print(f"Stopped after {runs} check{'s' if runs != 1 else ''}.")
+
+    guarded(debug, action)
+
+
+@app.command()
+def history(
+    config: ConfigOption = DEFAULT_CONFIG,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show.")] = 20,
+    run_id: Annotated[int | None, typer.Option("--run", help="Show one run in detail.")] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Show past runs from the ledger: decisions, orders, fees, value."""
+
+    def action() -> None:
+        loaded = load_config(config)
+        data_dir(loaded, config).mkdir(parents=True, exist_ok=True)
+        ledger = LedgerStore.open(ledger_url(loaded, config))
+        try:
+            if run_id is not None:
+                detail = ledger.run_detail(run_id)
+                if detail is None:
+                    raise ConfigError(str(config), "--run", f"no run {run_id} in the ledger")
+                if as_json:
+                    emit_json(reports.detail_report(detail))
+                else:
+                    render.print_detail(out, detail)
+                return
+            runs = ledger.list_runs(limit)
+            if as_json:
+                emit_json({"runs": [reports.summary_report(r) for r in runs]})
+            elif not runs:
+                out.print("No runs recorded yet. Try `trimtab rebalance --dry-run`.")
+            else:
+                out.print(render.history_table(runs))
+        finally:
+            ledger.close()
+
+    guarded(debug, action)
+
+
+@app.command()
+def demo(
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "-c", "--config", help="Use this config's portfolio and rules (default: the seed's example)."
+        ),
+    ] = None,
+    directory: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir", help="Keep the demo's config, ledger and paper account here (default: a temp folder)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Rebalance a drifted paper portfolio on real bundled prices, start to finish."""
+    from trimtab.demo import run_demo
+
+    guarded(debug, lambda: run_demo(config, directory, out=out, as_json=as_json, emit_json=emit_json))
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"trimtab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """trimtab: a portfolio rebalancing bot."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Execution: the only code that changes anything on a venue."""

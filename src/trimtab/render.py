@@ -1,0 +1,197 @@
+"""Human output: rich tables for the portfolio, a plan, a run and the history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.console import Console
+from rich.table import Table
+
+from trimtab.ledger.store import RunDetail, RunSummary
+from trimtab.money import fmt
+from trimtab.planning.plan import Plan
+from trimtab.reports import fee_totals
+from trimtab.service import PlanView, PortfolioView, RunOutcome
+
+TWO = Decimal("0.01")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.quantize(TWO)}%"
+
+
+def _signed(value: Decimal) -> str:
+    text = f"{value.quantize(TWO)}"
+    return text if text.startswith("-") else f"+{text}"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value.quantize(TWO):,}"
+
+
+def _amount(value: Decimal) -> str:
+    return fmt(value)
+
+
+def portfolio_table(view: PortfolioView, title: str = "Portfolio") -> Table:
+    quote = view.snapshot.quote
+    table = Table(title=f"{title} — {_money(view.total_value)} {quote}", title_justify="left")
+    for column in (
+        "asset",
+        "amount",
+        f"price ({quote})",
+        f"value ({quote})",
+        "weight",
+        "target",
+        "drift (pts)",
+    ):
+        table.add_column(column, justify="left" if column == "asset" else "right")
+    for asset in view.assets:
+        current = view.weights[asset]
+        target = view.targets.get(asset, Decimal(0))
+        drift = current - target
+        style = "bold red" if abs(drift) >= 5 else ("yellow" if abs(drift) >= 1 else "")
+        table.add_row(
+            asset,
+            _amount(view.snapshot.amount(asset)),
+            _amount(view.snapshot.price(asset)),
+            _money(view.snapshot.value(asset)),
+            _pct(current),
+            _pct(target),
+            f"[{style}]{_signed(drift)}[/]" if style else _signed(drift),
+        )
+    return table
+
+
+def print_portfolio(console: Console, view: PortfolioView, title: str = "Portfolio") -> None:
+    console.print(portfolio_table(view, title))
+    if view.unmanaged:
+        held = ", ".join(f"{_amount(a)} {asset}" for asset, a in view.unmanaged.items())
+        console.print(f"[dim]Held outside the targets and left alone: {held}[/]")
+
+
+def plan_table(plan: Plan, quote: str) -> Table:
+    table = Table(title="Orders (in execution order)", title_justify="left")
+    for column in ("#", "side", "symbol", "amount", f"limit ({quote})", f"value ({quote})"):
+        table.add_column(column, justify="right" if column not in ("side", "symbol") else "left")
+    for order in plan.orders:
+        side = "[red]sell[/]" if order.side.value == "sell" else "[green]buy[/]"
+        table.add_row(
+            str(order.leg + 1),
+            side,
+            order.symbol,
+            _amount(order.amount),
+            _amount(order.limit_price),
+            _money(order.value),
+        )
+    return table
+
+
+def print_plan(console: Console, planned: PlanView) -> None:
+    verdict = "[bold green]rebalance[/]" if planned.decision.rebalance else "[bold]no rebalance[/]"
+    console.print(f"Decision: {verdict} — {planned.decision.reason}")
+    quote = planned.portfolio.snapshot.quote
+    if planned.plan.orders:
+        console.print(plan_table(planned.plan, quote))
+    elif planned.decision.rebalance:
+        console.print(
+            "Nothing to trade: every difference is below the minimum trade size or the market minimums."
+        )
+    for skipped in planned.plan.skipped:
+        console.print(f"[dim]skipped {skipped.side.value} {skipped.asset}: {skipped.reason}[/]")
+
+
+def print_outcome(console: Console, outcome: RunOutcome) -> None:
+    quote = outcome.planned.portfolio.snapshot.quote
+    if outcome.results:
+        table = Table(title="Executed", title_justify="left")
+        for column in (
+            "side",
+            "symbol",
+            "status",
+            "filled",
+            f"avg price ({quote})",
+            f"cost ({quote})",
+            "fee",
+        ):
+            table.add_column(column, justify="left" if column in ("side", "symbol", "status") else "right")
+        for result in outcome.results:
+            fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals([result]).items()) or "-"
+            average = result.average_price
+            table.add_row(
+                result.side.value,
+                result.symbol,
+                result.status.value,
+                f"{_amount(result.filled)} / {_amount(result.amount)}",
+                _amount(average) if average is not None else "-",
+                _money(result.cost),
+                fees,
+            )
+        console.print(table)
+    if outcome.after is not None:
+        print_portfolio(console, outcome.after, "After")
+    what = {
+        "skipped": "nothing to do",
+        "completed": "dry run, nothing placed"
+        if outcome.mode == "dry-run"
+        else f"{len(outcome.results)} orders",
+    }.get(outcome.status, outcome.status)
+    fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals(outcome.results).items())
+    console.print(f"Run {outcome.run_id} {outcome.status}: {what}" + (f"; fees {fees}" if fees else ""))
+
+
+def history_table(runs: list[RunSummary]) -> Table:
+    table = Table(title="Ledger: runs, newest first", title_justify="left")
+    for column in (
+        "run",
+        "started (UTC)",
+        "command",
+        "mode",
+        "status",
+        "orders",
+        "traded",
+        "fees",
+        "value after",
+        "reason",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("run", "orders", "traded", "value after") else "left"
+        )
+    for run in runs:
+        fees = ", ".join(f"{_amount(v)} {a}" for a, v in run.fees.items()) or "-"
+        after = run.value_after if run.value_after is not None else run.value_before
+        table.add_row(
+            str(run.id),
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            run.command,
+            run.mode,
+            run.status,
+            str(run.order_count),
+            _money(run.traded_value),
+            fees,
+            _money(after) if after is not None else "-",
+            run.error or run.reason or "",
+        )
+    return table
+
+
+def print_detail(console: Console, detail: RunDetail) -> None:
+    console.print(history_table([detail.summary]))
+    if detail.orders:
+        table = Table(title="Orders", title_justify="left")
+        for column in ("client order id", "side", "symbol", "status", "filled", "avg price", "fees"):
+            table.add_column(column)
+        for order in detail.orders:
+            fees: dict[str, Decimal] = {}
+            for fill in order.fills:
+                fees[fill.fee_asset] = fees.get(fill.fee_asset, Decimal(0)) + fill.fee
+            table.add_row(
+                order.client_order_id,
+                order.side,
+                order.symbol,
+                order.status,
+                f"{_amount(order.filled)} / {_amount(order.amount)}",
+                _amount(order.average_price) if order.average_price is not None else "-",
+                ", ".join(f"{_amount(v)} {a}" for a, v in fees.items()) or "-",
+            )
+        console.print(table)

@@ -1,0 +1,220 @@
+"""The core every front end calls (the CLI now; a daemon and a web page later).
+
+One rebalance is one trip through snapshot -> targets -> decision -> plan -> execution -> ledger.
+:class:`Bot` wires those pieces together; it holds no state of its own between calls except what the
+venue and the ledger keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from trimtab.errors import PlanningError
+from trimtab.execution.client_ids import client_order_id
+from trimtab.execution.executor import Executor
+from trimtab.ledger.store import LedgerStore
+from trimtab.money import ZERO
+from trimtab.planning.plan import Plan
+from trimtab.planning.planner import PlannerSettings, plan_rebalance
+from trimtab.policy.base import Decision, Policy
+from trimtab.portfolio import Snapshot, current_weights, managed_assets, total_value
+from trimtab.venues.port import OrderResult, Venue
+from trimtab.weights.base import TargetWeights
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    """The portfolio as the bot sees it: holdings, weights against targets, value."""
+
+    snapshot: Snapshot
+    assets: tuple[str, ...]
+    weights: Mapping[str, Decimal]
+    targets: Mapping[str, Decimal]
+    total_value: Decimal
+    unmanaged: Mapping[str, Decimal] = field(default_factory=dict)  # held, outside the targets, left alone
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """A decision and the plan that follows from it (an empty plan when there is nothing to do)."""
+
+    portfolio: PortfolioView
+    decision: Decision
+    plan: Plan
+    forced: bool
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What one rebalance run did."""
+
+    run_id: int
+    status: str  # completed | skipped | failed
+    mode: str  # live | dry-run
+    planned: PlanView
+    results: tuple[OrderResult, ...]
+    after: PortfolioView | None
+
+    @property
+    def fees(self) -> dict[str, Decimal]:
+        """Fees paid, by the asset they were charged in."""
+        paid: dict[str, Decimal] = {}
+        for result in self.results:
+            for fill in result.fills:
+                paid[fill.fee_asset] = paid.get(fill.fee_asset, ZERO) + fill.fee
+        return paid
+
+
+@dataclass(frozen=True)
+class BotParts:
+    """Everything a :class:`Bot` needs, built from a config by :mod:`trimtab.assembly`."""
+
+    venue: Venue
+    ledger: LedgerStore
+    policy: Policy
+    weights: TargetWeights
+    planner: PlannerSettings
+    quote: str
+    config_digest: str
+    clock: Callable[[], datetime]
+
+
+class Bot:
+    """Reads the portfolio, decides, plans and rebalances through one venue, recording to one ledger."""
+
+    def __init__(self, parts: BotParts) -> None:
+        self.parts = parts
+
+    async def snapshot(self) -> Snapshot:
+        """Balances, prices, market rules, fee rate and (for dynamic weights) history, read in one go."""
+        venue, quote = self.parts.venue, self.parts.quote
+        balances = await venue.fetch_balances()
+        wanted = sorted(
+            (set(self.parts.weights.assets) | {a for a, b in balances.items() if b.total > 0}) - {quote}
+        )
+        prices = await venue.fetch_prices(quote, wanted)
+        markets = await venue.fetch_markets(quote, sorted(prices))
+        fee_rate = await venue.fetch_fee_rate()
+        closes: dict[str, tuple[Decimal, ...]] = {}
+        if self.parts.weights.lookback_days:
+            history = await venue.fetch_daily_closes(
+                quote,
+                [a for a in self.parts.weights.assets if a != quote],
+                self.parts.weights.lookback_days + 1,
+            )
+            closes = {a: tuple(v) for a, v in history.items()}
+        return Snapshot(quote, balances, prices, markets, fee_rate, self.parts.clock(), closes)
+
+    async def portfolio(self) -> PortfolioView:
+        """The current portfolio against its targets."""
+        return self.view(await self.snapshot())
+
+    def view(self, snapshot: Snapshot) -> PortfolioView:
+        targets = self.parts.weights.targets(snapshot.closes)
+        missing = sorted(a for a in targets if a != snapshot.quote and a not in snapshot.prices)
+        if missing:
+            raise PlanningError(
+                f"no price for {', '.join(missing)} against {snapshot.quote} on {self.parts.venue.name}"
+            )
+        assets = managed_assets(snapshot, targets, include_unlisted=self.parts.planner.sell_unlisted)
+        unmanaged = {
+            a: b.total for a, b in sorted(snapshot.balances.items()) if b.total > 0 and a not in assets
+        }
+        return PortfolioView(
+            snapshot=snapshot,
+            assets=tuple(assets),
+            weights=current_weights(snapshot, assets),
+            targets={a: targets.get(a, ZERO) for a in assets},
+            total_value=total_value(snapshot, assets),
+            unmanaged=unmanaged,
+        )
+
+    async def plan(self, *, force: bool = False) -> PlanView:
+        """Decide and plan without placing anything or writing to the ledger."""
+        return await self._plan(await self.portfolio(), force)
+
+    async def _plan(self, portfolio: PortfolioView, force: bool) -> PlanView:
+        decision = self.parts.policy.decide(
+            portfolio.snapshot.taken_at,
+            portfolio.weights,
+            portfolio.targets,
+            self.parts.ledger.last_rebalance_at(),
+        )
+        if force and not decision.rebalance:
+            decision = Decision(True, f"forced (the policy said: {decision.reason})")
+        plan = (
+            plan_rebalance(portfolio.snapshot, portfolio.targets, self.parts.planner)
+            if decision.rebalance
+            else Plan(orders=(), total_value=portfolio.total_value)
+        )
+        return PlanView(portfolio, decision, plan, force)
+
+    async def rebalance(
+        self, *, dry_run: bool = False, force: bool = False, command: str = "rebalance"
+    ) -> RunOutcome:
+        """One rebalance run, recorded in the ledger from start to end.
+
+        A failure marks the run ``failed`` with its one-line reason and re-raises; every record written
+        before it stays, each one complete (the ledger writes each step in its own transaction).
+        """
+        ledger, clock = self.parts.ledger, self.parts.clock
+        started = clock()
+        mode = "dry-run" if dry_run else "live"
+        run_id = ledger.start_run(
+            command=command,
+            venue=self.parts.venue.name,
+            mode=mode,
+            forced=force,
+            started_at=started,
+            config_digest=self.parts.config_digest,
+        )
+        try:
+            outcome = await self._run(run_id, started, mode, dry_run=dry_run, force=force)
+        except BaseException as error:  # including Ctrl-C and cancellation: the run is marked failed
+            ledger.finish_run(run_id, "failed", clock(), error=_one_line(error))
+            raise
+        ledger.finish_run(run_id, outcome.status, clock())
+        return outcome
+
+    async def _run(
+        self, run_id: int, started: datetime, mode: str, *, dry_run: bool, force: bool
+    ) -> RunOutcome:
+        ledger = self.parts.ledger
+        before = await self.portfolio()
+        ledger.record_snapshot(
+            run_id, "before", before.snapshot, before.weights, before.targets, before.total_value
+        )
+        planned = await self._plan(before, force)
+        ledger.record_decision(run_id, planned.decision, before.targets)
+        if not planned.decision.rebalance:
+            return RunOutcome(run_id, "skipped", mode, planned, (), None)
+        ids = {o.leg: client_order_id(run_id, started, o.leg) for o in planned.plan.orders}
+        ledger.record_plan(run_id, planned.plan, ids)
+        if dry_run or not planned.plan.orders:
+            return RunOutcome(run_id, "completed", mode, planned, (), None)
+        executor = Executor(self.parts.venue, ledger, self.parts.clock)
+        execution = await executor.execute(
+            run_id=run_id,
+            run_started=started,
+            plan=planned.plan,
+            snapshot=before.snapshot,
+            targets=before.targets,
+            settings=self.parts.planner,
+        )
+        after = self.view(await self.snapshot())
+        ledger.record_snapshot(
+            run_id, "after", after.snapshot, after.weights, after.targets, after.total_value
+        )
+        return RunOutcome(run_id, "completed", mode, planned, execution.results, after)
+
+    async def close(self) -> None:
+        await self.parts.venue.close()
+        self.parts.ledger.close()
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:500]
