@@ -176,15 +176,31 @@ def history_table(runs: list[RunSummary]) -> Table:
 
 
 def print_detail(console: Console, detail: RunDetail) -> None:
-    console.print(history_table([detail.summary]))
+    run = detail.summary
+    fees = ", ".join(f"{_amount(v)} {a}" for a, v in run.fees.items()) or "none"
+    value = "-"
+    if run.value_before is not None:
+        value = _money(run.value_before)
+        if run.value_after is not None:
+            value += f" -> {_money(run.value_after)}"
+    console.print(
+        f"Run {run.id} ({run.command}, {run.mode}{', forced' if run.forced else ''}) {run.status} "
+        f"at {run.started_at:%Y-%m-%d %H:%M:%S} UTC on {run.venue}"
+    )
+    console.print(f"  decision: {run.reason or '-'}")
+    if run.error:
+        console.print(f"  [red]error: {run.error}[/]")
+    console.print(
+        f"  orders: {run.order_count}, traded {_money(run.traded_value)}, fees {fees}; value {value}"
+    )
     if detail.orders:
         table = Table(title="Orders", title_justify="left")
         for column in ("client order id", "side", "symbol", "status", "filled", "avg price", "fees"):
             table.add_column(column)
         for order in detail.orders:
-            fees: dict[str, Decimal] = {}
+            order_fees: dict[str, Decimal] = {}
             for fill in order.fills:
-                fees[fill.fee_asset] = fees.get(fill.fee_asset, Decimal(0)) + fill.fee
+                order_fees[fill.fee_asset] = order_fees.get(fill.fee_asset, Decimal(0)) + fill.fee
             table.add_row(
                 order.client_order_id,
                 order.side,
@@ -192,6 +208,6 @@ def print_detail(console: Console, detail: RunDetail) -> None:
                 order.status,
                 f"{_amount(order.filled)} / {_amount(order.amount)}",
                 _amount(order.average_price) if order.average_price is not None else "-",
-                ", ".join(f"{_amount(v)} {a}" for a, v in fees.items()) or "-",
+                ", ".join(f"{_amount(v)} {a}" for a, v in order_fees.items()) or "-",
             )
         console.print(table)
