@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/trimtab demo
+	$(BIN)/trimtab demo --dir trimtab-demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
@@ -148,12 +149,13 @@ def run_demo(
     render.print_outcome(out, outcome)
     if entry is not None:
         out.rule("Ledger entry")
-        render.print_detail(out, entry)
+        render.print_detail(out, entry, orders=False)
+    command = "trimtab" if shutil.which("trimtab") else str(Path(sys.argv[0]))
     out.print(
         f"\nEverything is in {folder}. Look around with:\n"
-        f"  trimtab status  -c {demo_config}\n"
-        f"  trimtab history -c {demo_config}\n"
-        f"  trimtab plan    -c {demo_config}"
+        f"  {command} status  -c {demo_config}\n"
+        f"  {command} history -c {demo_config}\n"
+        f"  {command} plan    -c {demo_config}"
     )
 
 

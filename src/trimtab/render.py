@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.money import fmt
 from trimtab.planning.plan import Plan
-from trimtab.reports import fee_totals
-from trimtab.service import PlanView, PortfolioView, RunOutcome
+from trimtab.service import PlanView, PortfolioView, RunOutcome, fee_totals
 
 TWO = Decimal("0.01")
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
 
 
 def _pct(value: Decimal) -> str:
@@ -35,16 +39,8 @@ def _amount(value: Decimal) -> str:
 
 def portfolio_table(view: PortfolioView, title: str = "Portfolio") -> Table:
     quote = view.snapshot.quote
-    table = Table(title=f"{title} — {_money(view.total_value)} {quote}", title_justify="left")
-    for column in (
-        "asset",
-        "amount",
-        f"price ({quote})",
-        f"value ({quote})",
-        "weight",
-        "target",
-        "drift (pts)",
-    ):
+    table = _table(f"{title}: {_money(view.total_value)} {quote} (prices and values in {quote})")
+    for column in ("asset", "amount", "price", "value", "weight", "target", "drift"):
         table.add_column(column, justify="left" if column == "asset" else "right")
     for asset in view.assets:
         current = view.weights[asset]
@@ -71,8 +67,8 @@ def print_portfolio(console: Console, view: PortfolioView, title: str = "Portfol
 
 
 def plan_table(plan: Plan, quote: str) -> Table:
-    table = Table(title="Orders (in execution order)", title_justify="left")
-    for column in ("#", "side", "symbol", "amount", f"limit ({quote})", f"value ({quote})"):
+    table = _table(f"Orders in execution order (limit and value in {quote})")
+    for column in ("#", "side", "symbol", "amount", "limit", "value"):
         table.add_column(column, justify="right" if column not in ("side", "symbol") else "left")
     for order in plan.orders:
         side = "[red]sell[/]" if order.side.value == "sell" else "[green]buy[/]"
@@ -104,16 +100,8 @@ def print_plan(console: Console, planned: PlanView) -> None:
 def print_outcome(console: Console, outcome: RunOutcome) -> None:
     quote = outcome.planned.portfolio.snapshot.quote
     if outcome.results:
-        table = Table(title="Executed", title_justify="left")
-        for column in (
-            "side",
-            "symbol",
-            "status",
-            "filled",
-            f"avg price ({quote})",
-            f"cost ({quote})",
-            "fee",
-        ):
+        table = _table(f"Executed (prices and cost in {quote})")
+        for column in ("side", "symbol", "status", "filled", "price", "cost", "fee"):
             table.add_column(column, justify="left" if column in ("side", "symbol", "status") else "right")
         for result in outcome.results:
             fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals([result]).items()) or "-"
@@ -122,12 +110,18 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
                 result.side.value,
                 result.symbol,
                 result.status.value,
-                f"{_amount(result.filled)} / {_amount(result.amount)}",
+                _amount(result.filled)
+                if result.filled == result.amount
+                else f"{_amount(result.filled)} of {_amount(result.amount)}",
                 _amount(average) if average is not None else "-",
                 _money(result.cost),
                 fees,
             )
         console.print(table)
+    if outcome.replanned_buys is not None and outcome.replanned_buys.buys:
+        console.print(
+            "[dim]The buys were planned again after the sells, from the cash the sells really produced.[/]"
+        )
     if outcome.after is not None:
         print_portfolio(console, outcome.after, "After")
     what = {
@@ -136,12 +130,14 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
         if outcome.mode == "dry-run"
         else f"{len(outcome.results)} orders",
     }.get(outcome.status, outcome.status)
-    fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals(outcome.results).items())
-    console.print(f"Run {outcome.run_id} {outcome.status}: {what}" + (f"; fees {fees}" if fees else ""))
+    fees = ", ".join(f"{_amount(v)} {a}" for a, v in outcome.fees.items())
+    if fees:
+        fees = f"; fees {fees} (worth {_money(outcome.fees_value)} {quote})"
+    console.print(f"Run {outcome.run_id} {outcome.status}: {what}{fees}")
 
 
 def history_table(runs: list[RunSummary]) -> Table:
-    table = Table(title="Ledger: runs, newest first", title_justify="left")
+    table = _table("Ledger: runs, newest first")
     for column in (
         "run",
         "started (UTC)",
@@ -175,7 +171,7 @@ def history_table(runs: list[RunSummary]) -> Table:
     return table
 
 
-def print_detail(console: Console, detail: RunDetail) -> None:
+def print_detail(console: Console, detail: RunDetail, *, orders: bool = True) -> None:
     run = detail.summary
     fees = ", ".join(f"{_amount(v)} {a}" for a, v in run.fees.items()) or "none"
     value = "-"
@@ -193,8 +189,11 @@ def print_detail(console: Console, detail: RunDetail) -> None:
     console.print(
         f"  orders: {run.order_count}, traded {_money(run.traded_value)}, fees {fees}; value {value}"
     )
-    if detail.orders:
-        table = Table(title="Orders", title_justify="left")
+    if detail.orders and not orders:
+        ids = ", ".join(o.client_order_id for o in detail.orders)
+        console.print(f"  client order ids: {ids}")
+    if detail.orders and orders:
+        table = _table("Orders")
         for column in ("client order id", "side", "symbol", "status", "filled", "avg price", "fees"):
             table.add_column(column)
         for order in detail.orders:

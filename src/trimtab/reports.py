@@ -12,7 +12,7 @@ from typing import Any
 from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.money import fmt
 from trimtab.planning.plan import Plan
-from trimtab.service import PlanView, PortfolioView, RunOutcome
+from trimtab.service import PlanView, PortfolioView, RunOutcome, fee_totals
 from trimtab.venues.port import OrderResult
 
 WEIGHT_PLACES = Decimal("0.0001")
@@ -96,14 +96,6 @@ def order_result(result: OrderResult) -> dict[str, Any]:
     }
 
 
-def fee_totals(results: list[OrderResult] | tuple[OrderResult, ...]) -> dict[str, Decimal]:
-    paid: dict[str, Decimal] = {}
-    for result in results:
-        for fill in result.fills:
-            paid[fill.fee_asset] = paid.get(fill.fee_asset, Decimal(0)) + fill.fee
-    return paid
-
-
 def run_report(outcome: RunOutcome) -> dict[str, Any]:
     report = plan_report(outcome.planned)
     report.update(
@@ -112,7 +104,8 @@ def run_report(outcome: RunOutcome) -> dict[str, Any]:
             "status": outcome.status,
             "mode": outcome.mode,
             "results": [order_result(r) for r in outcome.results],
-            "fees": {asset: money(amount) for asset, amount in fee_totals(outcome.results).items()},
+            "fees": {asset: money(amount) for asset, amount in outcome.fees.items()},
+            "fees_value": money(outcome.fees_value),
             "after": portfolio_report(outcome.after) if outcome.after is not None else None,
         }
     )

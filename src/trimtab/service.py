@@ -7,7 +7,7 @@ venue and the ledger keep.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -57,15 +57,27 @@ class RunOutcome:
     planned: PlanView
     results: tuple[OrderResult, ...]
     after: PortfolioView | None
+    replanned_buys: Plan | None = None  # the buy leg as planned again after the sells, if it was
 
     @property
     def fees(self) -> dict[str, Decimal]:
         """Fees paid, by the asset they were charged in."""
-        paid: dict[str, Decimal] = {}
-        for result in self.results:
-            for fill in result.fills:
-                paid[fill.fee_asset] = paid.get(fill.fee_asset, ZERO) + fill.fee
-        return paid
+        return fee_totals(self.results)
+
+    @property
+    def fees_value(self) -> Decimal:
+        """Fees paid, valued in the quote currency at the prices the run was planned at."""
+        snapshot = self.planned.portfolio.snapshot
+        return sum((amount * snapshot.price(asset) for asset, amount in self.fees.items()), ZERO)
+
+
+def fee_totals(results: Iterable[OrderResult]) -> dict[str, Decimal]:
+    """Fees of ``results``, added up by the asset they were charged in."""
+    paid: dict[str, Decimal] = {}
+    for result in results:
+        for fill in result.fills:
+            paid[fill.fee_asset] = paid.get(fill.fee_asset, ZERO) + fill.fee
+    return paid
 
 
 @dataclass(frozen=True)
@@ -208,7 +220,7 @@ class Bot:
         ledger.record_snapshot(
             run_id, "after", after.snapshot, after.weights, after.targets, after.total_value
         )
-        return RunOutcome(run_id, "completed", mode, planned, execution.results, after)
+        return RunOutcome(run_id, "completed", mode, planned, execution.results, after, execution.buy_plan)
 
     async def close(self) -> None:
         await self.parts.venue.close()

@@ -154,3 +154,12 @@ exchange: {name: paper, balances: {BTC: 0.1, ETH: 0.5}, prices: 2024-12-31, fill
     assert buy.amount * buy.limit_price <= proceeds
     assert outcome.after is not None
     assert outcome.after.snapshot.amount("USDT") >= 0
+
+
+async def test_weights_that_sum_to_99_99_are_accepted_end_to_end(write_config: Callable[..., Path]) -> None:
+    text = config_text("  target_weights: {BTC: 33.33, ETH: 33.33, SOL: 33.33}")
+    bot = bot_for(write_config(text))
+    outcome = await bot.rebalance(dry_run=True)
+    await bot.close()
+    assert outcome.planned.plan.orders
+    assert sum(outcome.planned.portfolio.targets.values()) == Decimal("99.99")
