@@ -19,10 +19,11 @@ import typer
 from rich.console import Console
 
 from trimtab import __version__, render, reports
-from trimtab.assembly import build_bot, build_policy, build_weights, data_dir, ledger_url
+from trimtab.assembly import build_bot, build_policy, build_weights, data_dir, ledger_url, paper_settings
 from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError, TrimtabError
 from trimtab.ledger.store import LedgerStore
+from trimtab.pricedata import bundled_history
 from trimtab.service import Bot
 
 T = TypeVar("T")
@@ -127,6 +128,7 @@ def validate(
         policy_text = describe(loaded)
         build_policy(loaded)
         build_weights(loaded)
+        paper_settings(loaded, str(config), bundled_history())
         if as_json:
             emit_json({"valid": True, "file": str(config), "summary": policy_text})
         else:

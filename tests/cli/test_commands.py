@@ -45,6 +45,15 @@ def test_validate_reports_one_line_and_exit_code_2(write_config: Callable[..., P
     assert "Traceback" not in err
 
 
+def test_validate_checks_the_paper_exchange_too(write_config: Callable[..., Path]) -> None:
+    path = write_config(
+        "portfolio:\n  target_weights: {BTC: 50, USDT: 50}\nexchange: {name: paper, prices: 2010-01-01}\n"
+    )
+    code, _, err = invoke("validate", "-c", str(path))
+    assert code == 2
+    assert "exchange.prices: 2010-01-01 is outside the bundled history" in err
+
+
 def test_validate_json(write_config: Callable[..., Path]) -> None:
     code, out, _ = invoke("validate", "-c", str(write_config()), "--json")
     assert code == 0
