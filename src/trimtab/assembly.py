@@ -26,12 +26,13 @@ from trimtab.policy import (
 )
 from trimtab.pricedata import PriceHistory, bundled_history
 from trimtab.service import Bot, BotParts
-from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
 from trimtab.weights import InverseVolatility, StaticWeights, TargetWeights
 
 LEDGER_FILE_NAME = "ledger.db"
+THRESHOLD_CHECK_INTERVAL = timedelta(hours=1)
 
 
 def utc_now() -> datetime:
@@ -55,8 +56,9 @@ def build_policy(config: Config) -> Policy:
     """The rebalancing policy the config describes, with its rebalance window on top."""
     rules = config.rebalancing
     interval = timedelta(hours=float(rules.check_interval_hours))
+    # threshold watches continuously (hourly checks); hybrid checks only every check_interval_hours.
     threshold = ThresholdPolicy(
-        rules.threshold_percent, rules.relative_threshold_percent, check_interval=interval
+        rules.threshold_percent, rules.relative_threshold_percent, check_interval=THRESHOLD_CHECK_INTERVAL
     )
     policy: Policy
     if rules.strategy is Strategy.CALENDAR:
@@ -112,6 +114,25 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
             f"{price_date} is outside the bundled history ({history.first_date} .. {history.last_date})",
         )
     day_prices = history.prices_on(price_date or history.last_date)
+    if prices is None and config.quote not in USD_QUOTES:
+        raise ConfigError(
+            source,
+            "quote",
+            f"the bundled prices are in US dollars; with quote {config.quote} give exchange.prices as a mapping",
+        )
+    wanted = (
+        config.portfolio.target_weights or {}
+        if config.portfolio.dynamic_weights is None
+        else dict.fromkeys(config.portfolio.dynamic_weights.assets)
+    )
+    for asset in sorted(set(wanted) | set(exchange.balances)):
+        if asset != config.quote and asset not in (prices or {}) and asset not in day_prices:
+            raise ConfigError(
+                source,
+                "exchange.prices",
+                f"{asset} has no price on the paper exchange on {price_date or history.last_date}; "
+                "add it to exchange.prices",
+            )
     markets: dict[str, MarketRules] = {}
     for symbol, override in exchange.markets.items():
         base, quote = symbol.split("/")

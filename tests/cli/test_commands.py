@@ -54,6 +54,27 @@ def test_validate_checks_the_paper_exchange_too(write_config: Callable[..., Path
     assert "exchange.prices: 2010-01-01 is outside the bundled history" in err
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "portfolio:\n  target_weights: {FOO: 50, USDT: 50}\n",
+            "exchange.prices: FOO has no price on the paper exchange on 2026-01-05; add it to exchange.prices",
+        ),
+        (
+            "quote: EUR\nportfolio:\n  target_weights: {BTC: 50, EUR: 50}\n",
+            "quote: the bundled prices are in US dollars; with quote EUR give exchange.prices as a mapping",
+        ),
+    ],
+)
+def test_validate_checks_that_every_asset_has_a_price(
+    write_config: Callable[..., Path], text: str, expected: str
+) -> None:
+    code, _, err = invoke("validate", "-c", str(write_config(text)))
+    assert code == 2
+    assert expected in err
+
+
 def test_validate_json(write_config: Callable[..., Path]) -> None:
     code, out, _ = invoke("validate", "-c", str(write_config()), "--json")
     assert code == 0

@@ -198,6 +198,18 @@ def test_paper_exchange_prices_may_be_a_mapping(tmp_path: Path) -> None:
             "portfolio.dynamic_weights: min_weight 60 x 2 assets exceeds the 100% left after cash",
         ),
         ("- just\n- a list\n", "expected a mapping of sections at the top, got list"),
+        (
+            BASE + "risk: {slippage_tolerance: 100}\n",
+            "risk.slippage_tolerance: expected a number < 100, got 100",
+        ),
+        (
+            BASE + "exchange: {slippage_bps: 10000}\n",
+            "exchange.slippage_bps: expected a number < 10000, got 10000",
+        ),
+        (
+            "portfolio:\n  dynamic_weights: {method: inverse_volatility, assets: [BTC, ETH], min_weight: 5.00001}\n",
+            "portfolio.dynamic_weights.min_weight: expected a multiple of 0.0001, got 5.00001",
+        ),
     ],
 )
 def test_bad_input_is_one_line_naming_the_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -271,5 +271,16 @@ def test_windowed_next_check_is_later_and_inside_the_window(
     window: RebalanceWindow, now: datetime, every: timedelta
 ) -> None:
     upcoming = WindowedPolicy(AlwaysRebalance(every), window).next_check(now)
-    assert upcoming >= now + every
+    assert upcoming > now
     assert window.contains(upcoming)
+    if window.contains(now):
+        assert upcoming >= now + every
+    else:
+        # a check outside the window did not count: the next one is at the latest when the window opens
+        assert upcoming <= window.next_opening(now)
+
+
+def test_a_check_outside_the_window_is_followed_by_one_at_the_opening() -> None:
+    # Wednesday 00:50, daily checks, Mon-Fri 08-20: check at 08:00 today, not Thursday 08:00.
+    policy = WindowedPolicy(AlwaysRebalance(timedelta(hours=24)), RebalanceWindow(frozenset(range(5)), 8, 20))
+    assert policy.next_check(utc(2026, 11, 25, 0, 50)) == utc(2026, 11, 25, 8)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 
 import pytest
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, OrderRejected
 from trimtab.venues.paper import PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME, PaperState, load_state, reset_state, save_state
 from trimtab.venues.port import OrderRequest, Side
@@ -53,20 +53,28 @@ async def test_every_order_is_saved_without_waiting_for_close(make_venue: MakeVe
     assert saved.balances["BTC"] == Decimal("0.500999")
 
 
-async def test_close_writes_the_starting_balances_as_decimal_strings(
-    make_venue: MakeVenue, tmp_path: Path
-) -> None:
+async def test_reading_and_closing_write_no_state_file(make_venue: MakeVenue, tmp_path: Path) -> None:
+    # Until the first order the configured starting balances stay editable: nothing is frozen on disk.
     path = tmp_path / "data" / STATE_FILE_NAME
     venue = make_venue(state_path=path)
-
+    await venue.fetch_balances()
     await venue.close()
+    assert not path.exists()
 
-    assert json.loads(path.read_text()) == {
-        "version": 1,
-        "balances": {"USDT": "10000", "BTC": "0.5"},
-        "next_order_id": 1,
-        "orders": {},
-    }
+
+async def test_first_order_writes_balances_as_decimal_strings(make_venue: MakeVenue, tmp_path: Path) -> None:
+    path = tmp_path / "data" / STATE_FILE_NAME
+    venue = make_venue(state_path=path)
+    with pytest.raises(OrderRejected):
+        await venue.place_order(OrderRequest("BTC/USDT", Side.BUY, Decimal("0"), Decimal("1"), "x"))
+    assert not path.exists(), "a rejected order changes nothing"
+    prices = await venue.fetch_prices("USDT", ["BTC"])
+    limit = prices["BTC"].quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+    await venue.place_order(OrderRequest("BTC/USDT", Side.BUY, Decimal("0.001"), limit, "first"))
+    state = json.loads(path.read_text())
+    assert state["version"] == 1
+    assert all(isinstance(v, str) for v in state["balances"].values())
+    assert list(state["orders"]) == ["first"]
     assert os.listdir(path.parent) == [STATE_FILE_NAME]  # no temp file left behind
 
 
@@ -107,7 +115,7 @@ async def test_order_whose_state_cannot_be_saved_is_not_applied(
 ) -> None:
     path = tmp_path / STATE_FILE_NAME
     venue = make_venue(state_path=path)
-    await venue.close()
+    await venue.place_order(buy("0.001", "first"))
     before = await venue.fetch_balances()
 
     def disk_full(source: str, target: Path) -> None:
@@ -122,7 +130,7 @@ async def test_order_whose_state_cannot_be_saved_is_not_applied(
     assert await venue.fetch_order("BTC/USDT", "a") is None
     saved = load_state(path)
     assert saved is not None
-    assert saved.orders == {}
+    assert list(saved.orders) == ["first"], "the file still holds the state before the failed order"
 
 
 @pytest.mark.parametrize(

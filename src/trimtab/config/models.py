@@ -17,6 +17,7 @@ from trimtab.policy.calendar import Interval
 from trimtab.policy.window import parse_weekday
 
 WEIGHT_SUM_TOLERANCE = Decimal("0.01")
+WEIGHT_GRID = Decimal("0.0001")
 
 Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
 NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
@@ -65,6 +66,14 @@ class DynamicWeights(Frozen):
         if len(set(names)) != len(names):
             raise ValueError("an asset is listed twice")
         return names
+
+    @field_validator("cash_weight", "min_weight", "max_weight")
+    @classmethod
+    def _on_grid(cls, value: Decimal | None) -> Decimal | None:
+        # Computed weights are rounded to 0.0001; a bound off that grid could not be kept exactly.
+        if value is not None and value % WEIGHT_GRID != 0:
+            raise ValueError(f"expected a multiple of {WEIGHT_GRID}, got {value}")
+        return value
 
     @model_validator(mode="after")
     def _caps(self) -> DynamicWeights:
@@ -207,7 +216,7 @@ class Rebalancing(Frozen):
 
 class Risk(Frozen):
     max_single_trade_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(100)
-    slippage_tolerance: NonNegative = Decimal("0.5")
+    slippage_tolerance: Annotated[Decimal, Field(ge=0, lt=100, allow_inf_nan=False)] = Decimal("0.5")
 
 
 class MarketOverride(Frozen):
@@ -226,7 +235,7 @@ class Exchange(Frozen):
     fee_rate: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), allow_inf_nan=False)] = Decimal("0.001")
     markets: dict[str, MarketOverride] = Field(default_factory=dict)
     fill_ratio: Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)] = Decimal(1)
-    slippage_bps: NonNegative = Decimal(0)
+    slippage_bps: Annotated[Decimal, Field(ge=0, lt=10000, allow_inf_nan=False)] = Decimal(0)
 
     @field_validator("balances", "prices")
     @classmethod

@@ -114,8 +114,15 @@ class WindowedPolicy:
         return self.inner.decide(now, weights, targets, last_rebalance)
 
     def next_check(self, now: datetime) -> datetime:
-        """``inner.next_check(now)``, moved to the window's next opening when it falls outside the window."""
-        return self.window.next_opening(self.inner.next_check(now))
+        """``inner.next_check(now)``, moved to the window's next opening when it falls outside the window.
+
+        A check made outside the window did not count, so when the window opens before the inner
+        policy's next check, the bot checks at the opening instead of letting a whole window pass.
+        """
+        scheduled = self.window.next_opening(self.inner.next_check(now))
+        if not self.window.contains(now):
+            return min(scheduled, self.window.next_opening(now))
+        return scheduled
 
 
 def _describe_days(days: Iterable[int]) -> str:

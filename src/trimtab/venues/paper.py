@@ -205,9 +205,8 @@ class PaperVenue:
         return order if order is not None and order.symbol == symbol else None
 
     async def close(self) -> None:
-        """Persist the state (a no-op in memory-only mode)."""
-        if self._state_path is not None:
-            save_state(self._state_path, self._state)
+        """Nothing to flush: every order already saved the state. Reading (``status``, ``plan``) writes no
+        file, so the configured starting balances stay editable until the first order."""
 
     def _rules(self, asset: str) -> MarketRules:
         override = self._settings.markets.get(asset)
