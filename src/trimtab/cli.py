@@ -258,7 +258,7 @@ def history(
             elif not runs:
                 out.print("No runs recorded yet. Try `trimtab rebalance --dry-run`.")
             else:
-                out.print(render.history_table(runs))
+                out.print(render.history_table(runs, out.width))
         finally:
             ledger.close()
 

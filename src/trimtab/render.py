@@ -136,38 +136,35 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
     console.print(f"Run {outcome.run_id} {outcome.status}: {what}{fees}")
 
 
-def history_table(runs: list[RunSummary]) -> Table:
-    table = _table("Ledger: runs, newest first")
-    for column in (
-        "run",
-        "started (UTC)",
-        "command",
-        "mode",
-        "status",
-        "orders",
-        "traded",
-        "fees",
-        "value after",
-        "reason",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("run", "orders", "traded", "value after") else "left"
-        )
+def history_table(runs: list[RunSummary], width: int = 100) -> Table:
+    """One line per run; the reason is cut to fit (``history --run N`` shows it whole, and the fees)."""
+    rows = []
     for run in runs:
-        fees = ", ".join(f"{_amount(v)} {a}" for a, v in run.fees.items()) or "-"
         after = run.value_after if run.value_after is not None else run.value_before
-        table.add_row(
-            str(run.id),
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            run.command,
-            run.mode,
-            run.status,
-            str(run.order_count),
-            _money(run.traded_value),
-            fees,
-            _money(after) if after is not None else "-",
-            run.error or run.reason or "",
+        rows.append(
+            (
+                str(run.id),
+                run.started_at.strftime("%Y-%m-%d %H:%M"),
+                "dry run" if run.mode == "dry-run" and run.status == "completed" else run.status,
+                str(run.order_count),
+                _money(run.traded_value),
+                _money(after) if after is not None else "-",
+            )
         )
+    table = _table("Ledger: runs, newest first (details: trimtab history --run N)")
+    headers = ("run", "started (UTC)", "status", "orders", "traded", "value")
+    used = 0
+    for index, header in enumerate(headers):
+        # Every column but the reason keeps its full width; the reason is cut to what is left.
+        column_width = max([len(header)] + [len(row[index]) for row in rows])
+        used += column_width + 3  # padding on both sides and the (blank) column divider
+        justify = "right" if header in ("run", "orders", "traded", "value") else "left"
+        table.add_column(header, justify=justify, no_wrap=True, width=column_width)
+    room = max(8, width - used - 4)
+    table.add_column("reason", no_wrap=True, width=room)
+    for run, row in zip(runs, rows, strict=True):
+        reason = run.error or run.reason or ""
+        table.add_row(*row, reason if len(reason) <= room else reason[: room - 1] + "…")
     return table
 
 
