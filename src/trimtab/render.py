@@ -158,8 +158,8 @@ def history_table(runs: list[RunSummary], width: int = 100) -> Table:
         # Every column but the reason keeps its full width; the reason is cut to what is left.
         column_width = max([len(header)] + [len(row[index]) for row in rows])
         used += column_width + 3  # padding on both sides and the (blank) column divider
-        justify = "right" if header in ("run", "orders", "traded", "value") else "left"
-        table.add_column(header, justify=justify, no_wrap=True, width=column_width)
+        right = header in ("run", "orders", "traded", "value")
+        table.add_column(header, justify="right" if right else "left", no_wrap=True, width=column_width)
     room = max(8, width - used - 4)
     table.add_column("reason", no_wrap=True, width=room)
     for run, row in zip(runs, rows, strict=True):
