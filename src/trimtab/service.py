@@ -7,12 +7,13 @@ venue and the ledger keep.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.errors import PlanningError
+from trimtab.errors import LedgerError, PlanningError
 from trimtab.execution.client_ids import client_order_id
 from trimtab.execution.executor import Executor
 from trimtab.ledger.store import LedgerStore
@@ -186,7 +187,9 @@ class Bot:
         try:
             outcome = await self._run(run_id, started, mode, dry_run=dry_run, force=force)
         except BaseException as error:  # including Ctrl-C and cancellation: the run is marked failed
-            ledger.finish_run(run_id, "failed", clock(), error=_one_line(error))
+            # If the ledger itself is what failed, marking the run may fail too; the original error matters more.
+            with contextlib.suppress(LedgerError):
+                ledger.finish_run(run_id, "failed", clock(), error=_one_line(error))
             raise
         ledger.finish_run(run_id, outcome.status, clock())
         return outcome
