@@ -7,12 +7,14 @@ started by cron or systemd from any working directory finds the same ledger and 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from trimtab.config.models import Config, Strategy, UnlistedAssets
 from trimtab.errors import ConfigError
+from trimtab.execution.executor import ExecutionSettings
 from trimtab.ledger.store import LedgerStore
 from trimtab.markets import MarketRules
 from trimtab.planning.planner import PlannerSettings
@@ -29,6 +31,7 @@ from trimtab.service import Bot, BotParts
 from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
+from trimtab.venues.port import Venue
 from trimtab.weights import InverseVolatility, StaticWeights, TargetWeights
 
 LEDGER_FILE_NAME = "ledger.db"
@@ -165,6 +168,43 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
     )
 
 
+def build_venue(
+    config: Config, source: str, folder: Path, history: PriceHistory, clock: Callable[[], datetime]
+) -> Venue:
+    """The paper venue, or a real exchange through ccxt with keys from the environment."""
+    exchange = config.exchange
+    if exchange.is_paper:
+        return PaperVenue(
+            paper_settings(config, source, history),
+            quote=config.quote,
+            state_path=folder / STATE_FILE_NAME,
+            history=history,
+            clock=clock,
+        )
+    # ccxt is imported only for real exchanges: the paper path starts faster without it.
+    from trimtab.venues.ccxt_factory import make_exchange
+    from trimtab.venues.ccxt_venue import CcxtVenue
+
+    api_key, secret = os.environ.get(exchange.api_key_env), os.environ.get(exchange.secret_env)
+    if not api_key or not secret:
+        missing = [n for n, v in ((exchange.api_key_env, api_key), (exchange.secret_env, secret)) if not v]
+        raise ConfigError(
+            source,
+            "exchange.api_key_env" if not api_key else "exchange.secret_env",
+            f"the environment variable {' and '.join(missing)} is not set; export the exchange's API key and "
+            "secret there (a key with trading permission and no withdrawal permission)",
+        )
+    client = make_exchange(
+        exchange.name,
+        api_key=api_key,
+        secret=secret,
+        sandbox=exchange.sandbox,
+        api_url=exchange.api_url,
+        timeout_ms=exchange.timeout_ms,
+    )
+    return CcxtVenue(client, quote=config.quote, secrets=(api_key, secret))
+
+
 def config_digest(config: Config) -> str:
     """A short fingerprint of the effective config, stored with every run."""
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
@@ -185,13 +225,7 @@ def build_bot(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(source, "data_dir", f"cannot create {folder} ({error.strerror})") from None
-    venue = PaperVenue(
-        paper_settings(config, source, history),
-        quote=config.quote,
-        state_path=folder / STATE_FILE_NAME,
-        history=history,
-        clock=clock,
-    )
+    venue = build_venue(config, source, folder, history, clock)
     ledger = LedgerStore.open(ledger_url(config, config_path))
     parts = BotParts(
         venue=venue,
@@ -199,6 +233,8 @@ def build_bot(
         policy=build_policy(config),
         weights=build_weights(config),
         planner=planner_settings(config),
+        execution=ExecutionSettings(max_price_move_percent=config.risk.max_price_move_percent),
+        max_consecutive_failures=config.risk.max_consecutive_failures,
         quote=config.quote,
         config_digest=config_digest(config),
         clock=clock,

@@ -41,6 +41,12 @@ ConfigOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
+OverrideOption = Annotated[
+    bool,
+    typer.Option(
+        "--override-kill-switch", help="Run even though the last runs failed (once you fixed the cause)."
+    ),
+]
 
 DEFAULT_CONFIG = Path("trimtab.yaml")
 
@@ -190,13 +196,21 @@ def rebalance(
         bool, typer.Option("--dry-run", help="Decide and plan, record it, place nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Rebalance even if the policy says no.")] = False,
+    override_kill_switch: OverrideOption = False,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Rebalance once, if the policy says so (or with --force), and record the run in the ledger."""
+    """Rebalance once, if the policy says so (or with --force), and record the run in the ledger.
+
+    An unfinished earlier run (killed, or the exchange went away mid-run) is finished first instead."""
 
     def action() -> None:
-        outcome = with_bot(config, lambda bot: bot.rebalance(dry_run=dry_run, force=force))
+        outcome = with_bot(
+            config,
+            lambda bot: bot.rebalance(
+                dry_run=dry_run, force=force, override_kill_switch=override_kill_switch
+            ),
+        )
         if as_json:
             emit_json(reports.run_report(outcome))
         else:
@@ -214,6 +228,7 @@ def run(
         int | None,
         typer.Option("--max-runs", min=1, help="Stop after this many checks (default: run until stopped)."),
     ] = None,
+    override_kill_switch: OverrideOption = False,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -221,7 +236,12 @@ def run(
     from trimtab.daemon import run_loop
 
     def action() -> None:
-        runs = with_bot(config, lambda bot: run_loop(bot, out=out, as_json=as_json, max_runs=max_runs))
+        runs = with_bot(
+            config,
+            lambda bot: run_loop(
+                bot, out=out, as_json=as_json, max_runs=max_runs, override_kill_switch=override_kill_switch
+            ),
+        )
         if not as_json:
             out.print(f"Stopped after {runs} check{'s' if runs != 1 else ''}.")
 

@@ -1,8 +1,9 @@
 """The ``trimtab run`` loop: check on the policy's schedule until SIGINT or SIGTERM.
 
 A signal never interrupts a run half-way: it is noted, the current run finishes and is recorded, and
-the loop ends before the next check. Temporary venue failures are reported and retried at the next
-check; any other failure ends the loop with its error.
+the loop ends before the next check. A failed run is reported and the loop goes on to the next check
+(an unfinished one is resumed there); after ``risk.max_consecutive_failures`` failed runs in a row
+the kill switch stops the loop with its reason.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from datetime import datetime
 
 from rich.console import Console
 
-from trimtab.errors import TemporaryVenueError
+from trimtab.errors import KillSwitchTripped, TrimtabError
 from trimtab.service import Bot, RunOutcome
 
 
-async def run_loop(bot: Bot, *, out: Console, as_json: bool, max_runs: int | None = None) -> int:
+async def run_loop(
+    bot: Bot, *, out: Console, as_json: bool, max_runs: int | None = None, override_kill_switch: bool = False
+) -> int:
     """Run checks until stopped; returns how many checks were made."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -31,10 +34,13 @@ async def run_loop(bot: Bot, *, out: Console, as_json: bool, max_runs: int | Non
     try:
         while not stop.is_set():
             try:
-                outcome = await bot.rebalance(command="run")
+                outcome = await bot.rebalance(command="run", override_kill_switch=override_kill_switch)
                 _report(out, as_json, outcome, None)
-            except TemporaryVenueError as error:
+            except KillSwitchTripped:
+                raise
+            except TrimtabError as error:
                 _report(out, as_json, None, str(error))
+            override_kill_switch = False  # only for the first run after the human looked
             checks += 1
             if max_runs is not None and checks >= max_runs:
                 break
@@ -65,7 +71,7 @@ def _report(out: Console, as_json: bool, outcome: RunOutcome | None, error: str 
         sys.stdout.write(json.dumps(line) + "\n")
         sys.stdout.flush()
     elif outcome is None:
-        out.print(f"[yellow]check failed, will retry at the next check:[/] {error}")
+        out.print(f"[yellow]run failed, next check as scheduled:[/] {error}")
     else:
         when = outcome.planned.portfolio.snapshot.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         out.print(

@@ -6,6 +6,8 @@
     ├── ConfigError               bad input: fix the file or the flags (exit code 2)
     ├── LedgerError               the ledger cannot be opened or written (exit code 1)
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
+    ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
+    │   └── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
     └── VenueError                the venue (exchange) failed
         ├── TemporaryVenueError   retry later: network, rate limit, exchange busy
         ├── OrderRejected         re-plan or skip this order: invalid order, funds, minimum notional
@@ -42,6 +44,14 @@ class LedgerError(TrimtabError):
 
 class PlanningError(TrimtabError):
     """No valid plan can be made (e.g. a held asset has no price)."""
+
+
+class GuardTripped(TrimtabError):
+    """A safety guard stopped the run: a price moved too far since planning, or the kill switch is on."""
+
+
+class KillSwitchTripped(GuardTripped):
+    """Too many runs failed in a row: the bot refuses to trade until a human looks."""
 
 
 class VenueError(TrimtabError):

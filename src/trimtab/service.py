@@ -7,18 +7,20 @@ venue and the ledger keep.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.errors import LedgerError, PlanningError
+from trimtab.errors import KillSwitchTripped, LedgerError, PlanningError, TemporaryVenueError
 from trimtab.execution.client_ids import client_order_id
-from trimtab.execution.executor import Executor
+from trimtab.execution.executor import Execution, ExecutionSettings, Executor
+from trimtab.ledger.records import PlannedOrderRecord
 from trimtab.ledger.store import LedgerStore
 from trimtab.money import ZERO
-from trimtab.planning.plan import Plan
+from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Decision, Policy
 from trimtab.portfolio import Snapshot, current_weights, managed_assets, total_value
@@ -90,6 +92,8 @@ class BotParts:
     policy: Policy
     weights: TargetWeights
     planner: PlannerSettings
+    execution: ExecutionSettings
+    max_consecutive_failures: int
     quote: str
     config_digest: str
     clock: Callable[[], datetime]
@@ -100,6 +104,7 @@ class Bot:
 
     def __init__(self, parts: BotParts) -> None:
         self.parts = parts
+        self._in_flight = False  # True once orders of the current run may be on the venue
 
     async def snapshot(self) -> Snapshot:
         """Balances, prices, market rules, fee rate and (for dynamic weights) history, read in one go."""
@@ -166,15 +171,29 @@ class Bot:
         return PlanView(portfolio, decision, plan, force)
 
     async def rebalance(
-        self, *, dry_run: bool = False, force: bool = False, command: str = "rebalance"
+        self,
+        *,
+        dry_run: bool = False,
+        force: bool = False,
+        command: str = "rebalance",
+        override_kill_switch: bool = False,
     ) -> RunOutcome:
         """One rebalance run, recorded in the ledger from start to end.
 
-        A failure marks the run ``failed`` with its one-line reason and re-raises; every record written
-        before it stays, each one complete (the ledger writes each step in its own transaction).
+        A run that stopped half-way earlier (killed, or the venue went away with orders in flight) is
+        finished first, instead of starting a new one. A failure before any order was placed, or one
+        that is not temporary, marks the run ``failed`` with its one-line reason and re-raises; a
+        temporary failure or an interruption while orders are in flight leaves the run open for the
+        next run to reconcile. Every record written stays, each one complete.
         """
-        ledger, clock = self.parts.ledger, self.parts.clock
-        started = clock()
+        ledger = self.parts.ledger
+        if not dry_run:
+            unfinished = ledger.unfinished_run()
+            if unfinished is not None:
+                return await self._guarded(unfinished, self._resume(unfinished, command), resuming=True)
+            if not override_kill_switch:
+                self._check_kill_switch()
+        started = self.parts.clock()
         mode = "dry-run" if dry_run else "live"
         run_id = ledger.start_run(
             command=command,
@@ -184,15 +203,31 @@ class Bot:
             started_at=started,
             config_digest=self.parts.config_digest,
         )
+        return await self._guarded(run_id, self._run(run_id, started, mode, dry_run=dry_run, force=force))
+
+    async def _guarded(self, run_id: int, job: Awaitable[RunOutcome], resuming: bool = False) -> RunOutcome:
+        ledger, clock = self.parts.ledger, self.parts.clock
+        self._in_flight = resuming
         try:
-            outcome = await self._run(run_id, started, mode, dry_run=dry_run, force=force)
-        except BaseException as error:  # including Ctrl-C and cancellation: the run is marked failed
+            outcome = await job
+        except BaseException as error:  # including Ctrl-C and cancellation
+            open_ended = isinstance(error, TemporaryVenueError | KeyboardInterrupt | asyncio.CancelledError)
+            if self._in_flight and open_ended:
+                raise  # orders may be on the venue: the run stays open and the next run finishes it
             # If the ledger itself is what failed, marking the run may fail too; the original error matters more.
             with contextlib.suppress(LedgerError):
                 ledger.finish_run(run_id, "failed", clock(), error=_one_line(error))
             raise
         ledger.finish_run(run_id, outcome.status, clock())
         return outcome
+
+    def _check_kill_switch(self) -> None:
+        failures, last_error = self.parts.ledger.consecutive_failures()
+        if failures >= self.parts.max_consecutive_failures:
+            raise KillSwitchTripped(
+                f"kill switch: the last {failures} runs failed (latest: {last_error}); fix the cause, then run "
+                "`trimtab rebalance --override-kill-switch` once"
+            )
 
     async def _run(
         self, run_id: int, started: datetime, mode: str, *, dry_run: bool, force: bool
@@ -206,12 +241,13 @@ class Bot:
         ledger.record_decision(run_id, planned.decision, before.targets)
         if not planned.decision.rebalance:
             return RunOutcome(run_id, "skipped", mode, planned, (), None)
+        # The plan is journaled before the first order: a crash from here on can be resumed.
         ids = {o.leg: client_order_id(run_id, started, o.leg) for o in planned.plan.orders}
         ledger.record_plan(run_id, planned.plan, ids)
         if dry_run or not planned.plan.orders:
             return RunOutcome(run_id, "completed", mode, planned, (), None)
-        executor = Executor(self.parts.venue, ledger, self.parts.clock)
-        execution = await executor.execute(
+        self._in_flight = True
+        execution = await self._executor().execute(
             run_id=run_id,
             run_started=started,
             plan=planned.plan,
@@ -219,15 +255,61 @@ class Bot:
             targets=before.targets,
             settings=self.parts.planner,
         )
+        return await self._finish(run_id, mode, planned, execution)
+
+    async def _resume(self, run_id: int, command: str) -> RunOutcome:
+        """Finish the unfinished run ``run_id`` from its journal (see :meth:`Executor.resume`)."""
+        detail = self.parts.ledger.run_detail(run_id)
+        assert detail is not None  # unfinished_run() just returned it
+        current = await self.portfolio()
+        journal = [
+            (_planned(record), record.client_order_id)
+            for record in detail.planned_orders
+            if record.client_order_id is not None
+        ]
+        targets = detail.targets or dict(current.targets)
+        decision = Decision(
+            True, f"resumed unfinished run {run_id} ({detail.summary.reason or 'no decision'})"
+        )
+        planned = PlanView(
+            current, decision, Plan(tuple(o for o, _ in journal), (), current.total_value), False
+        )
+        execution = await self._executor().resume(
+            run_id=run_id,
+            run_started=detail.summary.started_at,
+            journal=journal,
+            snapshot=current.snapshot,
+            targets=targets,
+            settings=self.parts.planner,
+        )
+        return await self._finish(run_id, "live", planned, execution)
+
+    async def _finish(self, run_id: int, mode: str, planned: PlanView, execution: Execution) -> RunOutcome:
         after = self.view(await self.snapshot())
-        ledger.record_snapshot(
+        self.parts.ledger.record_snapshot(
             run_id, "after", after.snapshot, after.weights, after.targets, after.total_value
         )
         return RunOutcome(run_id, "completed", mode, planned, execution.results, after, execution.buy_plan)
 
+    def _executor(self) -> Executor:
+        return Executor(self.parts.venue, self.parts.ledger, self.parts.clock, self.parts.execution)
+
     async def close(self) -> None:
         await self.parts.venue.close()
         self.parts.ledger.close()
+
+
+def _planned(record: PlannedOrderRecord) -> PlannedOrder:
+    return PlannedOrder(
+        leg=record.leg,
+        asset=record.asset,
+        symbol=record.symbol,
+        side=record.side,
+        amount=record.amount,
+        limit_price=record.limit_price,
+        reference_price=record.reference_price,
+        value=record.value,
+    )
 
 
 def _one_line(error: BaseException) -> str:

@@ -165,7 +165,9 @@ def test_run_stops_after_max_runs(write_config: Callable[..., Path]) -> None:
     assert events[0]["event"] == "run"
 
 
-@pytest.mark.parametrize("command", ["init", "validate", "status", "plan", "rebalance", "run", "history", "demo"])
+@pytest.mark.parametrize(
+    "command", ["init", "validate", "status", "plan", "rebalance", "run", "history", "demo"]
+)
 def test_every_command_takes_config_and_json(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

@@ -185,7 +185,22 @@ def test_paper_exchange_prices_may_be_a_mapping(tmp_path: Path) -> None:
             BASE + "rebalancing:\n  strategy: calendar\n  schedule: {interval: weekly, day: someday}\n",
             "rebalancing.schedule: unknown weekday 'someday'",
         ),
-        (BASE + "exchange: {name: binance}\n", "exchange.name: expected 'paper'"),
+        (
+            BASE + "exchange: {name: Binance}\n",
+            "exchange.name: expected 'paper' or a ccxt exchange id in lower case",
+        ),
+        (
+            BASE + "exchange: {name: binance, api_key: abc123}\n",
+            "exchange: api_key: API keys and secrets never go in the config file",
+        ),
+        (
+            BASE + "exchange: {name: binance, balances: {USDT: 100}}\n",
+            "exchange: balances only apply to the paper exchange",
+        ),
+        (
+            BASE + "exchange: {name: binance, api_url: 'localhost:8080'}\n",
+            "exchange.api_url: expected a base URL",
+        ),
         (BASE + "exchange: {fee_rate: 0.5}\n", "exchange.fee_rate: expected a number < 0.1, got 0.5"),
         (BASE + "exchange: {prices: yesterday}\n", "exchange.prices"),
         ("portfolio:\n  target_weights: {}\n", "portfolio.target_weights: no assets given"),
@@ -235,6 +250,12 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_config(tmp_path / "absent.yaml")
+
+
+def test_a_key_in_the_config_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    message = error_of(tmp_path, BASE + "exchange: {name: binance, secret: s3cr3t-value}\n")
+    assert "s3cr3t-value" not in message
+    assert "TRIMTAB_API_SECRET" in message
 
 
 def test_several_problems_report_the_first_and_count_the_rest(tmp_path: Path) -> None:

@@ -217,6 +217,10 @@ class Rebalancing(Frozen):
 class Risk(Frozen):
     max_single_trade_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(100)
     slippage_tolerance: Annotated[Decimal, Field(ge=0, lt=100, allow_inf_nan=False)] = Decimal("0.5")
+    # Stop the run when a price moved more than this (percent) between planning and placing an order.
+    max_price_move_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(2)
+    # The kill switch: `run` stops after this many failed runs in a row.
+    max_consecutive_failures: int = Field(default=3, ge=1, le=1000)
 
 
 class MarketOverride(Frozen):
@@ -228,14 +232,82 @@ class MarketOverride(Frozen):
     price_tick: NonNegative | None = None
 
 
+SECRET_KEYS = frozenset(
+    {"api_key", "apikey", "key", "secret", "api_secret", "secret_key", "password", "private_key", "uid"}
+)
+PAPER_ONLY = ("balances", "prices", "fee_rate", "markets", "fill_ratio", "slippage_bps")
+
+
 class Exchange(Frozen):
-    name: Literal["paper"] = "paper"
+    """``paper`` (simulated, on the bundled prices) or a ccxt exchange id such as ``binance``."""
+
+    name: str = "paper"
+    # real exchanges (ccxt)
+    api_key_env: str = "TRIMTAB_API_KEY"
+    secret_env: str = "TRIMTAB_API_SECRET"
+    sandbox: bool = False
+    api_url: str | None = None
+    timeout_ms: int = Field(default=10000, ge=100, le=120000)
+    # the paper exchange
     balances: dict[str, NonNegative] = Field(default_factory=dict)
     prices: dict[str, Positive] | dt.date | None = None
     fee_rate: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), allow_inf_nan=False)] = Decimal("0.001")
     markets: dict[str, MarketOverride] = Field(default_factory=dict)
     fill_ratio: Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)] = Decimal(1)
     slippage_bps: Annotated[Decimal, Field(ge=0, lt=10000, allow_inf_nan=False)] = Decimal(0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        # Never echo the value: only the key's name goes into the message.
+        if isinstance(data, dict):
+            for key in data:
+                if str(key).lower() in SECRET_KEYS:
+                    raise ValueError(
+                        f"{key}: API keys and secrets never go in the config file; remove it and set the "
+                        "environment variables named by api_key_env and secret_env "
+                        "(default TRIMTAB_API_KEY and TRIMTAB_API_SECRET)"
+                    )
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not name or not name.replace("_", "").isalnum() or name != name.lower():
+            raise ValueError(
+                f"expected 'paper' or a ccxt exchange id in lower case such as 'binance', got {name!r}"
+            )
+        return name
+
+    @field_validator("api_key_env", "secret_env")
+    @classmethod
+    def _env_name(cls, name: str) -> str:
+        if not name or not name.replace("_", "").isalnum():
+            raise ValueError(f"expected the name of an environment variable, got {name!r}")
+        return name
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"expected a base URL starting with http:// or https://, got {url!r}")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _paper_only(self) -> Exchange:
+        if self.is_paper:
+            return self
+        given = [key for key in PAPER_ONLY if key in self.model_fields_set]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} only apply to the paper exchange; a real exchange reports its own balances, "
+                "prices, fees and market rules"
+            )
+        return self
+
+    @property
+    def is_paper(self) -> bool:
+        return self.name == "paper"
 
     @field_validator("balances", "prices")
     @classmethod

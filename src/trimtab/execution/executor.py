@@ -1,24 +1,38 @@
 """The executor: places a plan's orders on a venue, sells first, then buys re-planned from real cash.
 
-Sells go out in plan order. If any sell was placed, balances are read again and the buy leg is planned
-anew from the cash the sells actually produced (partial fills, better prices and fees included), so a
-buy can never ask for money that did not arrive. Every order result is written to the ledger as soon
-as the venue answers.
+Reads are retried by the venue adapters themselves; the executor only decides what an order of
+unknown fate means.
+
+Crash safety rests on three things:
+
+- the plan is journaled in the ledger before the first order, every order has a deterministic client
+  order id, and every answer is written to the ledger as soon as it arrives;
+- an order whose fate is unknown (a timeout, a lost answer, an exchange that is busy) is looked up by
+  its client order id before it is ever sent again, so it cannot be placed twice;
+- a run that stopped half-way (killed, or the venue went away) stays ``running`` in the ledger, and
+  :meth:`Executor.resume` finishes it: it reconciles every journaled order with the venue, places the
+  ones that never reached it, and plans the buys from the balances the sells really left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.execution.client_ids import client_order_id
+from trimtab.errors import GuardTripped, OrderRejected, TemporaryVenueError
+from trimtab.execution.client_ids import client_order_id, is_replanned, replanned_buy_id
 from trimtab.ledger.store import LedgerStore
+from trimtab.money import HUNDRED, fmt
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.portfolio import Snapshot
-from trimtab.venues.port import OrderRequest, OrderResult, Venue
+from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side, Venue
+
+Sleep = Callable[[float], Awaitable[None]]
+DUPLICATE = "Duplicate order sent"  # Binance's (and the paper venue's) answer to a reused client order id
 
 
 @dataclass(frozen=True)
@@ -29,13 +43,32 @@ class Execution:
     buy_plan: Plan | None
 
 
+@dataclass(frozen=True)
+class ExecutionSettings:
+    """``max_price_move_percent``: stop when a price moved more than this since planning.
+    ``attempts``: how often an order of unknown fate is looked up (and, if absent, sent again)."""
+
+    max_price_move_percent: Decimal = Decimal(2)
+    attempts: int = 5
+    pause_seconds: float = 0.5
+
+
 class Executor:
     """Places orders for one run and records each result in the ledger."""
 
-    def __init__(self, venue: Venue, ledger: LedgerStore, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        venue: Venue,
+        ledger: LedgerStore,
+        clock: Callable[[], datetime],
+        settings: ExecutionSettings | None = None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self._venue = venue
         self._ledger = ledger
         self._clock = clock
+        self._settings = settings or ExecutionSettings()
+        self._sleep = sleep
 
     async def execute(
         self,
@@ -48,42 +81,164 @@ class Executor:
         settings: PlannerSettings,
     ) -> Execution:
         """Execute ``plan`` (already journaled in the ledger) and return what happened."""
-        results = [await self._place(run_id, run_started, order) for order in plan.sells]
+        ids = {o.leg: client_order_id(run_id, run_started, o.leg) for o in plan.orders}
+        results = [await self._place(run_id, order, ids[order.leg]) for order in plan.sells]
         if not plan.sells:
-            results += [await self._place(run_id, run_started, order) for order in plan.buys]
+            results += [await self._place(run_id, order, ids[order.leg]) for order in plan.buys]
             return Execution(tuple(results), None)
-        buy_plan = await self._replan_buys(snapshot, targets, settings, first_leg=len(plan.orders))
-        ids = {o.leg: client_order_id(run_id, run_started, o.leg) for o in buy_plan.orders}
-        self._ledger.record_plan(run_id, buy_plan, ids)
-        results += [await self._place(run_id, run_started, order) for order in buy_plan.buys]
+        buy_plan = await self._journal_buys(
+            run_id=run_id,
+            run_started=run_started,
+            snapshot=snapshot,
+            targets=targets,
+            settings=settings,
+            first_leg=len(plan.orders),
+        )
+        results += [
+            await self._place(run_id, order, replanned_buy_id(run_id, run_started, i))
+            for i, order in enumerate(buy_plan.orders)
+        ]
         return Execution(tuple(results), buy_plan)
 
-    async def _place(self, run_id: int, run_started: datetime, order: PlannedOrder) -> OrderResult:
-        request = OrderRequest(
-            symbol=order.symbol,
-            side=order.side,
-            amount=order.amount,
-            limit_price=order.limit_price,
-            client_order_id=client_order_id(run_id, run_started, order.leg),
+    async def resume(
+        self,
+        *,
+        run_id: int,
+        run_started: datetime,
+        journal: Sequence[tuple[PlannedOrder, str]],
+        snapshot: Snapshot,
+        targets: Mapping[str, Decimal],
+        settings: PlannerSettings,
+    ) -> Execution:
+        """Finish a run that stopped half-way, from its journal of (planned order, client order id).
+
+        Every journaled order is first looked up on the venue; only those the venue never saw are placed.
+        """
+        first = [(o, cid) for o, cid in journal if not is_replanned(cid)]
+        again = [(o, cid) for o, cid in journal if is_replanned(cid)]
+        sells = [(o, cid) for o, cid in first if o.side is Side.SELL]
+        results = [await self._ensure(run_id, order, cid) for order, cid in sells]
+        if not sells:
+            results += [
+                await self._ensure(run_id, order, cid) for order, cid in first if order.side is Side.BUY
+            ]
+            return Execution(tuple(results), None)
+        if again:
+            results += [await self._ensure(run_id, order, cid) for order, cid in again]
+            return Execution(tuple(results), Plan(tuple(o for o, _ in again)))
+        next_leg = max(o.leg for o, _ in journal) + 1
+        buy_plan = await self._journal_buys(
+            run_id=run_id,
+            run_started=run_started,
+            snapshot=snapshot,
+            targets=targets,
+            settings=settings,
+            first_leg=next_leg,
         )
-        result = await self._venue.place_order(request)
+        results += [
+            await self._place(run_id, order, replanned_buy_id(run_id, run_started, i))
+            for i, order in enumerate(buy_plan.orders)
+        ]
+        return Execution(tuple(results), buy_plan)
+
+    # -- one order ------------------------------------------------------------------------------
+
+    async def _ensure(self, run_id: int, order: PlannedOrder, cid: str) -> OrderResult:
+        """The journaled order as the venue knows it, placing it only if the venue never saw it."""
+        known = await self._venue.fetch_order(order.symbol, cid)
+        if known is None:
+            return await self._place(run_id, order, cid)
+        return self._record(run_id, await self._settle(known))
+
+    async def _place(self, run_id: int, order: PlannedOrder, cid: str) -> OrderResult:
+        await self._check_price(order)
+        request = OrderRequest(order.symbol, order.side, order.amount, order.limit_price, cid)
+        try:
+            result = await self._venue.place_order(request)
+        except TemporaryVenueError:
+            # The order may have reached the venue even though the answer did not reach us.
+            result = await self._recover(request)
+        except OrderRejected as error:
+            # A venue that already has this client id says so; the order is the one we sent before.
+            if DUPLICATE not in str(error):
+                raise
+            known = await self._venue.fetch_order(request.symbol, request.client_order_id)
+            if known is None:
+                raise
+            result = known
+        return self._record(run_id, await self._settle(result))
+
+    async def _recover(self, request: OrderRequest) -> OrderResult:
+        """Look the order up by its client id; send it again only when the venue has no such order."""
+        last: TemporaryVenueError | None = None
+        for attempt in range(self._settings.attempts):
+            await self._sleep(self._settings.pause_seconds * 2**attempt)
+            try:
+                found = await self._venue.fetch_order(request.symbol, request.client_order_id)
+                if found is not None:
+                    return found
+                return await self._venue.place_order(request)
+            except TemporaryVenueError as error:
+                last = error
+        raise TemporaryVenueError(
+            f"order {request.client_order_id} ({request.side.value} {fmt(request.amount)} {request.symbol}) could "
+            f"not be placed or found after {self._settings.attempts} attempts ({last}); the run stays open and "
+            "is reconciled by the next run",
+            retry_after=last.retry_after if last else None,
+        )
+
+    async def _settle(self, result: OrderResult) -> OrderResult:
+        """An immediate-or-cancel order should never stay open; if the venue still says open, ask again."""
+        symbol, cid = result.symbol, result.client_order_id
+        for attempt in range(self._settings.attempts):
+            if result.status is not OrderStatus.OPEN:
+                return result
+            await self._sleep(self._settings.pause_seconds * 2**attempt)
+            refreshed = await self._venue.fetch_order(symbol, cid)
+            result = refreshed or result
+        return result
+
+    def _record(self, run_id: int, result: OrderResult) -> OrderResult:
         self._ledger.record_order(run_id, result, self._clock())
         return result
 
-    async def _replan_buys(
+    async def _check_price(self, order: PlannedOrder) -> None:
+        """Stop the run when the price moved more than allowed since the plan was made."""
+        quote = order.symbol.split("/")[1]
+        prices = await self._venue.fetch_prices(quote, [order.asset])
+        now = prices.get(order.asset)
+        if now is None:
+            return  # the limit price still bounds the fill; the venue will refuse an unknown market
+        move = abs(now - order.reference_price) / order.reference_price * HUNDRED
+        if move > self._settings.max_price_move_percent:
+            raise GuardTripped(
+                f"{order.asset} moved {move.quantize(Decimal('0.01'))}% since the plan was made "
+                f"({fmt(order.reference_price)} -> {fmt(now)}, limit {fmt(self._settings.max_price_move_percent)}%); "
+                f"stopped before placing leg {order.leg + 1} ({order.side.value} {order.symbol})"
+            )
+
+    # -- the buy leg ----------------------------------------------------------------------------
+
+    async def _journal_buys(
         self,
+        *,
+        run_id: int,
+        run_started: datetime,
         snapshot: Snapshot,
         targets: Mapping[str, Decimal],
         settings: PlannerSettings,
         first_leg: int,
     ) -> Plan:
-        """Plan the buys again from the balances after the sells, at the prices of the original snapshot.
+        """Plan the buys again from the balances after the sells and journal them before placing any.
 
         The prices stay those the plan was made at: the slippage bound of every buy is measured from
-        them, so a market that ran away between the legs cannot widen it.
+        them, so a market that ran away between the legs cannot widen it (the price guard stops it).
         """
         balances = await self._venue.fetch_balances()
         after_sells = replace(snapshot, balances=balances)
         fresh = plan_rebalance(after_sells, targets, replace(settings, allow_sells=False))
         renumbered = tuple(replace(o, leg=first_leg + i) for i, o in enumerate(fresh.orders))
-        return replace(fresh, orders=renumbered)
+        buy_plan = replace(fresh, orders=renumbered)
+        ids = {o.leg: replanned_buy_id(run_id, run_started, i) for i, o in enumerate(buy_plan.orders)}
+        self._ledger.record_plan(run_id, buy_plan, ids)
+        return buy_plan

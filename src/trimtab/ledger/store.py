@@ -301,6 +301,32 @@ class LedgerStore:
                 .limit(1)
             ).first()
 
+    def unfinished_run(self) -> int | None:
+        """The oldest live run still ``running``: a bot that crashed or lost the venue mid-run left it."""
+        with self._transaction("look for an unfinished run") as session:
+            return session.scalars(
+                select(RunRow.id)
+                .where(RunRow.mode == RunMode.LIVE, RunRow.status == RunStatus.RUNNING)
+                .order_by(RunRow.started_at, RunRow.id)
+                .limit(1)
+            ).first()
+
+    def consecutive_failures(self) -> tuple[int, str | None]:
+        """How many of the latest live runs failed in a row, and the newest one's error (for the kill switch)."""
+        with self._transaction("count failed runs") as session:
+            rows = session.execute(
+                select(RunRow.status, RunRow.error)
+                .where(RunRow.mode == RunMode.LIVE, RunRow.status != RunStatus.RUNNING)
+                .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+                .limit(1000)
+            ).all()
+        count = 0
+        for status, _ in rows:
+            if status != RunStatus.FAILED:
+                break
+            count += 1
+        return count, (rows[0][1] if count else None)
+
     def list_runs(self, limit: int = 20) -> list[RunSummary]:
         """The ``limit`` most recent runs, newest first."""
         if limit <= 0:

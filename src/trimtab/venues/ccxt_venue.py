@@ -1,0 +1,408 @@
+"""The ccxt venue: :class:`trimtab.venues.port.Venue` over a ``ccxt.async_support`` exchange object.
+
+This is the only module that sees ccxt's floats: every number crosses into trimtab as a Decimal via
+:func:`trimtab.money.to_decimal` (``Decimal(repr(x))``: exact for the shortest decimal of the float, which is
+what the exchange sent as a string). Every ccxt call goes through :func:`trimtab.venues.ccxt_errors.venue_error`
+(``raise ... from``), so callers only ever see trimtab's error tree.
+
+Retries: reads (``fetch_*``, ``cancel_order``) retry temporary failures through
+:func:`trimtab.execution.retry.retrying`. :meth:`CcxtVenue.place_order` never retries: after a timeout or a
+garbled answer the order may exist, so it raises :class:`~trimtab.errors.TemporaryVenueError` and the
+executor must first look the order up by its client order id (:meth:`CcxtVenue.fetch_order`) and resend only
+when that returns None.
+
+ccxt's ``decimal_to_precision`` (used by ``amount_to_precision``) sets ``ROUND_HALF_UP`` and an ``Underflow``
+trap on the *current* decimal context and never restores them. Every ccxt call here therefore runs inside
+``decimal.localcontext()``, so trimtab's own Decimal arithmetic keeps its context.
+
+Example (``make_exchange`` is in :mod:`trimtab.venues.ccxt_factory`)::
+
+    venue = CcxtVenue(make_exchange("binance", api_key=k, secret=s, sandbox=True, api_url=None), quote="USDT")
+    balances = await venue.fetch_balances()  # ... and finally: await venue.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import decimal
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
+
+from trimtab.errors import FatalVenueError, OrderRejected, TemporaryVenueError
+from trimtab.execution.retry import retrying
+from trimtab.markets import MarketRules, symbol_of
+from trimtab.money import ZERO, ceil_to_step, floor_to_step, to_decimal
+from trimtab.portfolio import Balance
+from trimtab.venues.ccxt_errors import venue_error
+from trimtab.venues.port import Fill, OrderRequest, OrderResult, OrderStatus, Side
+
+__all__ = ["DEFAULT_FEE_RATE", "CcxtVenue"]
+
+#: Taker fee assumed when the exchange publishes none (Binance spot without the BNB discount).
+DEFAULT_FEE_RATE = Decimal("0.001")
+
+_STATUSES = {
+    "open": OrderStatus.OPEN,
+    "closed": OrderStatus.CLOSED,
+    "canceled": OrderStatus.CANCELED,
+    "cancelled": OrderStatus.CANCELED,
+    "expired": OrderStatus.EXPIRED,
+    "rejected": OrderStatus.REJECTED,
+}
+T = TypeVar("T")
+
+
+class CcxtVenue:
+    """A real exchange through ccxt. ``exchange`` is a ``ccxt.async_support`` exchange object (untyped).
+
+    ``quote`` is the account's quote currency (used for the fee rate). ``secrets`` are extra strings to
+    scrub from error messages; the exchange's own ``apiKey``, ``secret``, ``password`` and ``uid`` always
+    are. ``attempts``, ``base_delay`` and ``sleep`` configure the retries of reads.
+    """
+
+    def __init__(
+        self,
+        exchange: Any,  # ccxt.async_support.Exchange: ccxt has no type hints
+        *,
+        quote: str,
+        secrets: tuple[str, ...] = (),
+        attempts: int = 4,
+        base_delay: float = 0.5,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self._exchange = exchange
+        self._quote = quote
+        own = (getattr(exchange, attr, None) for attr in ("apiKey", "secret", "password", "uid"))
+        self._secrets = tuple(s for s in (*secrets, *own) if isinstance(s, str) and s)
+        self._attempts = attempts
+        self._base_delay = base_delay
+        self._sleep = sleep
+        self.name: str = str(exchange.id)
+
+    # -- the port -------------------------------------------------------------------------------------
+
+    async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
+        """Rules of each asset's active spot ``ASSET/quote`` market; markets are reloaded on every call
+        (filters change), then cached for the other calls."""
+        await self._read("load_markets", self._exchange.load_markets, True)
+        markets = {a: m for a in assets if (m := self._spot_market(a, quote)) is not None}
+        with self._malformed("market"):
+            rules = {a: self._rules(m, a, quote) for a, m in markets.items()}
+        return {a: r for a, r in rules.items() if r is not None}
+
+    async def fetch_balances(self) -> dict[str, Balance]:
+        """Free and total balance of every asset with a non-zero total.
+
+        An answer that does not look like a balance raises TemporaryVenueError("malformed balance
+        response") (retried like any temporary error): ccxt turns a garbled 200 into empty dicts, which
+        must not read as an empty account.
+        """
+        return await self._retry(self._balances_once)
+
+    async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
+        """Last traded price of each asset with a market; assets without a market or a price are left out."""
+        await self._markets()
+        symbols = {a: symbol_of(a, quote) for a in assets if self._spot_market(a, quote) is not None}
+        if not symbols:
+            return {}
+        tickers = await self._read("fetch_tickers", self._exchange.fetch_tickers, list(symbols.values()))
+        with self._malformed("ticker"):
+            lasts = {a: _dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
+        return {a: last for a, last in lasts.items() if last is not None and last > 0}
+
+    async def fetch_fee_rate(self) -> Decimal:
+        """The highest taker fee of the quote's active spot markets (ccxt's published rate, not the
+        account's discounted one), else the exchange's default, else :data:`DEFAULT_FEE_RATE`."""
+        markets = await self._markets()
+        with self._malformed("market"):
+            takers = [
+                _dec(m["taker"])
+                for m in markets.values()
+                if _is_spot(m) and m.get("quote") == self._quote and m.get("taker") is not None
+            ]
+            default = _dec_or_none(((self._exchange.fees or {}).get("trading") or {}).get("taker"))
+        if takers:
+            return max(takers)
+        return default if default is not None else DEFAULT_FEE_RATE
+
+    async def fetch_daily_closes(
+        self, quote: str, assets: Sequence[str], days: int
+    ) -> dict[str, list[Decimal]]:
+        """Up to ``days`` daily closes per asset with a market, oldest first. Like the paper venue's, the
+        last one is today's (still running) candle, i.e. the current price."""
+        if days < 1:
+            raise ValueError(f"days must be >= 1, got {days}")
+        await self._markets()
+        wanted = [a for a in assets if self._spot_market(a, quote) is not None]
+        closes = await asyncio.gather(
+            *(self._retry(self._closes_once(symbol_of(a, quote), days)) for a in wanted)
+        )
+        return {a: values for a, values in zip(wanted, closes, strict=True) if values}
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        """Send an immediate-or-cancel limit order with ``request.client_order_id``; never retried.
+
+        The amount is truncated to the lot step and the limit moved onto the tick in the taker's favour
+        (a buy down, a sell up), so the order never asks for more than requested. Raises OrderRejected /
+        InsufficientFunds when the venue refuses, TemporaryVenueError when the outcome is unknown (network,
+        or an answer without an order id): then look the order up with :meth:`fetch_order` before resending.
+        """
+        market = await self._order_market(request.symbol)
+        amount, price = self._precise(request, market)
+        params = {"timeInForce": "IOC", "clientOrderId": request.client_order_id}
+        create = self._exchange.create_order
+        order = await self._call(
+            "create_order", create, request.symbol, "limit", request.side.value, amount, price, params
+        )
+        return await self._result(order, request.symbol, request.client_order_id)
+
+    async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        """The order with ``client_order_id`` on ``symbol`` with its fills and fees, or None if unknown."""
+        await self._order_market(symbol)
+        return await self._retry(self._by_client_id("fetch_order", symbol, client_order_id))
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        """Cancel the order ``client_order_id``; None when the venue has no open order by that id (unknown,
+        or already filled, canceled or expired: Binance answers all of these alike).
+
+        Not in the port yet: IOC orders never rest, but recovery may find a resting order to cancel.
+        """
+        await self._order_market(symbol)
+        return await self._retry(self._by_client_id("cancel_order", symbol, client_order_id))
+
+    async def close(self) -> None:
+        """Close ccxt's HTTP session."""
+        await self._exchange.close()
+
+    # -- one attempt of each read ---------------------------------------------------------------------
+
+    async def _balances_once(self) -> dict[str, Balance]:
+        answer = await self._call("fetch_balance", self._exchange.fetch_balance)
+        with self._malformed("balance"):
+            if not self._looks_like_balance(answer):
+                raise ValueError("not a balance")
+            balances: dict[str, Balance] = {}
+            for asset, total_raw in answer["total"].items():
+                free = _dec(answer["free"].get(asset))
+                total = _dec(total_raw) if total_raw is not None else free + _dec(answer["used"].get(asset))
+                if total > 0:
+                    balances[str(asset)] = Balance(free=free, total=total)
+        return balances
+
+    def _closes_once(self, symbol: str, days: int) -> Callable[[], Awaitable[list[Decimal]]]:
+        async def attempt() -> list[Decimal]:
+            candles = await self._call("fetch_ohlcv", self._exchange.fetch_ohlcv, symbol, "1d", None, days)
+            with self._malformed(f"{symbol} candle"):
+                return [_dec(row[4]) for row in sorted(candles, key=lambda row: int(row[0]))[-days:]]
+
+        return attempt
+
+    def _by_client_id(
+        self, action: str, symbol: str, client_order_id: str
+    ) -> Callable[[], Awaitable[OrderResult | None]]:
+        method = getattr(self._exchange, action)
+
+        async def attempt() -> OrderResult | None:
+            params = {"origClientOrderId": client_order_id}
+            order = await self._call(action, method, None, symbol, params, missing_ok=True)
+            return None if order is None else await self._result(order, symbol, client_order_id)
+
+        return attempt
+
+    # -- calling ccxt ---------------------------------------------------------------------------------
+
+    async def _call(
+        self, action: str, method: Callable[..., Awaitable[Any]], *args: Any, missing_ok: bool = False
+    ) -> Any:
+        """Await one ccxt call, converting its exceptions; ``missing_ok`` turns OrderNotFound into None."""
+        try:
+            with decimal.localcontext():
+                return await method(*args)
+        except ccxt.OrderNotFound as error:
+            if missing_ok:
+                return None
+            raise self._error(error, action) from error
+        except ccxt.InvalidNonce as error:
+            # Our clock is off from the exchange's: measure the offset so that the retry is signed right.
+            await self._resync_clock()
+            raise self._error(error, action) from error
+        except ccxt.BaseError as error:
+            raise self._error(error, action) from error
+
+    async def _retry(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        return await retrying(
+            attempt, attempts=self._attempts, base_delay=self._base_delay, sleep=self._sleep
+        )
+
+    async def _read(self, action: str, method: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """A ccxt call that is safe to repeat, retried on temporary failures."""
+        return await self._retry(lambda: self._call(action, method, *args))
+
+    def _sync(self, action: str, method: Callable[..., Any], *args: Any) -> Any:
+        try:
+            with decimal.localcontext():
+                return method(*args)
+        except ccxt.BaseError as error:
+            raise self._error(error, action) from error
+
+    def _error(self, error: Exception, action: str) -> Exception:
+        return venue_error(error, secrets=self._secrets, exchange=self._exchange, action=action)
+
+    @contextmanager
+    def _malformed(self, what: str) -> Iterator[None]:
+        """Anything unexpected while reading an answer: the venue said something we cannot trust."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as error:
+            raise TemporaryVenueError(f"{self.name}: malformed {what} response") from error
+
+    async def _resync_clock(self) -> None:
+        try:
+            with decimal.localcontext():
+                await self._exchange.load_time_difference()
+        except ccxt.BaseError:
+            pass  # the retry fails the same way and reports the original error
+
+    async def _markets(self) -> Mapping[str, Any]:
+        markets = await self._read("load_markets", self._exchange.load_markets)
+        return markets if isinstance(markets, Mapping) else {}
+
+    # -- markets and precision ------------------------------------------------------------------------
+
+    def _spot_market(self, asset: str, quote: str) -> Mapping[str, Any] | None:
+        market = (self._exchange.markets or {}).get(symbol_of(asset, quote))
+        if asset == quote or not isinstance(market, Mapping) or not _is_spot(market):
+            return None
+        return market if market.get("base") == asset and market.get("quote") == quote else None
+
+    def _rules(self, market: Mapping[str, Any], asset: str, quote: str) -> MarketRules | None:
+        """MarketRules from ccxt's precision and limits; None when the market has no lot step."""
+        precision, limits = market.get("precision") or {}, market.get("limits") or {}
+        step = self._step(precision.get("amount"))
+        if step is None or step <= 0:
+            return None  # nothing an order amount could be rounded to
+        return MarketRules(
+            base=asset,
+            quote=quote,
+            amount_step=step,
+            min_amount=_dec((limits.get("amount") or {}).get("min")),
+            min_notional=_dec((limits.get("cost") or {}).get("min")),
+            price_tick=self._step(precision.get("price")) or ZERO,
+        )
+
+    def _step(self, value: object) -> Decimal | None:
+        """A precision as a step: as is in TICK_SIZE mode (Binance), ``10**-n`` in DECIMAL_PLACES mode."""
+        number = _dec_or_none(value)
+        mode = self._exchange.precisionMode
+        if number is None or mode == ccxt.TICK_SIZE:
+            return number
+        if mode == ccxt.DECIMAL_PLACES:
+            return Decimal(1).scaleb(-int(number))
+        raise FatalVenueError(f"{self.name}: precision mode {mode} (significant digits) is not supported")
+
+    async def _order_market(self, symbol: str) -> Mapping[str, Any]:
+        market = (await self._markets()).get(symbol)
+        if not isinstance(market, Mapping) or not _is_spot(market):
+            raise OrderRejected(f"{self.name}: no active spot market {symbol}")
+        return market
+
+    def _precise(self, request: OrderRequest, market: Mapping[str, Any]) -> tuple[str, str]:
+        """Amount and limit price as the strings ccxt sends: truncated amount, price on the tick."""
+        tick = self._step((market.get("precision") or {}).get("price")) or ZERO
+        limit = request.limit_price
+        limit = floor_to_step(limit, tick) if request.side is Side.BUY else ceil_to_step(limit, tick)
+        ex = self._exchange
+        amount = self._sync(
+            "amount_to_precision", ex.amount_to_precision, request.symbol, str(request.amount)
+        )
+        price = self._sync("price_to_precision", ex.price_to_precision, request.symbol, str(limit))
+        return str(amount), str(price)
+
+    # -- answers --------------------------------------------------------------------------------------
+
+    def _looks_like_balance(self, answer: Any) -> bool:
+        info = answer.get("info") if isinstance(answer, Mapping) else None
+        if not isinstance(info, Mapping) or not info:
+            return False
+        if isinstance(self._exchange, ccxt.binance) and not isinstance(info.get("balances"), list):
+            return False
+        return all(isinstance(answer.get(key), Mapping) for key in ("free", "used", "total"))
+
+    async def _result(self, order: Any, symbol: str, client_order_id: str) -> OrderResult:
+        """An OrderResult from a ccxt order; fills from its trades, else from the account's trade list.
+        Fills that do not add up to ``filled`` make the answer malformed (TemporaryVenueError)."""
+        if not isinstance(order, Mapping) or not order.get("id"):
+            raise TemporaryVenueError(
+                f"{self.name}: order answer without an id for {client_order_id} "
+                "(look the order up by its client order id before sending it again)"
+            )
+        with self._malformed(f"order {client_order_id}"):
+            status = _STATUSES[str(order.get("status"))]
+            side = Side(str(order["side"]).lower())
+            filled = _dec(order.get("filled"))
+            trades = order.get("trades") or []
+        if filled > 0 and not trades:
+            # Binance's order endpoint has no fills: fees live in the account's trade list.
+            params = {"orderId": order["id"]}
+            found = await self._call(
+                "fetch_my_trades", self._exchange.fetch_my_trades, symbol, None, None, params
+            )
+        else:
+            found = None
+        with self._malformed(f"order {client_order_id}"):
+            if found is not None:
+                trades = [t for t in found if str(t.get("order")) == str(order["id"])]
+            fills = tuple(_fill(t, side, symbol, order) for t in trades)
+            if sum((f.amount for f in fills), ZERO) != filled:
+                # cost and average price come from the fills: a partial list would skew both
+                raise ValueError(f"fills do not add up to the filled amount {filled}")
+            return OrderResult(
+                client_order_id=client_order_id,
+                exchange_order_id=str(order["id"]),
+                symbol=symbol,
+                side=side,
+                amount=_dec(order.get("amount")),
+                limit_price=_dec(order.get("price")),
+                status=status,
+                filled=filled,
+                fills=fills,
+            )
+
+
+def _fill(trade: Mapping[str, Any], side: Side, symbol: str, order: Mapping[str, Any]) -> Fill:
+    fee = trade.get("fee") or {}
+    base, _, quote = symbol.partition("/")
+    stamp = trade.get("timestamp") or order.get("lastTradeTimestamp") or order.get("timestamp")
+    return Fill(
+        price=_dec(trade["price"]),
+        amount=_dec(trade["amount"]),
+        fee=_dec(fee.get("cost")),
+        fee_asset=str(fee.get("currency") or (base if side is Side.BUY else quote)),
+        timestamp=datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else datetime.now(UTC),
+    )
+
+
+def _is_spot(market: Mapping[str, Any]) -> bool:
+    # ``active`` None means the exchange does not say: treat as tradable and let the venue refuse.
+    return bool(market.get("spot")) and market.get("active") is not False
+
+
+def _dec(value: object) -> Decimal:
+    """A ccxt number (float, int, str; None for "nothing") as an exact, finite Decimal: ``5.0`` -> ``5``."""
+    if value is None:
+        return ZERO
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # ccxt parses "5.00000000" to 5.0; Decimal("5.0") would print as 5.0
+    number = to_decimal(value)
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value!r}")
+    return number
+
+
+def _dec_or_none(value: object) -> Decimal | None:
+    return None if value is None else _dec(value)

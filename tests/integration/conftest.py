@@ -1,0 +1,53 @@
+"""Fixtures for the loopback Binance emulator: a fresh, running emulator per test and real ccxt clients on it.
+
+pytest runs with ``--import-mode=importlib`` and the test folders have no ``__init__.py``, so this folder is put
+on ``sys.path`` here; test modules then ``import binance_emulator`` like any module.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import ccxt.async_support as ccxt_async
+import pytest_asyncio
+
+_HERE = str(Path(__file__).parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from binance_emulator import BinanceEmulator, make_binance  # noqa: E402 (needs the sys.path entry above)
+
+MakeExchange = Callable[..., Awaitable[ccxt_async.binance]]
+
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[BinanceEmulator]:
+    """A started emulator with the default markets, prices and balances (10000 USDT, 0.5 BTC)."""
+    async with BinanceEmulator() as emu:
+        yield emu
+
+
+@pytest_asyncio.fixture
+async def make_exchange(emulator: BinanceEmulator) -> AsyncIterator[MakeExchange]:
+    """Build real ccxt clients on ``emulator`` (keyword arguments go to ``make_binance``); markets loaded
+    unless ``load_markets=False``. All are closed after the test."""
+    clients: list[ccxt_async.binance] = []
+
+    async def make(*, load_markets: bool = True, **kwargs: object) -> ccxt_async.binance:
+        client = make_binance(emulator.base_url, **kwargs)  # type: ignore[arg-type]
+        clients.append(client)
+        if load_markets:
+            await client.load_markets()
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest_asyncio.fixture
+async def exchange(make_exchange: MakeExchange) -> ccxt_async.binance:
+    """A ccxt binance client on the emulator with markets loaded (2 s timeout)."""
+    return await make_exchange()
