@@ -57,6 +57,7 @@ FAULT_KINDS = frozenset(
         "bad-json",
         "timeout",
         "disconnect",
+        "blackhole",
         "execute-then-timeout",
         "execute-then-500",
         "execute-then-disconnect",
@@ -196,12 +197,15 @@ class EmuFault:
     method: str
     times: int
     arg: object
+    where: Mapping[str, str] | None = None  # only requests whose params include these (e.g. {"side": "BUY"})
 
     @property
     def stall_seconds(self) -> float:
         return DEFAULT_STALL_SECONDS if self.arg is None else float(self.arg)  # type: ignore[arg-type]
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, params: Mapping[str, str]) -> bool:
+        if self.where is not None and any(params.get(k) != v for k, v in self.where.items()):
+            return False
         return (self.method == "*" or self.method.upper() == method) and fnmatch.fnmatchcase(path, self.path)
 
 
@@ -475,7 +479,14 @@ class BinanceEmulator:
                     self._settle(order)
 
     def add_fault(
-        self, kind: str, *, path: str = "*", method: str = "*", times: int = 1, arg: object = None
+        self,
+        kind: str,
+        *,
+        path: str = "*",
+        method: str = "*",
+        times: int = 1,
+        arg: object = None,
+        where: Mapping[str, str] | None = None,
     ) -> None:
         """Make the next ``times`` requests matching ``method`` and ``path`` (an fnmatch pattern) misbehave.
 
@@ -492,7 +503,7 @@ class BinanceEmulator:
             raise ValueError("times must be >= 1")
         if kind == "error" and not (isinstance(arg, tuple) and len(arg) == 3):
             raise ValueError("the 'error' fault needs arg=(http_status, code, msg)")
-        self.faults.append(EmuFault(kind, path, method, times, arg))
+        self.faults.append(EmuFault(kind, path, method, times, arg, where))
 
     def balance(self, asset: str) -> tuple[Decimal, Decimal]:
         """``(free, locked)`` of ``asset``; zeros for an asset never seen."""
@@ -512,12 +523,15 @@ class BinanceEmulator:
         method, path = request.method, request.path
         entry = LoggedRequest(method, path, params)
         self.requests.append(entry)
-        fault = self._take_fault(method, path)
+        fault = self._take_fault(method, path, params)
         entry.fault = fault.kind if fault else None
 
         if fault and not fault.kind.startswith("execute-then-"):
             if fault.kind == "timeout":
                 await asyncio.sleep(fault.stall_seconds)
+            elif fault.kind == "blackhole":  # never handled: stall, then drop the connection
+                await asyncio.sleep(fault.stall_seconds)
+                return self._drop(request)
             elif fault.kind == "disconnect":
                 return self._drop(request)
             else:
@@ -546,9 +560,9 @@ class BinanceEmulator:
             request.transport.close()
         return web.Response(status=500)
 
-    def _take_fault(self, method: str, path: str) -> EmuFault | None:
+    def _take_fault(self, method: str, path: str, params: Mapping[str, str]) -> EmuFault | None:
         for fault in self.faults:
-            if fault.matches(method, path):
+            if fault.matches(method, path, params):
                 fault.times -= 1
                 if fault.times == 0:
                     self.faults.remove(fault)
