@@ -191,8 +191,12 @@ def build_venue(
         raise ConfigError(
             source,
             "exchange.api_key_env" if not api_key else "exchange.secret_env",
-            f"the environment variable {' and '.join(missing)} is not set; export the exchange's API key and "
-            "secret there (a key with trading permission and no withdrawal permission)",
+            (
+                f"the environment variables {missing[0]} and {missing[1]} are not set"
+                if len(missing) == 2
+                else f"the environment variable {missing[0]} is not set"
+            )
+            + "; export the exchange's API key and secret there (trading permission, no withdrawal permission)",
         )
     client = make_exchange(
         exchange.name,
@@ -201,8 +205,28 @@ def build_venue(
         sandbox=exchange.sandbox,
         api_url=exchange.api_url,
         timeout_ms=exchange.timeout_ms,
+        source=source,
     )
     return CcxtVenue(client, quote=config.quote, secrets=(api_key, secret))
+
+
+def check_exchange(config: Config, source: str) -> None:
+    """Everything about the venue that can be checked without keys or network (``trimtab validate``)."""
+    if config.exchange.is_paper:
+        paper_settings(config, source, bundled_history())
+        return
+    from trimtab.venues.ccxt_factory import make_exchange
+
+    exchange = config.exchange
+    make_exchange(
+        exchange.name,
+        api_key=None,
+        secret=None,
+        sandbox=exchange.sandbox,
+        api_url=exchange.api_url,
+        timeout_ms=exchange.timeout_ms,
+        source=source,
+    )
 
 
 def config_digest(config: Config) -> str:

@@ -19,11 +19,10 @@ import typer
 from rich.console import Console
 
 from trimtab import __version__, render, reports
-from trimtab.assembly import build_bot, build_policy, build_weights, data_dir, ledger_url, paper_settings
+from trimtab.assembly import build_bot, build_policy, build_weights, check_exchange, data_dir, ledger_url
 from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError, TrimtabError
 from trimtab.ledger.store import LedgerStore
-from trimtab.pricedata import bundled_history
 from trimtab.service import Bot
 
 T = TypeVar("T")
@@ -134,7 +133,7 @@ def validate(
         policy_text = describe(loaded)
         build_policy(loaded)
         build_weights(loaded)
-        paper_settings(loaded, str(config), bundled_history())
+        check_exchange(loaded, str(config))
         if as_json:
             emit_json({"valid": True, "file": str(config), "summary": policy_text})
         else:

@@ -75,6 +75,26 @@ def test_validate_checks_that_every_asset_has_a_price(
     assert expected in err
 
 
+def test_validate_names_close_ccxt_ids_for_an_unknown_exchange(write_config: Callable[..., Path]) -> None:
+    path = write_config("portfolio:\n  target_weights: {BTC: 50, USDT: 50}\nexchange: {name: binanse}\n")
+    code, _, err = invoke("validate", "-c", str(path))
+    assert code == 2
+    assert "exchange.name: unknown exchange 'binanse'; close ccxt ids: binance" in err
+
+
+def test_a_real_exchange_without_keys_in_the_environment_is_exit_2(
+    write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRIMTAB_API_KEY", raising=False)
+    monkeypatch.delenv("TRIMTAB_API_SECRET", raising=False)
+    path = write_config("portfolio:\n  target_weights: {BTC: 50, USDT: 50}\nexchange: {name: binance}\n")
+    code, _, _ = invoke("validate", "-c", str(path))
+    assert code == 0, "validate needs no keys"
+    code, _, err = invoke("status", "-c", str(path))
+    assert code == 2
+    assert "the environment variables TRIMTAB_API_KEY and TRIMTAB_API_SECRET are not set" in err
+
+
 def test_validate_json(write_config: Callable[..., Path]) -> None:
     code, out, _ = invoke("validate", "-c", str(write_config()), "--json")
     assert code == 0
