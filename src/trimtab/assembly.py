@@ -206,6 +206,7 @@ def build_venue(
         api_url=exchange.api_url,
         timeout_ms=exchange.timeout_ms,
         source=source,
+        rate_limit=exchange.rate_limit,
     )
     return CcxtVenue(client, quote=config.quote, secrets=(api_key, secret))
 

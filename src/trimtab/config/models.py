@@ -248,6 +248,9 @@ class Exchange(Frozen):
     sandbox: bool = False
     api_url: str | None = None
     timeout_ms: int = Field(default=10000, ge=100, le=120000)
+    # ccxt's own request throttling, which keeps a bot under the exchange's rate limits. Leave it on for
+    # real exchanges; a local gateway or test server may turn it off.
+    rate_limit: bool = True
     # the paper exchange
     balances: dict[str, NonNegative] = Field(default_factory=dict)
     prices: dict[str, Positive] | dt.date | None = None

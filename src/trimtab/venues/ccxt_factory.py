@@ -51,6 +51,7 @@ def make_exchange(
     api_url: str | None,
     timeout_ms: int = 10000,
     source: str = "config",
+    rate_limit: bool = True,
 ) -> Any:  # ccxt.async_support.Exchange (ccxt has no type hints)
     """A ccxt async exchange ``name`` with these credentials, ready for CcxtVenue.
 
@@ -65,7 +66,7 @@ def make_exchange(
         raise ConfigError(source, "exchange.name", f"unknown exchange {name!r}{hint}")
     if timeout_ms <= 0:
         raise ConfigError(source, "exchange.timeout_ms", f"must be > 0, got {timeout_ms}")
-    settings: dict[str, Any] = {"timeout": timeout_ms, "enableRateLimit": True}
+    settings: dict[str, Any] = {"timeout": timeout_ms, "enableRateLimit": rate_limit}
     if api_key:
         settings["apiKey"] = api_key
     if secret:

@@ -1,0 +1,213 @@
+"""Shared helpers of the bot-level integration tests: configs on disk, a bot built from them, and the invariants.
+
+A bot on the emulator is built the way the CLI builds it (``build_bot`` from a config file, keys from the
+environment). Its venue is then rebuilt from the same config with trimtab's public factory and
+``CcxtVenue``, with two test-only changes: read retries sleep through a recorder (no real waiting), and
+ccxt's client-side throttle is off (it makes each loopback run take seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
+
+from trimtab.assembly import build_bot, ledger_url
+from trimtab.config import load_config
+from trimtab.errors import TrimtabError
+from trimtab.ledger.records import OrderRecord, RunSummary
+from trimtab.ledger.store import LedgerStore
+from trimtab.service import Bot
+from trimtab.venues.ccxt_factory import make_exchange
+from trimtab.venues.ccxt_venue import CcxtVenue
+from trimtab.venues.port import OrderStatus
+
+D = Decimal
+NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+KEY, SECRET = "emu-key", "emu-secret"  # what BinanceEmulator accepts by default
+KEY_ENV, SECRET_ENV = "TRIMTAB_API_KEY", "TRIMTAB_API_SECRET"
+TIMEOUT_MS = 500
+#: Seconds a ``timeout`` fault stalls: twice the venue's timeout.
+STALL = 1.0
+
+#: A drifted account: 25,000 USDT in all, BTC 72 % / ETH 24 % / USDT 4 % against the targets below.
+DRIFTED = {"USDT": "1000", "BTC": "0.3", "ETH": "2"}
+TARGETS = {"BTC": 40, "ETH": 30, "SOL": 15, "BNB": 10, "USDT": 5}
+PRICES = {"BTC": "60000", "ETH": "3000", "SOL": "150", "BNB": "600"}  # the emulator's defaults
+BOT_PREFIX = "tt-"  # every client order id the bot sends starts with it
+
+_STATUSES = {
+    "NEW": OrderStatus.OPEN,
+    "PARTIALLY_FILLED": OrderStatus.OPEN,
+    "FILLED": OrderStatus.CLOSED,
+    "CANCELED": OrderStatus.CANCELED,
+    "EXPIRED": OrderStatus.EXPIRED,
+}
+
+
+class Sleeps(list[float]):
+    """A ``sleep`` that records what it was asked to wait and returns at once."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+# ------------------------------------------------------------------------------------------- configs
+
+
+def _write(folder: Path, exchange: Mapping[str, object]) -> Path:
+    config = {
+        "portfolio": {"target_weights": TARGETS},
+        "rebalancing": {"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
+        "data_dir": "data",
+        "exchange": dict(exchange),
+    }
+    path = folder / "trimtab.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def emulator_config(folder: Path, base_url: str) -> Path:
+    """A config for real ccxt binance on the emulator at ``base_url`` (keys come from the environment)."""
+    return _write(folder, {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS})
+
+
+def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | None = None) -> Path:
+    """A config for the paper venue with the emulator's prices, filters and fee rate."""
+    markets = {
+        f"{m.base}/{m.quote}": {
+            "amount_step": m.step_size,
+            "min_amount": m.min_qty,
+            "min_notional": m.min_notional,
+            "price_tick": m.tick_size,
+        }
+        for m in DEFAULT_MARKETS
+    }
+    exchange: dict[str, object] = {
+        "name": "paper",
+        "balances": dict(balances),
+        "prices": dict(PRICES),
+        "markets": markets,
+        "fee_rate": "0.001",
+    }
+    if fill_ratio is not None:
+        exchange["fill_ratio"] = fill_ratio
+    return _write(folder, exchange)
+
+
+# ------------------------------------------------------------------------------------------- bots
+
+
+def fast_ccxt_venue(path: Path, sleeps: Sleeps) -> CcxtVenue:
+    """The CcxtVenue the config at ``path`` describes, with recorded retry sleeps and no client throttle."""
+    exchange_config = load_config(path).exchange
+    key, secret = os.environ[exchange_config.api_key_env], os.environ[exchange_config.secret_env]
+    exchange = make_exchange(
+        exchange_config.name,
+        api_key=key,
+        secret=secret,
+        sandbox=exchange_config.sandbox,
+        api_url=exchange_config.api_url,
+        timeout_ms=exchange_config.timeout_ms,
+    )
+    exchange.enableRateLimit = False  # ccxt's throttle only slows a loopback test down
+    exchange.timeout_on_exit = 0  # close() waits this long for TLS connections: there are none
+    return CcxtVenue(exchange, quote="USDT", secrets=(key, secret), sleep=sleeps)
+
+
+async def emulator_bot(path: Path, sleeps: Sleeps | None = None, *, pause_seconds: float = 0.0) -> Bot:
+    """``build_bot`` on the config at ``path`` (a ccxt binance venue), made fast for tests (see the module)."""
+    bot = build_bot(load_config(path), path, clock=lambda: NOW)
+    built = bot.parts.venue
+    assert isinstance(built, CcxtVenue), "assembly builds a ccxt venue for exchange.name binance"
+    assert built.name == "binance"
+    await built.close()
+    venue = fast_ccxt_venue(path, Sleeps() if sleeps is None else sleeps)
+    execution = replace(bot.parts.execution, pause_seconds=pause_seconds)
+    return Bot(replace(bot.parts, venue=venue, execution=execution))
+
+
+def paper_bot(path: Path) -> Bot:
+    bot = build_bot(load_config(path), path, clock=lambda: NOW)
+    return Bot(replace(bot.parts, execution=replace(bot.parts.execution, pause_seconds=0.0)))
+
+
+def open_ledger(path: Path) -> LedgerStore:
+    """The ledger of the config at ``path``, opened separately from any bot."""
+    return LedgerStore.open(ledger_url(load_config(path), path))
+
+
+# ------------------------------------------------------------------------------------------- reading the ledger
+
+
+def runs(ledger: LedgerStore) -> list[RunSummary]:
+    """Every run, oldest first."""
+    return list(reversed(ledger.list_runs(limit=1000)))
+
+
+def ledger_orders(ledger: LedgerStore) -> dict[str, OrderRecord]:
+    """Every order the ledger holds, over all runs, by client order id (each id must occur once)."""
+    found: dict[str, OrderRecord] = {}
+    for run in runs(ledger):
+        detail = ledger.run_detail(run.id)
+        assert detail is not None
+        for order in detail.orders:
+            assert order.client_order_id not in found, f"{order.client_order_id} is in the ledger twice"
+            found[order.client_order_id] = order
+    return found
+
+
+# ------------------------------------------------------------------------------------------- the invariants
+
+
+def assert_invariants(emulator: BinanceEmulator, ledger: LedgerStore) -> None:
+    """What must hold after every scenario, whatever failed:
+
+    (a) no duplicate order: every client order id the bot sent appears once on the exchange;
+    (b) no lost fill: every exchange order that executed is in the ledger with the same filled amount
+        (Decimal-equal), the same fills and the same fees in the same assets;
+    (c) the ledger matches the exchange: the same client ids, and per id the same status and filled.
+    """
+    ours = [o for o in emulator.orders() if o.client_order_id.startswith(BOT_PREFIX)]
+    ids = [o.client_order_id for o in ours]
+    assert len(ids) == len(set(ids)), f"(a) an order was placed twice: {sorted(ids)}"
+    recorded = ledger_orders(ledger)
+    for order in ours:
+        if order.executed_qty > 0:
+            record = recorded.get(order.client_order_id)
+            assert record is not None, f"(b) the fill of {order.client_order_id} is not in the ledger"
+            assert record.filled == order.executed_qty, f"(b) {order.client_order_id}: filled differs"
+            on_exchange = sorted((f.price, f.qty, f.commission, f.commission_asset) for f in order.fills)
+            in_ledger = sorted((f.price, f.amount, f.fee, f.fee_asset) for f in record.fills)
+            assert in_ledger == on_exchange, f"(b) {order.client_order_id}: fills or fees differ"
+    on_exchange_by_id = {o.client_order_id: (_STATUSES[o.status], o.executed_qty) for o in ours}
+    in_ledger_by_id = {cid: (r.status, r.filled) for cid, r in recorded.items()}
+    assert in_ledger_by_id == on_exchange_by_id, "(c) the ledger and the exchange disagree"
+
+
+def assert_clear_failure(
+    error: BaseException, ledger: LedgerStore, emulator: BinanceEmulator, *, status: str = "failed"
+) -> RunSummary:
+    """(d) the user gets a clear report: a trimtab error on one line without credentials, and the newest run
+    recorded with ``status`` (``failed`` with that line as its error, or ``running`` when orders were in
+    flight and the next run must finish it). Returns that run."""
+    assert isinstance(error, TrimtabError), f"not a trimtab error: {type(error).__name__}: {error}"
+    message = str(error)
+    assert message.strip()
+    assert "\n" not in message
+    signatures = {r.params["signature"] for r in emulator.requests if "signature" in r.params}
+    for secret in (KEY, SECRET, os.environ.get(SECRET_ENV, SECRET), *signatures):
+        assert secret not in message, "a credential leaked into the message"
+    run = runs(ledger)[-1]
+    assert run.status == status, f"run {run.id} is {run.status}, expected {status}"
+    if status == "failed":
+        assert run.error == " ".join(message[:500].split())
+    else:
+        assert run.error is None
+    return run
