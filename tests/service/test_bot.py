@@ -147,6 +147,9 @@ class RejectingBuys:
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.fetch_order(symbol, client_order_id)
 
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        return await self.inner.cancel_order(symbol, client_order_id)
+
     async def close(self) -> None:
         await self.inner.close()
 

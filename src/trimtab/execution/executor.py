@@ -188,7 +188,8 @@ class Executor:
         )
 
     async def _settle(self, result: OrderResult) -> OrderResult:
-        """An immediate-or-cancel order should never stay open; if the venue still says open, ask again."""
+        """An immediate-or-cancel order should never stay open; if the venue still says open, ask again,
+        and cancel it in the end: a resting order would lock funds and could fill unrecorded later."""
         symbol, cid = result.symbol, result.client_order_id
         for attempt in range(self._settings.attempts):
             if result.status is not OrderStatus.OPEN:
@@ -196,6 +197,9 @@ class Executor:
             await self._sleep(self._settings.pause_seconds * 2**attempt)
             refreshed = await self._venue.fetch_order(symbol, cid)
             result = refreshed or result
+        if result.status is OrderStatus.OPEN:
+            await self._venue.cancel_order(symbol, cid)
+            result = await self._venue.fetch_order(symbol, cid) or result
         return result
 
     def _record(self, run_id: int, result: OrderResult) -> OrderResult:

@@ -170,7 +170,7 @@ class CcxtVenue:
         """Cancel the order ``client_order_id``; None when the venue has no open order by that id (unknown,
         or already filled, canceled or expired: Binance answers all of these alike).
 
-        Not in the port yet: IOC orders never rest, but recovery may find a resting order to cancel.
+        IOC orders never rest, but the executor cancels one the venue still reports open after a while.
         """
         await self._order_market(symbol)
         return await self._retry(self._by_client_id("cancel_order", symbol, client_order_id))

@@ -204,6 +204,10 @@ class PaperVenue:
         order = self._state.orders.get(client_order_id)
         return order if order is not None and order.symbol == symbol else None
 
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        """Always None: paper orders are immediate-or-cancel and never rest, so none is open."""
+        return None
+
     async def close(self) -> None:
         """Nothing to flush: every order already saved the state. Reading (``status``, ``plan``) writes no
         file, so the configured starting balances stay editable until the first order."""

@@ -114,6 +114,10 @@ class Venue(Protocol):
         """Look an order up by its client order id; None when the venue has no such order."""
         ...
 
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        """Cancel a resting order by its client order id; None when no open order has that id."""
+        ...
+
     async def close(self) -> None:
         """Release connections and persist state."""
         ...
