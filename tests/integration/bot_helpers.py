@@ -1,19 +1,22 @@
 """Shared helpers of the bot-level integration tests: configs on disk, a bot built from them, and the invariants.
 
 A bot on the emulator is built the way the CLI builds it (``build_bot`` from a config file, keys from the
-environment). Its venue is then rebuilt from the same config with trimtab's public factory and
-``CcxtVenue``, with two test-only changes: read retries sleep through a recorder (no real waiting), and
-ccxt's client-side throttle is off (it makes each loopback run take seconds).
+environment). The config turns ccxt's client-side throttle off (``exchange.rate_limit: false``: it makes
+each loopback run take seconds). The venue is then rebuilt from the same config with trimtab's public
+factory and ``CcxtVenue``, with one test-only change: read retries sleep through a recorder (no waiting).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
@@ -26,7 +29,7 @@ from trimtab.ledger.store import LedgerStore
 from trimtab.service import Bot
 from trimtab.venues.ccxt_factory import make_exchange
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.port import OrderStatus
+from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Venue
 
 D = Decimal
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -75,7 +78,8 @@ def _write(folder: Path, exchange: Mapping[str, object]) -> Path:
 
 def emulator_config(folder: Path, base_url: str) -> Path:
     """A config for real ccxt binance on the emulator at ``base_url`` (keys come from the environment)."""
-    return _write(folder, {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS})
+    exchange = {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS, "rate_limit": False}
+    return _write(folder, exchange)
 
 
 def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | None = None) -> Path:
@@ -105,7 +109,7 @@ def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | No
 
 
 def fast_ccxt_venue(path: Path, sleeps: Sleeps) -> CcxtVenue:
-    """The CcxtVenue the config at ``path`` describes, with recorded retry sleeps and no client throttle."""
+    """The CcxtVenue the config at ``path`` describes, its read retries sleeping through ``sleeps``."""
     exchange_config = load_config(path).exchange
     key, secret = os.environ[exchange_config.api_key_env], os.environ[exchange_config.secret_env]
     exchange = make_exchange(
@@ -115,8 +119,8 @@ def fast_ccxt_venue(path: Path, sleeps: Sleeps) -> CcxtVenue:
         sandbox=exchange_config.sandbox,
         api_url=exchange_config.api_url,
         timeout_ms=exchange_config.timeout_ms,
+        rate_limit=exchange_config.rate_limit,
     )
-    exchange.enableRateLimit = False  # ccxt's throttle only slows a loopback test down
     exchange.timeout_on_exit = 0  # close() waits this long for TLS connections: there are none
     return CcxtVenue(exchange, quote="USDT", secrets=(key, secret), sleep=sleeps)
 
@@ -211,3 +215,58 @@ def assert_clear_failure(
     else:
         assert run.error is None
     return run
+
+
+# ------------------------------------------------------------------------------------------- hooks and waiting
+
+Hook = Callable[[OrderRequest], Awaitable[None]]
+
+
+class HookedVenue:
+    """Passes every call to ``inner``; ``before_place`` runs before an order is sent, ``after_place`` after
+    its answer came back (e.g. to trade on the account from elsewhere, or to inject a fault mid-run)."""
+
+    def __init__(self, inner: Venue) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.before_place: Hook | None = None
+        self.after_place: Hook | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        if self.before_place is not None:
+            await self.before_place(request)
+        result = await self.inner.place_order(request)
+        if self.after_place is not None:
+            await self.after_place(request)
+        return result
+
+
+def with_hooks(bot: Bot) -> tuple[Bot, HookedVenue]:
+    """``bot`` with its venue wrapped in a :class:`HookedVenue`."""
+    venue = HookedVenue(bot.parts.venue)
+    return Bot(replace(bot.parts, venue=venue)), venue
+
+
+_DROPPED = frozenset({"disconnect", "execute-then-disconnect", "blackhole"})
+
+
+async def quiesce(emulator: BinanceEmulator, limit: float = 5.0) -> None:
+    """Wait until every request the emulator received was answered (a ``timeout`` fault handles its request
+    only after stalling: the order it carries exists from then on)."""
+    deadline = time.monotonic() + limit
+    while any(r.status == 0 and r.fault not in _DROPPED for r in emulator.requests):
+        assert time.monotonic() < deadline, "the emulator still has requests in flight"
+        await asyncio.sleep(0.02)
+
+
+def requests_for(emulator: BinanceEmulator, client_order_id: str) -> list[tuple[str, int, str | None]]:
+    """(method, HTTP status, fault) of every /api/v3/order request about ``client_order_id``, in order."""
+    return [
+        (r.method, r.status, r.fault)
+        for r in emulator.requests
+        if r.path == "/api/v3/order"
+        and client_order_id in (r.params.get("newClientOrderId"), r.params.get("origClientOrderId"))
+    ]
