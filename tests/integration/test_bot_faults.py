@@ -128,15 +128,10 @@ async def test_rate_limit_on_an_order_is_looked_up_then_placed_exactly_once(
     assert_invariants(emulator, bot.parts.ledger)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: Executor._recover waits pause_seconds * 2**attempt before the lookup and ignores the "
-    "TemporaryVenueError's retry_after (the 429's Retry-After), so it calls the exchange again too early",
-)
 async def test_the_lookup_after_a_rate_limit_waits_for_retry_after(
     emulator: BinanceEmulator, config: Path
 ) -> None:
-    """Expected (not met): after a 429 with Retry-After: 1 on POST /order, the next request (the lookup) is
+    """Expected: after a 429 with Retry-After: 1 on POST /order, the next request (the lookup) is
     sent no sooner than 1 s later. Binance bans IPs that keep calling after a 429 (and lengthens repeat bans)."""
     bot = await emulator_bot(config, pause_seconds=0.5)  # ExecutionSettings' default
     try:
@@ -257,18 +252,12 @@ async def test_a_slow_order_answer_is_found_by_client_id_not_sent_twice(
         await bot.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: Executor._recover resends an order whose request may still be in transit (accepted by "
-    "Binance for up to recvWindow=10 s); Binance only refuses a reused client id while the first order is open, "
-    "and an IOC order is closed at once, so the sell executes twice",
-)
 async def test_an_order_stalled_longer_than_timeout_plus_pause_is_not_placed_twice(
     emulator: BinanceEmulator, config: Path
 ) -> None:
     """POST /order stalls 1.5 s, within Binance's recvWindow (ccxt sends 10 s) but longer than the 500 ms
-    timeout plus the executor's 0.5 s pause: the lookup finds nothing, the executor sends the order again, and
-    the stalled original executes too. Expected (not met): the order exists once, whatever the run reports."""
+    timeout plus the executor's 0.5 s pause. Expected: the executor waits until the request can no longer execute
+    (recvWindow follows the timeout) before it looks the order up and sends it again; the order exists once."""
     bot = await emulator_bot(config, pause_seconds=0.5)
     try:
         emulator.add_fault("timeout", path="/api/v3/order", method="POST", arg=1.5)

@@ -19,6 +19,7 @@ class FlakyVenue:
     def __init__(self, inner: Venue) -> None:
         self.inner = inner
         self.name = inner.name
+        self.order_request_lifetime = inner.order_request_lifetime
         self.before_place: Hook | None = None
         self.after_place: Hook | None = None
         self.price_factor: dict[str, Decimal] = {}

@@ -121,6 +121,7 @@ class RejectingBuys:
     def __init__(self, inner: Venue) -> None:
         self.inner = inner
         self.name = inner.name
+        self.order_request_lifetime = inner.order_request_lifetime
 
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
         return await self.inner.fetch_markets(quote, assets)

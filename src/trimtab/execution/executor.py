@@ -17,6 +17,7 @@ Crash safety rests on three things:
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -46,11 +47,13 @@ class Execution:
 @dataclass(frozen=True)
 class ExecutionSettings:
     """``max_price_move_percent``: stop when a price moved more than this since planning.
-    ``attempts``: how often an order of unknown fate is looked up (and, if absent, sent again)."""
+    ``attempts``: how often an order of unknown fate is looked up (and, if absent, sent again).
+    ``max_wait_seconds``: a longer Retry-After leaves the run open for the next run instead of waiting."""
 
     max_price_move_percent: Decimal = Decimal(2)
     attempts: int = 5
     pause_seconds: float = 0.5
+    max_wait_seconds: float = 60.0
 
 
 class Executor:
@@ -114,6 +117,9 @@ class Executor:
 
         Every journaled order is first looked up on the venue; only those the venue never saw are placed.
         """
+        # The stopped process may have sent an order just before it died: wait until such a request can
+        # no longer execute, so a lookup that finds nothing really means the venue never saw it.
+        await self._sleep(self._venue.order_request_lifetime)
         first = [(o, cid) for o, cid in journal if not is_replanned(cid)]
         again = [(o, cid) for o, cid in journal if is_replanned(cid)]
         sells = [(o, cid) for o, cid in first if o.side is Side.SELL]
@@ -153,11 +159,12 @@ class Executor:
     async def _place(self, run_id: int, order: PlannedOrder, cid: str) -> OrderResult:
         await self._check_price(order)
         request = OrderRequest(order.symbol, order.side, order.amount, order.limit_price, cid)
+        sent_at = time.monotonic()
         try:
             result = await self._venue.place_order(request)
-        except TemporaryVenueError:
+        except TemporaryVenueError as error:
             # The order may have reached the venue even though the answer did not reach us.
-            result = await self._recover(request)
+            result = await self._recover(request, error, sent_at)
         except OrderRejected as error:
             # A venue that already has this client id says so; the order is the one we sent before.
             if DUPLICATE not in str(error):
@@ -168,24 +175,44 @@ class Executor:
             result = known
         return self._record(run_id, await self._settle(result))
 
-    async def _recover(self, request: OrderRequest) -> OrderResult:
-        """Look the order up by its client id; send it again only when the venue has no such order."""
-        last: TemporaryVenueError | None = None
+    async def _recover(
+        self, request: OrderRequest, error: TemporaryVenueError, sent_at: float
+    ) -> OrderResult:
+        """Look the order up by its client id; send it again only when the venue has no such order and
+        the request that went unanswered can no longer execute.
+
+        An unanswered request may still be in transit: Binance accepts a signed request up to its
+        ``recvWindow`` after signing, and refuses a reused client id only while the first order is open
+        (an immediate-or-cancel order closes at once). So the lookup waits until the venue's
+        ``order_request_lifetime`` has passed since sending, and at least the ``Retry-After`` it asked for.
+        """
+        last = error
         for attempt in range(self._settings.attempts):
-            await self._sleep(self._settings.pause_seconds * 2**attempt)
+            await self._wait(last, attempt, sent_at)
             try:
                 found = await self._venue.fetch_order(request.symbol, request.client_order_id)
                 if found is not None:
                     return found
+                sent_at = time.monotonic()
                 return await self._venue.place_order(request)
-            except TemporaryVenueError as error:
-                last = error
+            except TemporaryVenueError as retry_error:
+                last = retry_error
         raise TemporaryVenueError(
             f"order {request.client_order_id} ({request.side.value} {fmt(request.amount)} {request.symbol}) could "
             f"not be placed or found after {self._settings.attempts} attempts ({last}); the run stays open and "
             "is reconciled by the next run",
-            retry_after=last.retry_after if last else None,
+            retry_after=last.retry_after,
         )
+
+    async def _wait(self, error: TemporaryVenueError, attempt: int, sent_at: float) -> None:
+        in_transit = sent_at + self._venue.order_request_lifetime - time.monotonic()
+        asked = error.retry_after or 0.0
+        if asked > self._settings.max_wait_seconds:
+            # A long ban: calling again would only lengthen it. The run stays open for the next run.
+            raise TemporaryVenueError(
+                f"{error} (the venue asked to wait {asked:.0f} s; the run stays open)", asked
+            )
+        await self._sleep(max(self._settings.pause_seconds * 2**attempt, asked, in_transit))
 
     async def _settle(self, result: OrderResult) -> OrderResult:
         """An immediate-or-cancel order should never stay open; if the venue still says open, ask again,

@@ -76,6 +76,9 @@ def make_exchange(
         raise ConfigError(source, "exchange.name", f"{exchange_id} has no spot markets in ccxt")
     if isinstance(exchange, ccxt.binance):
         _configure_binance(exchange)
+        # An order request is valid for recvWindow after signing. Keeping it close to the timeout bounds
+        # how long a request we gave up on can still execute (the executor waits that long before resending).
+        exchange.options["recvWindow"] = min(10000, max(1000, timeout_ms))
     if sandbox:
         try:
             exchange.set_sandbox_mode(True)

@@ -83,6 +83,7 @@ class CcxtVenue:
         self._base_delay = base_delay
         self._sleep = sleep
         self.name: str = str(exchange.id)
+        self.order_request_lifetime: float = _request_lifetime(exchange)
 
     # -- the port -------------------------------------------------------------------------------------
 
@@ -385,6 +386,15 @@ def _fill(trade: Mapping[str, Any], side: Side, symbol: str, order: Mapping[str,
         fee_asset=str(fee.get("currency") or (base if side is Side.BUY else quote)),
         timestamp=datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else datetime.now(UTC),
     )
+
+
+def _request_lifetime(exchange: Any) -> float:
+    """How long an unanswered order request may still execute: Binance's ``recvWindow`` (plus a second
+    for clock offset); for exchanges without one, twice the request timeout as a conservative guess."""
+    window = exchange.options.get("recvWindow") if isinstance(exchange.options, dict) else None
+    if isinstance(window, int | float) and window > 0:
+        return float(window) / 1000 + 1.0
+    return 2 * float(exchange.timeout) / 1000
 
 
 def _is_spot(market: Mapping[str, Any]) -> bool:

@@ -88,6 +88,7 @@ class PaperVenue:
     """
 
     name = "paper"
+    order_request_lifetime = 0.0  # in-process: a request that raised never reached the book
 
     def __init__(
         self,

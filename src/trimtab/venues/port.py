@@ -83,6 +83,9 @@ class Venue(Protocol):
     """An exchange, real or simulated. All amounts and prices are Decimal."""
 
     name: str
+    #: Seconds after sending during which an unanswered order request may still execute (Binance: its
+    #: recvWindow). The executor waits this long before it concludes a lost order never arrived.
+    order_request_lifetime: float
 
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
         """Rules of the ``ASSET/QUOTE`` market for each asset that has one (the quote is skipped)."""

@@ -1,0 +1,174 @@
+"""The executor with orders of unknown fate: still open after polling, rate limited, banned."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "service"))
+from flaky_venue import FlakyVenue
+
+from trimtab.errors import TemporaryVenueError
+from trimtab.execution.executor import ExecutionSettings, Executor
+from trimtab.ledger.store import LedgerStore
+from trimtab.planning.plan import Plan, PlannedOrder
+from trimtab.planning.planner import PlannerSettings
+from trimtab.portfolio import Balance, Snapshot
+from trimtab.pricedata import bundled_history
+from trimtab.venues.paper import PaperSettings, PaperVenue
+from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side
+
+NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
+
+
+class StuckOpen(FlakyVenue):
+    """Reports every order as still open until it is cancelled."""
+
+    def __init__(self, inner: PaperVenue) -> None:
+        super().__init__(inner)
+        self.cancelled: list[str] = []
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        result = await super().place_order(request)
+        return replace(result, status=OrderStatus.OPEN)
+
+    async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        found = await super().fetch_order(symbol, client_order_id)
+        if found is None or client_order_id in self.cancelled:
+            return replace(found, status=OrderStatus.CANCELED) if found else None
+        return replace(found, status=OrderStatus.OPEN)
+
+    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
+        self.cancelled.append(client_order_id)
+        return None
+
+
+async def test_an_order_still_open_after_polling_is_cancelled(tmp_path: Path) -> None:
+    paper = PaperVenue(
+        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
+        quote="USDT",
+        state_path=None,
+        history=bundled_history(),
+        clock=lambda: NOW,
+    )
+    venue = StuckOpen(paper)
+    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    run_id = ledger.start_run(
+        command="test", venue="paper", mode="live", forced=False, started_at=NOW, config_digest="x"
+    )
+    order = PlannedOrder(
+        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
+    )
+    plan = Plan((order,), (), Decimal(10000))
+    ledger.record_plan(run_id, plan, {0: "tt-1-250101120000-0"})
+    snapshot = Snapshot(
+        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
+    )
+    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(attempts=3, pause_seconds=0.0))
+    execution = await executor.execute(
+        run_id=run_id,
+        run_started=NOW,
+        plan=plan,
+        snapshot=snapshot,
+        targets={"BTC": Decimal(6), "USDT": Decimal(94)},
+        settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
+    )
+    [result] = execution.results
+    detail = ledger.run_detail(run_id)
+    ledger.close()
+    assert venue.cancelled == ["tt-1-250101120000-0"]
+    assert result.status is OrderStatus.CANCELED
+    assert result.filled == Decimal("0.01")
+    assert detail is not None
+    assert detail.orders[0].status is OrderStatus.CANCELED
+
+
+async def test_a_lost_order_is_looked_up_no_sooner_than_retry_after(tmp_path: Path) -> None:
+    paper = PaperVenue(
+        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
+        quote="USDT",
+        state_path=None,
+        history=bundled_history(),
+        clock=lambda: NOW,
+    )
+    venue = FlakyVenue(paper)
+    calls: list[str] = []
+
+    def rate_limited_once(request: OrderRequest) -> None:
+        calls.append(request.client_order_id)
+        if len(calls) == 1:
+            raise TemporaryVenueError("429 Too Many Requests", retry_after=7.0)
+
+    venue.before_place = rate_limited_once
+    slept: list[float] = []
+
+    async def record(seconds: float) -> None:
+        slept.append(seconds)
+
+    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    run_id = ledger.start_run(
+        command="test", venue="paper", mode="live", forced=False, started_at=NOW, config_digest="x"
+    )
+    order = PlannedOrder(
+        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
+    )
+    plan = Plan((order,), (), Decimal(10000))
+    ledger.record_plan(run_id, plan, {0: "tt-1-250101120000-0"})
+    snapshot = Snapshot(
+        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
+    )
+    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(pause_seconds=0.5), sleep=record)
+    execution = await executor.execute(
+        run_id=run_id,
+        run_started=NOW,
+        plan=plan,
+        snapshot=snapshot,
+        targets={"BTC": Decimal(6), "USDT": Decimal(94)},
+        settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
+    )
+    ledger.close()
+    assert slept == [7.0], "one wait, as long as the venue asked for"
+    assert calls == ["tt-1-250101120000-0", "tt-1-250101120000-0"]
+    [result] = execution.results
+    assert result.filled == Decimal("0.01")
+
+
+async def test_a_long_ban_leaves_the_run_open_instead_of_waiting(tmp_path: Path) -> None:
+    paper = PaperVenue(
+        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
+        quote="USDT",
+        state_path=None,
+        history=bundled_history(),
+        clock=lambda: NOW,
+    )
+    venue = FlakyVenue(paper)
+
+    def banned(request: OrderRequest) -> None:
+        raise TemporaryVenueError("418 I'm a teapot (IP banned)", retry_after=3600.0)
+
+    venue.before_place = banned
+    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    order = PlannedOrder(
+        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
+    )
+    plan = Plan((order,), (), Decimal(10000))
+    snapshot = Snapshot(
+        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
+    )
+    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(), sleep=asyncio.sleep)
+    with pytest.raises(TemporaryVenueError, match="asked to wait 3600 s; the run stays open"):
+        await executor.execute(
+            run_id=1,
+            run_started=NOW,
+            plan=plan,
+            snapshot=snapshot,
+            targets={"BTC": Decimal(6), "USDT": Decimal(94)},
+            settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
+        )
+    ledger.close()
