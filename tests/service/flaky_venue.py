@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from trimtab.markets import MarketRules
 from trimtab.portfolio import Balance
-from trimtab.venues.port import OrderRequest, OrderResult, Venue
+from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Venue
 
 Hook = Callable[[OrderRequest], None]
 
@@ -54,6 +54,9 @@ class FlakyVenue:
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.fetch_order(symbol, client_order_id)
+
+    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
+        return await self.inner.fetch_order_book(symbol, depth)
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.cancel_order(symbol, client_order_id)

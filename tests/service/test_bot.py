@@ -16,7 +16,7 @@ from trimtab.ledger.store import LedgerStore
 from trimtab.markets import MarketRules
 from trimtab.portfolio import Balance
 from trimtab.service import Bot, BotParts
-from trimtab.venues.port import OrderRequest, OrderResult, Venue
+from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Venue
 
 FIXED_NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # a Wednesday noon, the day after the paper prices
 
@@ -147,6 +147,9 @@ class RejectingBuys:
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.fetch_order(symbol, client_order_id)
+
+    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
+        return await self.inner.fetch_order_book(symbol, depth)
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.cancel_order(symbol, client_order_id)

@@ -39,7 +39,7 @@ from trimtab.markets import MarketRules, symbol_of
 from trimtab.money import ZERO, ceil_to_step, floor_to_step, to_decimal
 from trimtab.portfolio import Balance
 from trimtab.venues.ccxt_errors import venue_error
-from trimtab.venues.port import Fill, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.venues.port import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
 
 __all__ = ["DEFAULT_FEE_RATE", "CcxtVenue"]
 
@@ -115,6 +115,14 @@ class CcxtVenue:
         with self._malformed("ticker"):
             lasts = {a: _dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
         return {a: last for a, last in lasts.items() if last is not None and last > 0}
+
+    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
+        """The top ``depth`` bids and asks of ``symbol`` as exact Decimals."""
+        answer = await self._read("fetch_order_book", self._exchange.fetch_order_book, symbol, depth)
+        with self._malformed("order book"):
+            bids = tuple((_dec(p), _dec(a)) for p, a, *_ in answer["bids"])
+            asks = tuple((_dec(p), _dec(a)) for p, a, *_ in answer["asks"])
+        return OrderBook(symbol, bids, asks)
 
     async def fetch_fee_rate(self) -> Decimal:
         """The highest taker fee of the quote's active spot markets (ccxt's published rate, not the

@@ -26,7 +26,7 @@ from trimtab.portfolio import Balance
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.binance_defaults import default_rules
 from trimtab.venues.paper_state import PaperState, load_state, save_state
-from trimtab.venues.port import Fill, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.venues.port import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
 
 _SETTINGS = "paper venue settings"
 _BPS = Decimal(10000)
@@ -156,6 +156,14 @@ class PaperVenue:
             return {}
         closes = {a: self._history.history(a, self._price_day, days) for a in assets if a != quote}
         return {a: values for a, values in closes.items() if values}
+
+    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
+        """A synthetic book: one level a tick either side of the last price, deep enough for any order
+        (the paper venue fills at the last price, bounded by the limit, whatever the size)."""
+        base = self._base_of(symbol)
+        last, tick = self._prices[base], self._rules(base).price_tick
+        deep = Decimal(10) ** 12
+        return OrderBook(symbol, ((last - tick, deep),), ((last + tick, deep),))
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         """Check ``request`` like Binance, fill it immediate-or-cancel and record it.

@@ -79,6 +79,21 @@ class OrderResult:
         return self.cost / self.filled if self.filled else None
 
 
+@dataclass(frozen=True)
+class OrderBook:
+    """The best price levels of one market: ``(price, amount)`` pairs, best first on each side."""
+
+    symbol: str
+    bids: tuple[tuple[Decimal, Decimal], ...]
+    asks: tuple[tuple[Decimal, Decimal], ...]
+
+    def depth_within(self, side: Side, limit_price: Decimal) -> Decimal:
+        """How much a ``side`` order limited at ``limit_price`` could take from the book right now."""
+        if side is Side.BUY:
+            return sum((amount for price, amount in self.asks if price <= limit_price), Decimal(0))
+        return sum((amount for price, amount in self.bids if price >= limit_price), Decimal(0))
+
+
 class Venue(Protocol):
     """An exchange, real or simulated. All amounts and prices are Decimal."""
 
@@ -107,6 +122,10 @@ class Venue(Protocol):
         self, quote: str, assets: Sequence[str], days: int
     ) -> dict[str, list[Decimal]]:
         """The last ``days`` daily closes of each asset, oldest first (for dynamic weights)."""
+        ...
+
+    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
+        """The top ``depth`` levels of each side of ``symbol``'s order book."""
         ...
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
