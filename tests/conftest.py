@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# Test helpers shared across folders (e.g. ``flaky_venue``): importable as plain modules, since pytest runs
+# with --import-mode=importlib and the test folders are not packages.
+_SUPPORT = str(Path(__file__).parent / "support")
+if _SUPPORT not in sys.path:
+    sys.path.insert(0, _SUPPORT)
 
 DRIFTED_CONFIG = """
 portfolio:

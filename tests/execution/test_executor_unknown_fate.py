@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "service"))
 from flaky_venue import FlakyVenue
 
 from trimtab.errors import TemporaryVenueError
-from trimtab.execution.executor import ExecutionSettings, Executor
+from trimtab.execution.executor import Execution, ExecutionSettings, Executor
 from trimtab.ledger.store import LedgerStore
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings
@@ -25,6 +22,57 @@ from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
+CID = "tt-1-250101120000-0"
+BUY_BTC = PlannedOrder(
+    0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
+)
+
+
+def paper() -> PaperVenue:
+    return PaperVenue(
+        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
+        quote="USDT",
+        state_path=None,
+        history=bundled_history(),
+        clock=lambda: NOW,
+    )
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[LedgerStore]:
+    store = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+    yield store
+    store.close()
+
+
+async def execute_one_buy(
+    venue: FlakyVenue,
+    ledger: LedgerStore,
+    settings: ExecutionSettings,
+    sleep: Callable[[float], Awaitable[None]],
+) -> tuple[int, Execution]:
+    """Journal a one-order plan (buy 0.01 BTC) in a fresh run and execute it."""
+    run_id = ledger.start_run(
+        command="test", venue="paper", mode="live", forced=False, started_at=NOW, config_digest="x"
+    )
+    plan = Plan((BUY_BTC,), (), Decimal(10000))
+    ledger.record_plan(run_id, plan, {0: CID})
+    snapshot = Snapshot(
+        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
+    )
+    execution = await Executor(venue, ledger, lambda: NOW, settings, sleep=sleep).execute(
+        run_id=run_id,
+        run_started=NOW,
+        plan=plan,
+        snapshot=snapshot,
+        targets={"BTC": Decimal(6), "USDT": Decimal(94)},
+        settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
+    )
+    return run_id, execution
+
+
+async def no_sleep(_: float) -> None:
+    return None
 
 
 class StuckOpen(FlakyVenue):
@@ -49,55 +97,20 @@ class StuckOpen(FlakyVenue):
         return None
 
 
-async def test_an_order_still_open_after_polling_is_cancelled(tmp_path: Path) -> None:
-    paper = PaperVenue(
-        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    venue = StuckOpen(paper)
-    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    run_id = ledger.start_run(
-        command="test", venue="paper", mode="live", forced=False, started_at=NOW, config_digest="x"
-    )
-    order = PlannedOrder(
-        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
-    )
-    plan = Plan((order,), (), Decimal(10000))
-    ledger.record_plan(run_id, plan, {0: "tt-1-250101120000-0"})
-    snapshot = Snapshot(
-        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
-    )
-    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(attempts=3, pause_seconds=0.0))
-    execution = await executor.execute(
-        run_id=run_id,
-        run_started=NOW,
-        plan=plan,
-        snapshot=snapshot,
-        targets={"BTC": Decimal(6), "USDT": Decimal(94)},
-        settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
-    )
+async def test_an_order_still_open_after_polling_is_cancelled(ledger: LedgerStore) -> None:
+    venue = StuckOpen(paper())
+    run_id, execution = await execute_one_buy(venue, ledger, ExecutionSettings(attempts=3), no_sleep)
     [result] = execution.results
     detail = ledger.run_detail(run_id)
-    ledger.close()
-    assert venue.cancelled == ["tt-1-250101120000-0"]
+    assert venue.cancelled == [CID]
     assert result.status is OrderStatus.CANCELED
     assert result.filled == Decimal("0.01")
     assert detail is not None
     assert detail.orders[0].status is OrderStatus.CANCELED
 
 
-async def test_a_lost_order_is_looked_up_no_sooner_than_retry_after(tmp_path: Path) -> None:
-    paper = PaperVenue(
-        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    venue = FlakyVenue(paper)
+async def test_a_lost_order_is_looked_up_no_sooner_than_retry_after(ledger: LedgerStore) -> None:
+    venue = FlakyVenue(paper())
     calls: list[str] = []
 
     def rate_limited_once(request: OrderRequest) -> None:
@@ -111,64 +124,19 @@ async def test_a_lost_order_is_looked_up_no_sooner_than_retry_after(tmp_path: Pa
     async def record(seconds: float) -> None:
         slept.append(seconds)
 
-    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    run_id = ledger.start_run(
-        command="test", venue="paper", mode="live", forced=False, started_at=NOW, config_digest="x"
-    )
-    order = PlannedOrder(
-        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
-    )
-    plan = Plan((order,), (), Decimal(10000))
-    ledger.record_plan(run_id, plan, {0: "tt-1-250101120000-0"})
-    snapshot = Snapshot(
-        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
-    )
-    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(pause_seconds=0.5), sleep=record)
-    execution = await executor.execute(
-        run_id=run_id,
-        run_started=NOW,
-        plan=plan,
-        snapshot=snapshot,
-        targets={"BTC": Decimal(6), "USDT": Decimal(94)},
-        settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
-    )
-    ledger.close()
+    _, execution = await execute_one_buy(venue, ledger, ExecutionSettings(pause_seconds=0.5), record)
     assert slept == [7.0], "one wait, as long as the venue asked for"
-    assert calls == ["tt-1-250101120000-0", "tt-1-250101120000-0"]
+    assert calls == [CID, CID]
     [result] = execution.results
     assert result.filled == Decimal("0.01")
 
 
-async def test_a_long_ban_leaves_the_run_open_instead_of_waiting(tmp_path: Path) -> None:
-    paper = PaperVenue(
-        PaperSettings(balances={"USDT": Decimal(10000)}, prices={"BTC": Decimal(60000)}),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    venue = FlakyVenue(paper)
+async def test_a_long_ban_leaves_the_run_open_instead_of_waiting(ledger: LedgerStore) -> None:
+    venue = FlakyVenue(paper())
 
     def banned(request: OrderRequest) -> None:
         raise TemporaryVenueError("418 I'm a teapot (IP banned)", retry_after=3600.0)
 
     venue.before_place = banned
-    ledger = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
-    order = PlannedOrder(
-        0, "BTC", "BTC/USDT", Side.BUY, Decimal("0.01"), Decimal("60300"), Decimal(60000), Decimal(600)
-    )
-    plan = Plan((order,), (), Decimal(10000))
-    snapshot = Snapshot(
-        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
-    )
-    executor = Executor(venue, ledger, lambda: NOW, ExecutionSettings(), sleep=asyncio.sleep)
     with pytest.raises(TemporaryVenueError, match="asked to wait 3600 s; the run stays open"):
-        await executor.execute(
-            run_id=1,
-            run_started=NOW,
-            plan=plan,
-            snapshot=snapshot,
-            targets={"BTC": Decimal(6), "USDT": Decimal(94)},
-            settings=PlannerSettings(Decimal(10), Decimal(100), Decimal("0.5")),
-        )
-    ledger.close()
+        await execute_one_buy(venue, ledger, ExecutionSettings(), no_sleep)

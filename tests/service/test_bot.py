@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flaky_venue import FlakyVenue
 
 from trimtab.assembly import build_bot
 from trimtab.config import load_config
 from trimtab.errors import OrderRejected
 from trimtab.ledger.store import LedgerStore
-from trimtab.markets import MarketRules
-from trimtab.portfolio import Balance
-from trimtab.service import Bot, BotParts
-from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Venue
+from trimtab.service import Bot
+from trimtab.venues.port import OrderRequest
 
 FIXED_NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # a Wednesday noon, the day after the paper prices
 
@@ -115,47 +115,10 @@ async def test_force_rebalances_even_when_the_policy_says_no(write_config: Calla
     assert forced.planned.decision.reason.startswith("forced")
 
 
-class RejectingBuys:
-    """A venue that passes everything to the paper venue but refuses every buy: a run failing half-way."""
-
-    def __init__(self, inner: Venue) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.order_request_lifetime = inner.order_request_lifetime
-
-    async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
-        return await self.inner.fetch_markets(quote, assets)
-
-    async def fetch_balances(self) -> dict[str, Balance]:
-        return await self.inner.fetch_balances()
-
-    async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
-        return await self.inner.fetch_prices(quote, assets)
-
-    async def fetch_fee_rate(self) -> Decimal:
-        return await self.inner.fetch_fee_rate()
-
-    async def fetch_daily_closes(
-        self, quote: str, assets: Sequence[str], days: int
-    ) -> dict[str, list[Decimal]]:
-        return await self.inner.fetch_daily_closes(quote, assets, days)
-
-    async def place_order(self, request: OrderRequest) -> OrderResult:
-        if request.side.value == "buy":
-            raise OrderRejected("Account has insufficient balance for requested action.")
-        return await self.inner.place_order(request)
-
-    async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
-        return await self.inner.fetch_order(symbol, client_order_id)
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        return await self.inner.fetch_order_book(symbol, depth)
-
-    async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
-        return await self.inner.cancel_order(symbol, client_order_id)
-
-    async def close(self) -> None:
-        await self.inner.close()
+def reject_buys(request: OrderRequest) -> None:
+    """Refuse every buy: a run failing half-way, after its sells."""
+    if request.side.value == "buy":
+        raise OrderRejected("Account has insufficient balance for requested action.")
 
 
 async def test_a_failed_run_is_marked_failed_and_keeps_what_happened(
@@ -164,7 +127,9 @@ async def test_a_failed_run_is_marked_failed_and_keeps_what_happened(
     path = write_config()
     built = bot_for(path)
     parts = built.parts
-    bot = Bot(BotParts(**{**parts.__dict__, "venue": RejectingBuys(parts.venue)}))
+    venue = FlakyVenue(parts.venue)
+    venue.before_place = reject_buys
+    bot = Bot(replace(parts, venue=venue))
     with pytest.raises(OrderRejected):
         await bot.rebalance()
     await bot.close()
