@@ -11,6 +11,8 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Coroutine
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -305,6 +307,99 @@ def demo(
     from trimtab.demo import run_demo
 
     guarded(debug, lambda: run_demo(config, directory, out=out, as_json=as_json, emit_json=emit_json))
+
+
+@app.command()
+def backtest(
+    config: ConfigOption = DEFAULT_CONFIG,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices", help="A wide CSV of daily or hourly closes (default: the bundled daily history)."
+        ),
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
+    initial: Annotated[str, typer.Option("--initial", help="Starting cash in the quote currency.")] = "10000",
+    fee_rate: Annotated[
+        str | None,
+        typer.Option("--fee-rate", help="Fee as a fraction (default: the config's exchange.fee_rate)."),
+    ] = None,
+    slippage_bps: Annotated[str, typer.Option("--slippage-bps", help="Fill slippage in basis points.")] = "0",
+    market_rules: Annotated[
+        bool,
+        typer.Option("--market-rules", help="Apply lot steps and minimums instead of fractional amounts."),
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+    trades: Annotated[Path | None, typer.Option("--trades", help="Write every fill as CSV here.")] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Backtest the config's strategy against buy-and-hold on real price history, fees included."""
+    from trimtab.backtest import output
+    from trimtab.backtest.data import load_price_frame
+    from trimtab.backtest.engine import BacktestSettings
+    from trimtab.backtest.study import run_study
+
+    def action() -> None:
+        loaded = load_config(config)
+        settings = BacktestSettings(
+            initial=_decimal_flag("--initial", initial, positive=True),
+            fee_rate=_decimal_flag("--fee-rate", fee_rate)
+            if fee_rate is not None
+            else loaded.exchange.fee_rate,
+            slippage_bps=_decimal_flag("--slippage-bps", slippage_bps),
+            market_rules=market_rules,
+            quote=loaded.quote,
+        )
+        frame = load_price_frame(prices)
+        study = run_study(
+            loaded,
+            frame,
+            source=str(prices or config),
+            start=_date_flag("--start", start),
+            end=_date_flag("--end", end),
+            settings=settings,
+        )
+        if trades is not None:
+            output.write_trades(trades, study)
+        if report is not None:
+            from trimtab.backtest.report import write_report
+
+            write_report(report, study, title=f"trimtab backtest: {config.name}")
+        if as_json:
+            emit_json(output.study_report(study))
+        else:
+            output.print_study(
+                out,
+                study,
+                f"{config.name}: {output.study_report(study)['start'][:10]} .. {output.study_report(study)['end'][:10]}",
+            )
+
+    guarded(debug, action)
+
+
+def _decimal_flag(flag: str, text: str, *, positive: bool = False) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError("command line", flag, f"expected a number, got {text!r}") from None
+    if not value.is_finite() or value < 0 or (positive and value == 0):
+        raise ConfigError(
+            "command line", flag, f"expected a number {'>' if positive else '>='} 0, got {text}"
+        )
+    return value
+
+
+def _date_flag(flag: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError("command line", flag, f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def version_callback(value: bool) -> None:

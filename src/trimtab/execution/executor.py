@@ -22,10 +22,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from trimtab.errors import GuardTripped, OrderRejected, TemporaryVenueError
 from trimtab.execution.client_ids import client_order_id, is_replanned, replanned_buy_id
-from trimtab.ledger.store import LedgerStore
 from trimtab.money import HUNDRED, fmt
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
@@ -33,6 +33,16 @@ from trimtab.portfolio import Snapshot
 from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side, Venue
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Journal(Protocol):
+    """Where the executor writes what it does: the ledger live, an in-memory journal in a backtest."""
+
+    def record_plan(self, run_id: int, plan: Plan, client_order_ids: Mapping[int, str]) -> None: ...
+
+    def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None: ...
+
+
 DUPLICATE = "Duplicate order sent"  # Binance's (and the paper venue's) answer to a reused client order id
 
 
@@ -62,7 +72,7 @@ class Executor:
     def __init__(
         self,
         venue: Venue,
-        ledger: LedgerStore,
+        ledger: Journal,
         clock: Callable[[], datetime],
         settings: ExecutionSettings | None = None,
         sleep: Sleep = asyncio.sleep,

@@ -1,0 +1,1 @@
+"""Vectorised backtesting on real price history: loading closes (data) and measuring results (metrics)."""

@@ -1,0 +1,272 @@
+"""The backtest engine: the live bot's policy, weights, planner and executor, replayed over price history.
+
+Semantics (one documented model, tested):
+
+- The portfolio starts as ``initial`` quote cash and is bought at the target weights at the first bar's
+  close, fees paid (bar 0 of ``rebalance_bars``; the metrics do not count it as a rebalance).
+- Every bar is marked to market at its close. Holdings only change at rebalances, so between them the
+  equity curve is one vectorised product of the holdings and the closes.
+- The policy decides at the close of the bars it asks to be checked at (``policy.next_check``): the first
+  bar whose close is at or after the time it named. Its ``now`` is the bar's close time.
+- A rebalance is planned by the live planner and executed by the live executor against a paper venue
+  priced at that close: marketable limit orders at close ± ``slippage_tolerance``, filled at the close
+  moved by ``slippage_bps`` (never beyond the limit), ``fee_rate`` charged in the asset received, sells
+  first and the buys re-planned from the cash the sells produced. No second implementation can drift.
+- Amounts are fractional by default (a 1e-12 lot step and no minimums); ``market_rules=True`` applies
+  the live market rules instead (Binance-like lot steps and the 5 USDT minimum notional).
+- Dynamic weights (inverse volatility) are re-estimated at each rebalance from the look-back window of
+  daily closes before it.
+
+Floats live in the equity curve and weights arrays only; every trade is computed in Decimal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trimtab.backtest.data import PriceFrame
+from trimtab.backtest.journal import MemoryJournal
+from trimtab.execution.executor import ExecutionSettings, Executor
+from trimtab.markets import MarketRules
+from trimtab.money import HUNDRED, ONE, ZERO
+from trimtab.planning.planner import PlannerSettings, plan_rebalance
+from trimtab.policy.base import Policy
+from trimtab.portfolio import Balance, Snapshot
+from trimtab.pricedata import PriceHistory
+from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.paper import PaperSettings, PaperVenue
+from trimtab.venues.port import OrderResult, Side
+from trimtab.weights.base import TargetWeights
+
+FRACTIONAL_STEP = Decimal("1e-12")
+_NO_HISTORY = PriceHistory(source="backtest", dates=(datetime(1970, 1, 1, tzinfo=UTC).date(),), closes={})
+
+
+@dataclass(frozen=True)
+class BacktestSettings:
+    """``initial`` quote cash; ``fee_rate`` as a fraction; ``slippage_bps`` moves every fill against the
+    trader; ``market_rules`` applies lot steps and minimums instead of fractional amounts."""
+
+    initial: Decimal = Decimal(10000)
+    fee_rate: Decimal = Decimal("0.001")
+    slippage_bps: Decimal = ZERO
+    market_rules: bool = False
+    quote: str = "USDT"
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One fill of the backtest."""
+
+    time: datetime
+    symbol: str
+    side: Side
+    amount: Decimal
+    price: Decimal
+    fee: Decimal
+    fee_asset: str
+
+    @property
+    def value(self) -> Decimal:
+        return self.amount * self.price
+
+
+@dataclass(frozen=True)
+class BacktestRun:
+    """What happened: the equity curve and weights per bar, every rebalance and every fill."""
+
+    times: NDArray[np.datetime64]
+    assets: tuple[str, ...]  # the weight columns: the frame's assets, then the quote
+    equity: NDArray[np.float64]
+    weights: NDArray[np.float64]  # fractions per bar, shape (bars, len(assets))
+    rebalance_bars: tuple[int, ...]
+    trades: tuple[Trade, ...] = field(default_factory=tuple)
+    fees_value: float = 0.0  # every fee valued in the quote at its fill price
+
+    @property
+    def traded_value(self) -> float:
+        return float(sum((t.value for t in self.trades), ZERO))
+
+
+def run_backtest(
+    frame: PriceFrame,
+    *,
+    policy: Policy,
+    weights: TargetWeights,
+    planner: PlannerSettings,
+    settings: BacktestSettings,
+) -> BacktestRun:
+    """Replay ``policy`` over ``frame``; see the module docstring for the semantics."""
+    return asyncio.run(_Replay(frame, weights, planner, settings).run(policy))
+
+
+def buy_and_hold(
+    frame: PriceFrame, *, weights: TargetWeights, planner: PlannerSettings, settings: BacktestSettings
+) -> BacktestRun:
+    """The benchmark: bought at the targets at the first close like the strategy, then never traded."""
+    return asyncio.run(_Replay(frame, weights, planner, settings).run(None))
+
+
+class _Replay:
+    def __init__(
+        self, frame: PriceFrame, weights: TargetWeights, planner: PlannerSettings, settings: BacktestSettings
+    ) -> None:
+        self.frame = frame
+        self.weights = weights
+        self.planner = planner
+        self.settings = settings
+        self.quote = settings.quote
+        self.assets = tuple(a for a in frame.assets if a != self.quote)
+        self.columns = [frame.assets.index(a) for a in self.assets]
+        self.balances: dict[str, Decimal] = {self.quote: settings.initial}
+        self.journal = MemoryJournal()
+        self.trades: list[Trade] = []
+        self.fees_value = ZERO
+
+    async def run(self, policy: Policy | None) -> BacktestRun:
+        frame = self.frame
+        bars = len(frame.times)
+        closes = frame.closes[:, self.columns]
+        held = np.zeros((bars, len(self.assets)), dtype=np.float64)
+        cash = np.zeros(bars, dtype=np.float64)
+        rebalances = [0]
+        await self._rebalance(0, run_id=0)
+        segment_start = 0
+        last_rebalance = self._time(0)
+        check = 1
+        while policy is not None and check < bars:
+            now = self._time(check)
+            targets = self._targets(check)
+            decision = policy.decide(now, self._weights(check), targets, last_rebalance)
+            if decision.rebalance:
+                self._fill(held, cash, segment_start, check)
+                segment_start = check
+                await self._rebalance(check, run_id=len(rebalances), targets=targets)
+                rebalances.append(check)
+                last_rebalance = now
+            check = self._next_bar(policy.next_check(now), check)
+        self._fill(held, cash, segment_start, bars)
+        value = held * closes
+        equity = value.sum(axis=1) + cash
+        weights = np.column_stack([value, cash]) / equity[:, None]
+        return BacktestRun(
+            times=frame.times,
+            assets=(*self.assets, self.quote),
+            equity=equity,
+            weights=weights,
+            rebalance_bars=tuple(rebalances),
+            trades=tuple(self.trades),
+            fees_value=float(self.fees_value),
+        )
+
+    # -- time and state ---------------------------------------------------------------------------
+
+    def _time(self, bar: int) -> datetime:
+        seconds = int(self.frame.times[bar].astype("datetime64[s]").astype(np.int64))
+        return datetime.fromtimestamp(seconds, tz=UTC)
+
+    def _next_bar(self, when: datetime, after: int) -> int:
+        moment = np.datetime64(int(when.timestamp()), "s")
+        return max(after + 1, int(np.searchsorted(self.frame.times, moment, side="left")))
+
+    def _prices(self, bar: int) -> dict[str, Decimal]:
+        row = self.frame.closes[bar]
+        return {a: Decimal(repr(float(row[c]))) for a, c in zip(self.assets, self.columns, strict=True)}
+
+    def _weights(self, bar: int) -> dict[str, Decimal]:
+        prices = self._prices(bar)
+        values = {a: self.balances.get(a, ZERO) * prices[a] for a in self.assets}
+        values[self.quote] = self.balances.get(self.quote, ZERO)
+        total = sum(values.values(), ZERO)
+        return {a: v / total * HUNDRED if total else ZERO for a, v in values.items()}
+
+    def _targets(self, bar: int) -> dict[str, Decimal]:
+        needed = self.weights.lookback_days
+        if not needed:
+            return self.weights.targets({})
+        # Dynamic weights see only the daily closes up to this bar (the look-back window before it).
+        daily = _daily_rows(self.frame, bar, needed + 1)
+        closes = {
+            a: [Decimal(repr(float(self.frame.closes[r, c]))) for r in daily]
+            for a, c in zip(self.assets, self.columns, strict=True)
+        }
+        return self.weights.targets(closes)
+
+    def _fill(self, held: NDArray[np.float64], cash: NDArray[np.float64], start: int, stop: int) -> None:
+        held[start:stop] = [float(self.balances.get(a, ZERO)) for a in self.assets]
+        cash[start:stop] = float(self.balances.get(self.quote, ZERO))
+
+    # -- one rebalance, through the live planner and executor ---------------------------------------
+
+    async def _rebalance(
+        self, bar: int, *, run_id: int, targets: Mapping[str, Decimal] | None = None
+    ) -> None:
+        prices = self._prices(bar)
+        now = self._time(bar)
+        targets = targets if targets is not None else self._targets(bar)
+        venue = PaperVenue(
+            PaperSettings(
+                balances=self.balances,
+                prices=prices,
+                fee_rate=self.settings.fee_rate,
+                markets={a: self._rules(a, prices[a]) for a in self.assets},
+                slippage_bps=self.settings.slippage_bps,
+            ),
+            quote=self.quote,
+            state_path=None,
+            history=_NO_HISTORY,
+            clock=lambda: now,
+        )
+        snapshot = Snapshot(
+            self.quote,
+            {a: Balance(v, v) for a, v in self.balances.items()},
+            prices,
+            await venue.fetch_markets(self.quote, self.assets),
+            self.settings.fee_rate,
+            now,
+        )
+        plan = plan_rebalance(snapshot, targets, self.planner)
+        if plan.orders:
+            executor = Executor(
+                venue, self.journal, lambda: now, ExecutionSettings(max_price_move_percent=HUNDRED)
+            )
+            execution = await executor.execute(
+                run_id=run_id,
+                run_started=now,
+                plan=plan,
+                snapshot=snapshot,
+                targets=targets,
+                settings=self.planner,
+            )
+            for result in execution.results:
+                self._record(result, now, prices)
+        self.balances = {a: b.total for a, b in (await venue.fetch_balances()).items()}
+
+    def _record(self, result: OrderResult, now: datetime, prices: Mapping[str, Decimal]) -> None:
+        for fill in result.fills:
+            self.trades.append(
+                Trade(now, result.symbol, result.side, fill.amount, fill.price, fill.fee, fill.fee_asset)
+            )
+            self.fees_value += fill.fee * (ONE if fill.fee_asset == self.quote else prices[fill.fee_asset])
+
+    def _rules(self, asset: str, price: Decimal) -> MarketRules:
+        if self.settings.market_rules:
+            return default_rules(asset, self.quote, price)
+        return MarketRules(asset, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO)
+
+
+def _daily_rows(frame: PriceFrame, bar: int, count: int) -> list[int]:
+    """Row indexes of the last ``count`` daily closes up to ``bar`` (every row for daily bars; the
+    23:00 bar of each day, i.e. the close at 24:00 UTC, for hourly bars)."""
+    if frame.bar == "1d":
+        return list(range(max(0, bar - count + 1), bar + 1))
+    hours = frame.times[: bar + 1].astype("datetime64[h]").astype(np.int64)
+    ends = np.flatnonzero(hours % 24 == 0)  # close times at midnight UTC end a day
+    return [int(r) for r in ends[-count:]]

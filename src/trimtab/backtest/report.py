@@ -1,0 +1,127 @@
+"""The HTML report of a backtest: one self-contained file a person would rather look at than read.
+
+Equity against buy-and-hold on a log scale, the drawdowns of both, the weights over time with the
+rebalances marked, and the metrics table. plotly's JavaScript is inlined, so the file works offline.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from trimtab.backtest.metrics import Metrics, drawdowns
+from trimtab.backtest.study import Study
+from trimtab.errors import ConfigError
+
+
+def build_figure(study: Study, title: str) -> go.Figure:
+    times = study.frame.times.astype("datetime64[s]").astype(object)
+    figure = make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=False,
+        vertical_spacing=0.06,
+        row_heights=[0.34, 0.18, 0.26, 0.22],
+        specs=[[{"type": "xy"}], [{"type": "xy"}], [{"type": "xy"}], [{"type": "table"}]],
+        subplot_titles=("Equity (log scale)", "Drawdown", "Weights over time (rebalances marked)", "Metrics"),
+    )
+    runs = (("strategy", study.strategy, "#1f77b4"), ("buy and hold", study.hold, "#7f7f7f"))
+    for name, run, color in runs:
+        figure.add_trace(go.Scatter(x=times, y=run.equity, name=name, line={"color": color}), row=1, col=1)
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=drawdowns(run.equity),
+                name=f"{name} drawdown",
+                line={"color": color},
+                showlegend=False,
+            ),
+            row=2,
+            col=1,
+        )
+    weights = study.strategy.weights
+    for column, asset in enumerate(study.strategy.assets):
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=weights[:, column],
+                name=asset,
+                stackgroup="weights",
+                mode="lines",
+                line={"width": 0.5},
+            ),
+            row=3,
+            col=1,
+        )
+    rebalances = np.asarray(study.strategy.rebalance_bars[1:], dtype=np.int64)
+    if rebalances.size:
+        figure.add_trace(
+            go.Scatter(
+                x=times[rebalances],
+                y=np.ones(rebalances.size),
+                mode="markers",
+                marker={"symbol": "triangle-down", "size": 7, "color": "black"},
+                name="rebalance",
+            ),
+            row=3,
+            col=1,
+        )
+    s, h = study.strategy_metrics, study.hold_metrics
+    figure.add_trace(
+        go.Table(
+            header={"values": ["", "strategy", "buy and hold"]},
+            cells={"values": [list(METRIC_LABELS), _column(s), _column(h)]},
+        ),
+        row=4,
+        col=1,
+    )
+    figure.update_yaxes(type="log", row=1, col=1)
+    figure.update_yaxes(tickformat=".0%", row=2, col=1)
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=3, col=1)
+    figure.update_layout(
+        title=f"{title}<br><sup>rebalancing premium {study.premium:+.2%}/year in log growth "
+        f"(theory {study.theoretical_premium:+.2%})</sup>",
+        height=1400,
+        template="plotly_white",
+    )
+    return figure
+
+
+METRIC_LABELS = (
+    "final value",
+    "CAGR",
+    "volatility",
+    "Sharpe",
+    "Sortino",
+    "max drawdown",
+    "turnover / year",
+    "fees",
+    "rebalances",
+)
+
+
+def _column(m: Metrics) -> list[str]:
+    return [
+        f"{m.final_value:,.2f}", f"{m.cagr:.2%}", f"{m.volatility:.2%}", f"{m.sharpe:.2f}", f"{m.sortino:.2f}",
+        f"{m.max_drawdown:.2%}", f"{m.turnover:.2f}", f"{m.fees:,.2f}", str(m.rebalances),
+    ]  # fmt: skip
+
+
+def write_report(path: Path, study: Study, *, title: str) -> None:
+    """Write the report atomically: a failed write leaves no half-written file."""
+    html = build_figure(study, title).to_html(include_plotlyjs=True, full_html=True)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(html)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a report is meant to be shared
+        os.replace(temporary, path)
+    except OSError as error:
+        raise ConfigError(str(path), "--report", f"cannot write the report ({error.strerror})") from None

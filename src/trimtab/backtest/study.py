@@ -1,0 +1,88 @@
+"""One backtest study: a config's strategy and buy-and-hold over the same history, with metrics.
+
+This is what ``trimtab backtest`` runs; the CLI only parses flags and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from trimtab.assembly import build_policy, build_weights, planner_settings
+from trimtab.backtest.data import PriceFrame
+from trimtab.backtest.engine import BacktestRun, BacktestSettings, buy_and_hold, run_backtest
+from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
+from trimtab.config.models import Config
+from trimtab.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Study:
+    """A strategy against buy-and-hold on one price frame."""
+
+    frame: PriceFrame
+    strategy: BacktestRun
+    hold: BacktestRun
+    strategy_metrics: Metrics
+    hold_metrics: Metrics
+    premium: float  # annualised log growth, strategy minus buy-and-hold
+    theoretical_premium: float  # ½(Σwσ² − σp²) of the same data at the initial targets
+
+
+def study_assets(config: Config) -> list[str]:
+    """The non-cash assets a config trades."""
+    portfolio = config.portfolio
+    names = (
+        portfolio.target_weights or {}
+        if portfolio.dynamic_weights is None
+        else portfolio.dynamic_weights.assets
+    )
+    return [a for a in names if a != config.quote]
+
+
+def run_study(
+    config: Config,
+    frame: PriceFrame,
+    *,
+    source: str,
+    start: date | None = None,
+    end: date | None = None,
+    settings: BacktestSettings | None = None,
+) -> Study:
+    """Backtest ``config`` and buy-and-hold on ``frame`` cut to ``[start, end]``."""
+    settings = settings or BacktestSettings(quote=config.quote)
+    selected = frame.select(study_assets(config), start, end)
+    if len(selected.times) < 2:
+        raise ConfigError(source, "--start/--end", "the period holds fewer than two bars")
+    policy, weights, planner = build_policy(config), build_weights(config), planner_settings(config)
+    strategy = run_backtest(selected, policy=policy, weights=weights, planner=planner, settings=settings)
+    hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings)
+    per_year = selected.bars_per_year
+    initial_weights = strategy.weights[0]
+    with_cash = np.column_stack(
+        [
+            selected.closes[:, [selected.assets.index(a) for a in strategy.assets[:-1]]],
+            np.ones(len(selected.times)),
+        ]
+    )
+    return Study(
+        frame=selected,
+        strategy=strategy,
+        hold=hold,
+        strategy_metrics=_metrics(strategy, per_year),
+        hold_metrics=_metrics(hold, per_year),
+        premium=rebalancing_premium(strategy.equity, hold.equity, per_year),
+        theoretical_premium=theoretical_premium(with_cash, initial_weights, per_year),
+    )
+
+
+def _metrics(run: BacktestRun, per_year: float) -> Metrics:
+    return compute_metrics(
+        run.equity,
+        per_year,
+        traded_value=run.traded_value,
+        fees=run.fees_value,
+        rebalances=len(run.rebalance_bars) - 1,  # the initial purchase is not a rebalance
+    )
