@@ -154,3 +154,30 @@ def test_a_paper_run_replayed_day_by_day_makes_the_same_trades(write_config: Cal
     assert len(run.rebalance_bars) > 2, "the period has rebalances besides the first purchase"
     assert replayed == live
     assert np.isfinite(run.equity).all()
+
+
+def test_inverse_volatility_looks_back_into_the_history_before_the_start() -> None:
+    from trimtab.errors import PlanningError
+    from trimtab.weights import InverseVolatility
+
+    whole = load_price_frame()
+    period = whole.select(["BTC", "ETH"], date(2024, 3, 1), date(2024, 6, 30))
+    risk_parity = InverseVolatility(("BTC", "ETH"), 30, cash_asset="USDT", cash_weight=D(10))
+    monthly = CalendarPolicy(Interval.MONTHLY)
+    run = run_backtest(
+        period,
+        policy=monthly,
+        weights=risk_parity,
+        planner=NO_LIMITS,
+        settings=BacktestSettings(),
+        history=whole,
+    )
+    # the purchase at the 2024-03-01 close, then the closes ending April, May and June 1st
+    assert run.rebalance_bars == (0, 31, 61, 92)
+    # the calmer BTC gets more weight than ETH right after every rebalance
+    for bar in run.rebalance_bars:
+        assert run.weights[bar][0] > run.weights[bar][1]
+    with pytest.raises(PlanningError, match="needs 31 daily closes"):
+        run_backtest(
+            period, policy=monthly, weights=risk_parity, planner=NO_LIMITS, settings=BacktestSettings()
+        )

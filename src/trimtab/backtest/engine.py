@@ -102,23 +102,39 @@ def run_backtest(
     weights: TargetWeights,
     planner: PlannerSettings,
     settings: BacktestSettings,
+    history: PriceFrame | None = None,
 ) -> BacktestRun:
-    """Replay ``policy`` over ``frame``; see the module docstring for the semantics."""
-    return asyncio.run(_Replay(frame, weights, planner, settings).run(policy))
+    """Replay ``policy`` over ``frame``; see the module docstring for the semantics.
+
+    ``history`` is a longer frame of the same assets (e.g. the whole file) that dynamic weights may look
+    back into before ``frame`` starts; by default they only see ``frame`` itself.
+    """
+    return asyncio.run(_Replay(frame, weights, planner, settings, history).run(policy))
 
 
 def buy_and_hold(
-    frame: PriceFrame, *, weights: TargetWeights, planner: PlannerSettings, settings: BacktestSettings
+    frame: PriceFrame,
+    *,
+    weights: TargetWeights,
+    planner: PlannerSettings,
+    settings: BacktestSettings,
+    history: PriceFrame | None = None,
 ) -> BacktestRun:
     """The benchmark: bought at the targets at the first close like the strategy, then never traded."""
-    return asyncio.run(_Replay(frame, weights, planner, settings).run(None))
+    return asyncio.run(_Replay(frame, weights, planner, settings, history).run(None))
 
 
 class _Replay:
     def __init__(
-        self, frame: PriceFrame, weights: TargetWeights, planner: PlannerSettings, settings: BacktestSettings
+        self,
+        frame: PriceFrame,
+        weights: TargetWeights,
+        planner: PlannerSettings,
+        settings: BacktestSettings,
+        history: PriceFrame | None = None,
     ) -> None:
         self.frame = frame
+        self.history = history or frame
         self.weights = weights
         self.planner = planner
         self.settings = settings
@@ -192,11 +208,14 @@ class _Replay:
         if not needed:
             return self.weights.targets({})
         # Dynamic weights see only the daily closes up to this bar (the look-back window before it).
-        daily = _daily_rows(self.frame, bar, needed + 1)
-        closes = {
-            a: [Decimal(repr(float(self.frame.closes[r, c]))) for r in daily]
-            for a, c in zip(self.assets, self.columns, strict=True)
-        }
+        history = self.history
+        last = int(np.searchsorted(history.times, self.frame.times[bar], side="right")) - 1
+        daily = _daily_rows(history, last, needed + 1)
+        closes: dict[str, list[Decimal]] = {}
+        for asset in self.assets:
+            column = history.assets.index(asset)
+            values = (float(history.closes[r, column]) for r in daily)
+            closes[asset] = [Decimal(repr(v)) for v in values if not np.isnan(v)]
         return self.weights.targets(closes)
 
     def _fill(self, held: NDArray[np.float64], cash: NDArray[np.float64], start: int, stop: int) -> None:

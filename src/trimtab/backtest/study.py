@@ -15,7 +15,7 @@ from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.engine import BacktestRun, BacktestSettings, buy_and_hold, run_backtest
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, PlanningError
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,16 @@ def run_study(
     if len(selected.times) < 2:
         raise ConfigError(source, "--start/--end", "the period holds fewer than two bars")
     policy, weights, planner = build_policy(config), build_weights(config), planner_settings(config)
-    strategy = run_backtest(selected, policy=policy, weights=weights, planner=planner, settings=settings)
-    hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings)
+    # Dynamic weights may look back before the start, into the rest of the file.
+    try:
+        strategy = run_backtest(
+            selected, policy=policy, weights=weights, planner=planner, settings=settings, history=frame
+        )
+    except PlanningError as error:
+        if weights.lookback_days and "daily closes" in str(error):
+            raise ConfigError(source, "--start", f"{error} before the start; start later") from None
+        raise
+    hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings, history=frame)
     per_year = selected.bars_per_year
     initial_weights = strategy.weights[0]
     with_cash = np.column_stack(
