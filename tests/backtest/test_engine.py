@@ -17,6 +17,7 @@ from trimtab.backtest.engine import BacktestSettings, buy_and_hold, run_backtest
 from trimtab.config import load_config
 from trimtab.planning.planner import PlannerSettings
 from trimtab.policy import CalendarPolicy, Interval, ThresholdPolicy
+from trimtab.pricedata import bundled_history
 from trimtab.weights import StaticWeights
 
 D = Decimal
@@ -174,9 +175,15 @@ def test_inverse_volatility_looks_back_into_the_history_before_the_start() -> No
     )
     # the purchase at the 2024-03-01 close, then the closes ending April, May and June 1st
     assert run.rebalance_bars == (0, 31, 61, 92)
-    # the calmer BTC gets more weight than ETH right after every rebalance
+    # right after every rebalance the weights are the risk-parity targets of the 31 closes up to that bar
+    history = bundled_history()
     for bar in run.rebalance_bars:
-        assert run.weights[bar][0] > run.weights[bar][1]
+        day = run.times[bar].astype("datetime64[D]").astype(object) - timedelta(
+            days=1
+        )  # the candle's own date
+        expected = risk_parity.targets({a: history.history(a, day, 31) for a in ("BTC", "ETH")})
+        assert run.weights[bar][0] == pytest.approx(float(expected["BTC"]) / 100, abs=2e-3)
+        assert run.weights[bar][1] == pytest.approx(float(expected["ETH"]) / 100, abs=2e-3)
     with pytest.raises(PlanningError, match="needs 31 daily closes"):
         run_backtest(
             period, policy=monthly, weights=risk_parity, planner=NO_LIMITS, settings=BacktestSettings()
