@@ -381,6 +381,93 @@ def backtest(
     guarded(debug, action)
 
 
+@app.command()
+def sweep(
+    config: ConfigOption = DEFAULT_CONFIG,
+    prices: Annotated[
+        Path | None,
+        typer.Option(
+            "--prices", help="A wide CSV of daily or hourly closes (default: the bundled daily history)."
+        ),
+    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
+    initial: Annotated[str, typer.Option("--initial", help="Starting cash in the quote currency.")] = "10000",
+    market_rules: Annotated[
+        bool,
+        typer.Option("--market-rules", help="Apply lot steps and minimums instead of fractional amounts."),
+    ] = False,
+    thresholds: Annotated[
+        str, typer.Option("--thresholds", help="Threshold bands in percentage points (threshold and hybrid).")
+    ] = "2,5,10,15",
+    intervals: Annotated[
+        str, typer.Option("--intervals", help="Hybrid check intervals in hours.")
+    ] = "24,168",
+    calendars: Annotated[
+        str, typer.Option("--calendars", help="Calendar intervals: daily, weekly, monthly, quarterly.")
+    ] = "daily,weekly,monthly,quarterly",
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="static, inverse_volatility (default: both, or only the config's dynamic weights).",
+        ),
+    ] = None,
+    fee_rates: Annotated[str, typer.Option("--fee-rates", help="Fees as fractions.")] = "0,0.001,0.0025",
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes to run in (default: all cores).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of the ranked table (JSON has all).")] = 20,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+    ] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Backtest many strategies of the config's portfolio in parallel, ranked by final value.
+
+    Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out."""
+    from trimtab.backtest import sweep_report
+    from trimtab.backtest.sweep import parse_grid, run_sweep, sweep_points
+
+    def action() -> None:
+        loaded = load_config(config)
+        grid = parse_grid(
+            thresholds=thresholds,
+            intervals=intervals,
+            calendars=calendars,
+            weights=weights,
+            fee_rates=fee_rates,
+        )
+        points = sweep_points(loaded, grid, source=str(config))
+        first, last = _date_flag("--start", start), _date_flag("--end", end)
+        cash = _decimal_flag("--initial", initial, positive=True)
+        with sweep_report.progress(err, len(points), enabled=not as_json and err.is_terminal) as advance:
+            result = run_sweep(
+                loaded,
+                points,
+                prices=prices,
+                start=first,
+                end=last,
+                initial=cash,
+                market_rules=market_rules,
+                workers=workers,
+                source=str(config),
+                on_result=advance,
+            )
+        for note in result.notes:
+            err.print(f"[bold yellow]warning:[/] {note}", markup=True, soft_wrap=True)
+        title = f"{config.name}: {result.start[:10]} .. {result.end[:10]}, {len(result.runs)} runs"
+        if report is not None:
+            sweep_report.write_sweep_report(report, result, title=f"trimtab sweep: {title}", top=top)
+        if as_json:
+            emit_json(sweep_report.sweep_report(result))
+        else:
+            sweep_report.print_sweep(out, result, title, top=top)
+
+    guarded(debug, action)
+
+
 def _decimal_flag(flag: str, text: str, *, positive: bool = False) -> Decimal:
     try:
         value = Decimal(text)
