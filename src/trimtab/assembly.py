@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from trimtab.config.models import Config, Strategy, UnlistedAssets
 from trimtab.errors import ConfigError
@@ -182,7 +183,6 @@ def build_venue(
             clock=clock,
         )
     # ccxt is imported only for real exchanges: the paper path starts faster without it.
-    from trimtab.venues.ccxt_factory import make_exchange
     from trimtab.venues.ccxt_venue import CcxtVenue
 
     api_key, secret = os.environ.get(exchange.api_key_env), os.environ.get(exchange.secret_env)
@@ -198,16 +198,7 @@ def build_venue(
             )
             + "; export the exchange's API key and secret there (trading permission, no withdrawal permission)",
         )
-    client = make_exchange(
-        exchange.name,
-        api_key=api_key,
-        secret=secret,
-        sandbox=exchange.sandbox,
-        api_url=exchange.api_url,
-        timeout_ms=exchange.timeout_ms,
-        source=source,
-        rate_limit=exchange.rate_limit,
-    )
+    client = _ccxt_client(config, source, api_key=api_key, secret=secret)
     return CcxtVenue(client, quote=config.quote, secrets=(api_key, secret))
 
 
@@ -216,17 +207,23 @@ def check_exchange(config: Config, source: str) -> None:
     if config.exchange.is_paper:
         paper_settings(config, source, bundled_history())
         return
+    _ccxt_client(config, source, api_key=None, secret=None)
+
+
+def _ccxt_client(config: Config, source: str, *, api_key: str | None, secret: str | None) -> Any:
+    """The ccxt exchange object the config describes (ccxt is untyped; imported only when needed)."""
     from trimtab.venues.ccxt_factory import make_exchange
 
     exchange = config.exchange
-    make_exchange(
+    return make_exchange(
         exchange.name,
-        api_key=None,
-        secret=None,
+        api_key=api_key,
+        secret=secret,
         sandbox=exchange.sandbox,
         api_url=exchange.api_url,
         timeout_ms=exchange.timeout_ms,
         source=source,
+        rate_limit=exchange.rate_limit,
     )
 
 

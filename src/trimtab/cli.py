@@ -1,4 +1,4 @@
-"""The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo.
+"""The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo, backtest, sweep.
 
 Every command takes ``-c/--config``, ``--json`` and ``--debug``. Exit codes: 0 success, 2 bad input
 (config, flags, data files), 1 a failure at run time. Errors are one line on stderr; ``--debug`` adds
@@ -8,22 +8,27 @@ the traceback.
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from collections.abc import Callable, Coroutine
-from datetime import date
-from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from trimtab import __version__, render, reports
 from trimtab.assembly import build_bot, build_policy, build_weights, check_exchange, data_dir, ledger_url
+from trimtab.cli_backtest import backtest, sweep
+from trimtab.cli_support import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    DebugOption,
+    JsonOption,
+    emit_json,
+    guarded,
+    out,
+)
 from trimtab.config import Config, load_config
-from trimtab.errors import ConfigError, TrimtabError
+from trimtab.errors import ConfigError
 from trimtab.ledger.store import LedgerStore
 from trimtab.service import Bot
 
@@ -37,49 +42,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-ConfigOption = Annotated[
-    Path, typer.Option("-c", "--config", help="The YAML config file.", show_default=True)
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
-DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
 OverrideOption = Annotated[
     bool,
     typer.Option(
         "--override-kill-switch", help="Run even though the last runs failed (once you fixed the cause)."
     ),
 ]
-
-DEFAULT_CONFIG = Path("trimtab.yaml")
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def guarded(debug: bool, action: Callable[[], T]) -> T:
-    """Run ``action``, turning every failure into one line and an exit code (a traceback with --debug)."""
-    try:
-        return action()
-    except TrimtabError as error:
-        if debug:
-            raise
-        fail(str(error), error.exit_code)
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as error:  # a bug or an unexpected failure of a library: still one line
-        if debug:
-            raise
-        fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)", 1)
-
-
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 def with_bot(config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]]) -> T:
@@ -309,184 +277,8 @@ def demo(
     guarded(debug, lambda: run_demo(config, directory, out=out, as_json=as_json, emit_json=emit_json))
 
 
-@app.command()
-def backtest(
-    config: ConfigOption = DEFAULT_CONFIG,
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            "--prices", help="A wide CSV of daily or hourly closes (default: the bundled daily history)."
-        ),
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
-    initial: Annotated[str, typer.Option("--initial", help="Starting cash in the quote currency.")] = "10000",
-    fee_rate: Annotated[
-        str | None,
-        typer.Option("--fee-rate", help="Fee as a fraction (default: the config's exchange.fee_rate)."),
-    ] = None,
-    slippage_bps: Annotated[str, typer.Option("--slippage-bps", help="Fill slippage in basis points.")] = "0",
-    market_rules: Annotated[
-        bool,
-        typer.Option("--market-rules", help="Apply lot steps and minimums instead of fractional amounts."),
-    ] = False,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
-    ] = None,
-    trades: Annotated[Path | None, typer.Option("--trades", help="Write every fill as CSV here.")] = None,
-    as_json: JsonOption = False,
-    debug: DebugOption = False,
-) -> None:
-    """Backtest the config's strategy against buy-and-hold on real price history, fees included."""
-    from trimtab.backtest import output
-    from trimtab.backtest.data import load_price_frame
-    from trimtab.backtest.engine import BacktestSettings
-    from trimtab.backtest.study import run_study
-
-    def action() -> None:
-        loaded = load_config(config)
-        settings = BacktestSettings(
-            initial=_decimal_flag("--initial", initial, positive=True),
-            fee_rate=_decimal_flag("--fee-rate", fee_rate)
-            if fee_rate is not None
-            else loaded.exchange.fee_rate,
-            slippage_bps=_decimal_flag("--slippage-bps", slippage_bps),
-            market_rules=market_rules,
-            quote=loaded.quote,
-        )
-        frame = load_price_frame(prices)
-        study = run_study(
-            loaded,
-            frame,
-            source=str(prices or config),
-            start=_date_flag("--start", start),
-            end=_date_flag("--end", end),
-            settings=settings,
-        )
-        if trades is not None:
-            output.write_trades(trades, study)
-        if report is not None:
-            from trimtab.backtest.report import write_report
-
-            write_report(report, study, title=f"trimtab backtest: {config.name}")
-        if as_json:
-            emit_json(output.study_report(study))
-        else:
-            output.print_study(
-                out,
-                study,
-                f"{config.name}: {output.study_report(study)['start'][:10]} .. {output.study_report(study)['end'][:10]}",
-            )
-
-    guarded(debug, action)
-
-
-@app.command()
-def sweep(
-    config: ConfigOption = DEFAULT_CONFIG,
-    prices: Annotated[
-        Path | None,
-        typer.Option(
-            "--prices", help="A wide CSV of daily or hourly closes (default: the bundled daily history)."
-        ),
-    ] = None,
-    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")] = None,
-    initial: Annotated[str, typer.Option("--initial", help="Starting cash in the quote currency.")] = "10000",
-    market_rules: Annotated[
-        bool,
-        typer.Option("--market-rules", help="Apply lot steps and minimums instead of fractional amounts."),
-    ] = False,
-    thresholds: Annotated[
-        str, typer.Option("--thresholds", help="Threshold bands in percentage points (threshold and hybrid).")
-    ] = "2,5,10,15",
-    intervals: Annotated[
-        str, typer.Option("--intervals", help="Hybrid check intervals in hours.")
-    ] = "24,168",
-    calendars: Annotated[
-        str, typer.Option("--calendars", help="Calendar intervals: daily, weekly, monthly, quarterly.")
-    ] = "daily,weekly,monthly,quarterly",
-    weights: Annotated[
-        str | None,
-        typer.Option(
-            "--weights",
-            help="static, inverse_volatility (default: both, or only the config's dynamic weights).",
-        ),
-    ] = None,
-    fee_rates: Annotated[str, typer.Option("--fee-rates", help="Fees as fractions.")] = "0,0.001,0.0025",
-    workers: Annotated[
-        int | None, typer.Option("--workers", min=1, help="Processes to run in (default: all cores).")
-    ] = None,
-    top: Annotated[int, typer.Option("--top", min=1, help="Rows of the ranked table (JSON has all).")] = 20,
-    report: Annotated[
-        Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
-    ] = None,
-    as_json: JsonOption = False,
-    debug: DebugOption = False,
-) -> None:
-    """Backtest many strategies of the config's portfolio in parallel, ranked by final value.
-
-    Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out."""
-    from trimtab.backtest import sweep_report
-    from trimtab.backtest.sweep import parse_grid, run_sweep, sweep_points
-
-    def action() -> None:
-        loaded = load_config(config)
-        grid = parse_grid(
-            thresholds=thresholds,
-            intervals=intervals,
-            calendars=calendars,
-            weights=weights,
-            fee_rates=fee_rates,
-        )
-        points = sweep_points(loaded, grid, source=str(config))
-        first, last = _date_flag("--start", start), _date_flag("--end", end)
-        cash = _decimal_flag("--initial", initial, positive=True)
-        with sweep_report.progress(err, len(points), enabled=not as_json and err.is_terminal) as advance:
-            result = run_sweep(
-                loaded,
-                points,
-                prices=prices,
-                start=first,
-                end=last,
-                initial=cash,
-                market_rules=market_rules,
-                workers=workers,
-                source=str(config),
-                on_result=advance,
-            )
-        for note in result.notes:
-            err.print(f"[bold yellow]warning:[/] {note}", markup=True, soft_wrap=True)
-        title = f"{config.name}: {result.start[:10]} .. {result.end[:10]}, {len(result.runs)} runs"
-        if report is not None:
-            sweep_report.write_sweep_report(report, result, title=f"trimtab sweep: {title}", top=top)
-        if as_json:
-            emit_json(sweep_report.sweep_report(result))
-        else:
-            sweep_report.print_sweep(out, result, title, top=top)
-
-    guarded(debug, action)
-
-
-def _decimal_flag(flag: str, text: str, *, positive: bool = False) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise ConfigError("command line", flag, f"expected a number, got {text!r}") from None
-    if not value.is_finite() or value < 0 or (positive and value == 0):
-        raise ConfigError(
-            "command line", flag, f"expected a number {'>' if positive else '>='} 0, got {text}"
-        )
-    return value
-
-
-def _date_flag(flag: str, text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError("command line", flag, f"expected a date YYYY-MM-DD, got {text!r}") from None
+app.command()(backtest)
+app.command()(sweep)
 
 
 def version_callback(value: bool) -> None:

@@ -6,8 +6,6 @@ rebalances marked, and the metrics table. plotly's JavaScript is inlined, so the
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ from plotly.subplots import make_subplots
 from trimtab.backtest.metrics import Metrics, drawdowns
 from trimtab.backtest.study import Study
 from trimtab.errors import ConfigError
+from trimtab.files import write_atomically
 
 
 def build_figure(study: Study, title: str) -> go.Figure:
@@ -115,13 +114,7 @@ def _column(m: Metrics) -> list[str]:
 def write_report(path: Path, study: Study, *, title: str) -> None:
     """Write the report atomically: a failed write leaves no half-written file."""
     html = build_figure(study, title).to_html(include_plotlyjs=True, full_html=True)
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(html)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(temporary, path)
+        write_atomically(path, html, mode=0o644)  # a report is meant to be shared
     except OSError as error:
         raise ConfigError(str(path), "--report", f"cannot write the report ({error.strerror})") from None

@@ -8,8 +8,6 @@ plotly is imported only when a report is written, and its JavaScript is inlined 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -24,6 +22,7 @@ from trimtab.backtest.output import metrics_report
 from trimtab.backtest.sweep import INVERSE_VOLATILITY, Sweep, SweepRun
 from trimtab.config import Strategy
 from trimtab.errors import ConfigError
+from trimtab.files import write_atomically
 from trimtab.money import fmt
 
 
@@ -216,16 +215,7 @@ def build_sweep_figure(sweep: Sweep, title: str, *, top: int) -> Any:
 def write_sweep_report(path: Path, sweep: Sweep, *, title: str, top: int) -> None:
     """Write the report atomically: a failed write leaves no half-written file."""
     html = build_sweep_figure(sweep, title, top=top).to_html(include_plotlyjs=True, full_html=True)
-    folder = path.parent if str(path.parent) else Path(".")
-    temporary: str | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(html)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a report is meant to be shared
-        os.replace(temporary, path)
+        write_atomically(path, html, mode=0o644)  # a report is meant to be shared
     except OSError as error:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         raise ConfigError(str(path), "--report", f"cannot write the report ({error.strerror})") from None

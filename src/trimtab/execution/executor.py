@@ -99,7 +99,8 @@ class Executor:
         if not plan.sells:
             results += [await self._place(run_id, order, ids[order.leg]) for order in plan.buys]
             return Execution(tuple(results), None)
-        buy_plan = await self._journal_buys(
+        return await self._buy_leg(
+            results,
             run_id=run_id,
             run_started=run_started,
             snapshot=snapshot,
@@ -107,11 +108,6 @@ class Executor:
             settings=settings,
             first_leg=len(plan.orders),
         )
-        results += [
-            await self._place(run_id, order, replanned_buy_id(run_id, run_started, i))
-            for i, order in enumerate(buy_plan.orders)
-        ]
-        return Execution(tuple(results), buy_plan)
 
     async def resume(
         self,
@@ -142,20 +138,15 @@ class Executor:
         if again:
             results += [await self._ensure(run_id, order, cid) for order, cid in again]
             return Execution(tuple(results), Plan(tuple(o for o, _ in again)))
-        next_leg = max(o.leg for o, _ in journal) + 1
-        buy_plan = await self._journal_buys(
+        return await self._buy_leg(
+            results,
             run_id=run_id,
             run_started=run_started,
             snapshot=snapshot,
             targets=targets,
             settings=settings,
-            first_leg=next_leg,
+            first_leg=max(o.leg for o, _ in journal) + 1,
         )
-        results += [
-            await self._place(run_id, order, replanned_buy_id(run_id, run_started, i))
-            for i, order in enumerate(buy_plan.orders)
-        ]
-        return Execution(tuple(results), buy_plan)
 
     # -- one order ------------------------------------------------------------------------------
 
@@ -259,6 +250,30 @@ class Executor:
             )
 
     # -- the buy leg ----------------------------------------------------------------------------
+
+    async def _buy_leg(
+        self,
+        done: list[OrderResult],
+        *,
+        run_id: int,
+        run_started: datetime,
+        snapshot: Snapshot,
+        targets: Mapping[str, Decimal],
+        settings: PlannerSettings,
+        first_leg: int,
+    ) -> Execution:
+        """After the sells (``done``): plan the buys from the real balances, journal them, place them."""
+        buy_plan = await self._journal_buys(
+            run_id=run_id,
+            run_started=run_started,
+            snapshot=snapshot,
+            targets=targets,
+            settings=settings,
+            first_leg=first_leg,
+        )
+        for i, order in enumerate(buy_plan.orders):
+            done.append(await self._place(run_id, order, replanned_buy_id(run_id, run_started, i)))
+        return Execution(tuple(done), buy_plan)
 
     async def _journal_buys(
         self,

@@ -14,10 +14,7 @@ round-trip exactly::
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from trimtab.errors import ConfigError
+from trimtab.files import write_atomically
 from trimtab.money import fmt
 from trimtab.venues.port import Fill, OrderResult, OrderStatus, Side
 
@@ -87,8 +85,7 @@ def save_state(path: Path, state: PaperState) -> None:
     """
     text = json.dumps(_encode(state), indent=1, sort_keys=True) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, text)
+        write_atomically(path, text)
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot write the paper venue state ({_reason(error)})") from None
 
@@ -103,36 +100,6 @@ def reset_state(path: Path) -> bool:
     except FileNotFoundError:
         return False
     return True
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as temp:
-            temp.write(text)
-            temp.flush()
-            # Data must be on disk before the rename makes it visible, or a crash could expose an empty file.
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable on POSIX. Windows cannot open folders; the replace is still atomic there.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _config_error(path: Path, problem: str) -> ConfigError:

@@ -1,0 +1,172 @@
+"""``trimtab backtest`` and ``trimtab sweep``: the config's strategy on real price history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trimtab.cli_support import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    DebugOption,
+    JsonOption,
+    date_flag,
+    decimal_flag,
+    emit_json,
+    err,
+    guarded,
+    out,
+)
+from trimtab.config import load_config
+
+PricesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--prices", help="A wide CSV of daily or hourly closes (default: the bundled daily history)."
+    ),
+]
+StartOption = Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD.")]
+EndOption = Annotated[str | None, typer.Option("--end", help="Last day, YYYY-MM-DD.")]
+InitialOption = Annotated[str, typer.Option("--initial", help="Starting cash in the quote currency.")]
+MarketRulesOption = Annotated[
+    bool, typer.Option("--market-rules", help="Apply lot steps and minimums instead of fractional amounts.")
+]
+ReportOption = Annotated[
+    Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
+]
+
+
+def backtest(
+    config: ConfigOption = DEFAULT_CONFIG,
+    prices: PricesOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    initial: InitialOption = "10000",
+    fee_rate: Annotated[
+        str | None,
+        typer.Option("--fee-rate", help="Fee as a fraction (default: the config's exchange.fee_rate)."),
+    ] = None,
+    slippage_bps: Annotated[str, typer.Option("--slippage-bps", help="Fill slippage in basis points.")] = "0",
+    market_rules: MarketRulesOption = False,
+    report: ReportOption = None,
+    trades: Annotated[Path | None, typer.Option("--trades", help="Write every fill as CSV here.")] = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Backtest the config's strategy against buy-and-hold on real price history, fees included."""
+    from trimtab.backtest import output
+    from trimtab.backtest.data import load_price_frame
+    from trimtab.backtest.engine import BacktestSettings
+    from trimtab.backtest.study import run_study
+
+    def action() -> None:
+        loaded = load_config(config)
+        settings = BacktestSettings(
+            initial=decimal_flag("--initial", initial, positive=True),
+            fee_rate=decimal_flag("--fee-rate", fee_rate)
+            if fee_rate is not None
+            else loaded.exchange.fee_rate,
+            slippage_bps=decimal_flag("--slippage-bps", slippage_bps),
+            market_rules=market_rules,
+            quote=loaded.quote,
+        )
+        frame = load_price_frame(prices)
+        study = run_study(
+            loaded,
+            frame,
+            source=str(prices or config),
+            start=date_flag("--start", start),
+            end=date_flag("--end", end),
+            settings=settings,
+        )
+        if trades is not None:
+            output.write_trades(trades, study)
+        if report is not None:
+            from trimtab.backtest.report import write_report
+
+            write_report(report, study, title=f"trimtab backtest: {config.name}")
+        summary = output.study_report(study)
+        if as_json:
+            emit_json(summary)
+        else:
+            output.print_study(out, study, f"{config.name}: {summary['start'][:10]} .. {summary['end'][:10]}")
+
+    guarded(debug, action)
+
+
+def sweep(
+    config: ConfigOption = DEFAULT_CONFIG,
+    prices: PricesOption = None,
+    start: StartOption = None,
+    end: EndOption = None,
+    initial: InitialOption = "10000",
+    market_rules: MarketRulesOption = False,
+    thresholds: Annotated[
+        str, typer.Option("--thresholds", help="Threshold bands in percentage points (threshold and hybrid).")
+    ] = "2,5,10,15",
+    intervals: Annotated[
+        str, typer.Option("--intervals", help="Hybrid check intervals in hours.")
+    ] = "24,168",
+    calendars: Annotated[
+        str, typer.Option("--calendars", help="Calendar intervals: daily, weekly, monthly, quarterly.")
+    ] = "daily,weekly,monthly,quarterly",
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights",
+            help="static, inverse_volatility (default: both, or only the config's dynamic weights).",
+        ),
+    ] = None,
+    fee_rates: Annotated[str, typer.Option("--fee-rates", help="Fees as fractions.")] = "0,0.001,0.0025",
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Processes to run in (default: all cores).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows of the ranked table (JSON has all).")] = 20,
+    report: ReportOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Backtest many strategies of the config's portfolio in parallel, ranked by final value.
+
+    Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out."""
+    from trimtab.backtest import sweep_report
+    from trimtab.backtest.sweep import parse_grid, run_sweep, sweep_points
+
+    def action() -> None:
+        loaded = load_config(config)
+        grid = parse_grid(
+            thresholds=thresholds,
+            intervals=intervals,
+            calendars=calendars,
+            weights=weights,
+            fee_rates=fee_rates,
+        )
+        points = sweep_points(loaded, grid, source=str(config))
+        first, last = date_flag("--start", start), date_flag("--end", end)
+        cash = decimal_flag("--initial", initial, positive=True)
+        with sweep_report.progress(err, len(points), enabled=not as_json and err.is_terminal) as advance:
+            result = run_sweep(
+                loaded,
+                points,
+                prices=prices,
+                start=first,
+                end=last,
+                initial=cash,
+                market_rules=market_rules,
+                workers=workers,
+                source=str(config),
+                on_result=advance,
+            )
+        for note in result.notes:
+            err.print(f"[bold yellow]warning:[/] {note}", markup=True, soft_wrap=True)
+        title = f"{config.name}: {result.start[:10]} .. {result.end[:10]}, {len(result.runs)} runs"
+        if report is not None:
+            sweep_report.write_sweep_report(report, result, title=f"trimtab sweep: {title}", top=top)
+        if as_json:
+            emit_json(sweep_report.sweep_report(result))
+        else:
+            sweep_report.print_sweep(out, result, title, top=top)
+
+    guarded(debug, action)
