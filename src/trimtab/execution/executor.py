@@ -262,39 +262,21 @@ class Executor:
         settings: PlannerSettings,
         first_leg: int,
     ) -> Execution:
-        """After the sells (``done``): plan the buys from the real balances, journal them, place them."""
-        buy_plan = await self._journal_buys(
-            run_id=run_id,
-            run_started=run_started,
-            snapshot=snapshot,
-            targets=targets,
-            settings=settings,
-            first_leg=first_leg,
-        )
-        for i, order in enumerate(buy_plan.orders):
-            done.append(await self._place(run_id, order, replanned_buy_id(run_id, run_started, i)))
-        return Execution(tuple(done), buy_plan)
-
-    async def _journal_buys(
-        self,
-        *,
-        run_id: int,
-        run_started: datetime,
-        snapshot: Snapshot,
-        targets: Mapping[str, Decimal],
-        settings: PlannerSettings,
-        first_leg: int,
-    ) -> Plan:
-        """Plan the buys again from the balances after the sells and journal them before placing any.
+        """After the sells (``done``): plan the buys again from the balances they left, journal that plan
+        before placing any of it, then place it.
 
         The prices stay those the plan was made at: the slippage bound of every buy is measured from
         them, so a market that ran away between the legs cannot widen it (the price guard stops it).
         """
-        balances = await self._venue.fetch_balances()
-        after_sells = replace(snapshot, balances=balances)
+        after_sells = replace(snapshot, balances=await self._venue.fetch_balances())
         fresh = plan_rebalance(after_sells, targets, replace(settings, allow_sells=False))
-        renumbered = tuple(replace(o, leg=first_leg + i) for i, o in enumerate(fresh.orders))
-        buy_plan = replace(fresh, orders=renumbered)
-        ids = {o.leg: replanned_buy_id(run_id, run_started, i) for i, o in enumerate(buy_plan.orders)}
-        self._ledger.record_plan(run_id, buy_plan, ids)
-        return buy_plan
+        buy_plan = replace(
+            fresh, orders=tuple(replace(o, leg=first_leg + i) for i, o in enumerate(fresh.orders))
+        )
+        ids = [replanned_buy_id(run_id, run_started, i) for i in range(len(buy_plan.orders))]
+        self._ledger.record_plan(
+            run_id, buy_plan, {o.leg: cid for o, cid in zip(buy_plan.orders, ids, strict=True)}
+        )
+        for order, cid in zip(buy_plan.orders, ids, strict=True):
+            done.append(await self._place(run_id, order, cid))
+        return Execution(tuple(done), buy_plan)
