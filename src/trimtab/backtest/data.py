@@ -30,7 +30,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -89,6 +89,11 @@ class PriceFrame:
     def bars_per_year(self) -> float:
         """365.0 for daily bars (crypto trades every day of the year), 8760.0 for hourly bars."""
         return _BARS_PER_YEAR[self.bar]
+
+    @property
+    def spacing(self) -> timedelta:
+        """The time between two bars: one day or one hour."""
+        return timedelta(seconds=_STEP_SECONDS[self.bar])
 
     def select(self, assets: Sequence[str], start: date | None = None, end: date | None = None) -> PriceFrame:
         """The given assets (in that order) on the bars whose close date lies in ``[start, end]`` (inclusive).

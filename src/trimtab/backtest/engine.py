@@ -23,7 +23,7 @@ Floats live in the equity curve and weights arrays only; every trade is computed
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
+from trimtab.backtest.screen import DriftScreen, drift_band
 from trimtab.execution.executor import ExecutionSettings, Executor
 from trimtab.markets import MarketRules
 from trimtab.money import HUNDRED, ONE, ZERO
@@ -103,13 +104,17 @@ def run_backtest(
     planner: PlannerSettings,
     settings: BacktestSettings,
     history: PriceFrame | None = None,
+    screen: bool = True,
 ) -> BacktestRun:
     """Replay ``policy`` over ``frame``; see the module docstring for the semantics.
 
     ``history`` is a longer frame of the same assets (e.g. the whole file) that dynamic weights may look
-    back into before ``frame`` starts; by default they only see ``frame`` itself.
+    back into before ``frame`` starts; by default they only see ``frame`` itself. ``screen=False`` asks
+    the policy at every check instead of only where :mod:`trimtab.backtest.screen` says it may fire
+    (same decisions, slower; the reference the screen is tested against).
     """
-    return asyncio.run(_Replay(frame, weights, planner, settings, history).run(policy))
+    replay = _Replay(frame, weights, planner, settings, history, screen=screen)
+    return asyncio.run(replay.run(policy))
 
 
 def buy_and_hold(
@@ -132,6 +137,8 @@ class _Replay:
         planner: PlannerSettings,
         settings: BacktestSettings,
         history: PriceFrame | None = None,
+        *,
+        screen: bool = True,
     ) -> None:
         self.frame = frame
         self.history = history or frame
@@ -145,6 +152,7 @@ class _Replay:
         self.journal = MemoryJournal()
         self.trades: list[Trade] = []
         self.fees_value = ZERO
+        self.use_screen = screen
 
     async def run(self, policy: Policy | None) -> BacktestRun:
         frame = self.frame
@@ -154,21 +162,12 @@ class _Replay:
         cash = np.zeros(bars, dtype=np.float64)
         rebalances = [0]
         await self._rebalance(0, run_id=0)
-        segment_start = 0
-        last_rebalance = self._time(0)
-        check = 1
-        while policy is not None and check < bars:
-            now = self._time(check)
-            targets = self._targets(check)
-            decision = policy.decide(now, self._weights(check), targets, last_rebalance)
-            if decision.rebalance:
-                self._fill(held, cash, segment_start, check)
-                segment_start = check
-                await self._rebalance(check, run_id=len(rebalances), targets=targets)
-                rebalances.append(check)
-                last_rebalance = now
-            check = self._next_bar(policy.next_check(now), check)
-        self._fill(held, cash, segment_start, bars)
+        if policy is not None:
+            screen = self._screen(policy, closes) if self.use_screen else None
+            checks = self._screened_checks(screen) if screen else self._checks(policy)
+            for check in checks:
+                await self._check(policy, check, held, cash, rebalances)
+        self._fill(held, cash, rebalances[-1], bars)
         value = held * closes
         equity = value.sum(axis=1) + cash
         weights = np.column_stack([value, cash]) / equity[:, None]
@@ -181,6 +180,51 @@ class _Replay:
             trades=tuple(self.trades),
             fees_value=float(self.fees_value),
         )
+
+    # -- checks -----------------------------------------------------------------------------------
+
+    async def _check(
+        self,
+        policy: Policy,
+        bar: int,
+        held: NDArray[np.float64],
+        cash: NDArray[np.float64],
+        rebalances: list[int],
+    ) -> None:
+        """Ask the policy at ``bar``; if it says so, rebalance and append ``bar`` to ``rebalances``."""
+        now = self._time(bar)
+        targets = self._targets(bar)
+        last_rebalance = self._time(rebalances[-1])
+        if policy.decide(now, self._weights(bar), targets, last_rebalance).rebalance:
+            self._fill(held, cash, rebalances[-1], bar)
+            await self._rebalance(bar, run_id=len(rebalances), targets=targets)
+            rebalances.append(bar)
+
+    def _checks(self, policy: Policy) -> Iterator[int]:
+        """Every bar the policy asks to be checked at (its ``next_check`` chain from bar 1)."""
+        check = 1
+        while check < len(self.frame.times):
+            yield check
+            check = self._next_bar(policy.next_check(self._time(check)), check)
+
+    def _screen(self, policy: Policy, closes: NDArray[np.float64]) -> DriftScreen | None:
+        band = drift_band(policy)
+        if band is None or self.weights.lookback_days:
+            return None
+        step = -(-band.check_interval // self.frame.spacing)  # the evenly spaced grid's bars per check
+        checks = np.arange(1, len(self.frame.times), max(1, step), dtype=np.int64)
+        return DriftScreen(band, closes, checks, (*self.assets, self.quote), self.weights.targets({}))
+
+    def _screened_checks(self, screen: DriftScreen) -> Iterator[int]:
+        """The checks where the policy may fire; between them it is known to say no (see screen.py)."""
+        position = 0
+        while True:
+            held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
+            position = screen.next_candidate(position, held, float(self.balances.get(self.quote, ZERO)))
+            if position >= len(screen.checks):
+                return
+            yield int(screen.checks[position])
+            position += 1
 
     # -- time and state ---------------------------------------------------------------------------
 

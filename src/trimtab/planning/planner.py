@@ -120,6 +120,9 @@ class _Planner:
         self.positions = self._positions(_checked_targets(targets))
         self.value = snapshot.amount(self.quote) + sum((p.total * p.price for p in self.positions), ZERO)
         self.cap = self.value * settings.max_trade_percent / HUNDRED
+        # Per asset (and limit price): computed once, asked for every trade and every split.
+        self._max_pieces: dict[str, Decimal] = {}
+        self._smallest: dict[tuple[str, Decimal], Decimal] = {}
 
     def plan(self) -> Plan:
         if self.value <= 0:
@@ -250,13 +253,28 @@ class _Planner:
         if reason is None and trade.value < self.settings.min_trade_value:
             reason = f"is below the minimum trade value of {self._q(self.settings.min_trade_value)}"
         if reason is None:
-            smallest = smallest_order(position.rules, trade.limit)
-            if max_amount_within(self.cap, position.price, position.rules.amount_step) < smallest:
+            smallest = self._smallest_order(position, trade.limit)
+            if self._max_piece(position) < smallest:
                 reason = (
                     f"cannot be placed: the order cap of {self._q(self.cap)} (max_trade_percent) is below "
                     f"the smallest order the market accepts, {fmt(smallest)} {position.asset}"
                 )
         return reason
+
+    def _max_piece(self, position: _Position) -> Decimal:
+        """The largest amount of ``position`` one order may have under the order cap."""
+        piece = self._max_pieces.get(position.asset)
+        if piece is None:
+            piece = max_amount_within(self.cap, position.price, position.rules.amount_step)
+            self._max_pieces[position.asset] = piece
+        return piece
+
+    def _smallest_order(self, position: _Position, limit: Decimal) -> Decimal:
+        key = (position.asset, limit)
+        smallest = self._smallest.get(key)
+        if smallest is None:
+            smallest = self._smallest[key] = smallest_order(position.rules, limit)
+        return smallest
 
     # --- buys against the cash -------------------------------------------------------------------
 
@@ -313,10 +331,11 @@ class _Planner:
     def _split_all(self, trades: list[_Trade]) -> list[_Trade]:
         pieces: list[_Trade] = []
         for trade in trades:
-            rules = trade.position.rules
-            max_piece = max_amount_within(self.cap, trade.position.price, rules.amount_step)
             split = split_amount(
-                trade.amount, rules.amount_step, max_piece, smallest_order(rules, trade.limit)
+                trade.amount,
+                trade.position.rules.amount_step,
+                self._max_piece(trade.position),
+                self._smallest_order(trade.position, trade.limit),
             )
             pieces.extend(_Trade(trade.position, trade.side, piece, trade.limit) for piece in split.pieces)
             if split.remainder > 0:
