@@ -30,7 +30,7 @@ from trimtab.policy.threshold import ThresholdPolicy
 # Percentage points. Float weights differ from the Decimal ones by ~1e-12 points; a check whose float
 # drift is within this margin of a band is handed to the Decimal policy to decide.
 MARGIN_POINTS = 1e-7
-FIRST_BLOCK, LARGEST_BLOCK = 16, 4096  # checks screened at once, doubling while none is near a band
+FIRST_BLOCK, LARGEST_BLOCK = 64, 4096  # checks screened at once, doubling while none is near a band
 
 
 @dataclass(frozen=True)

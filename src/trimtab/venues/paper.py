@@ -176,30 +176,13 @@ class PaperVenue:
             raise OrderRejected(
                 f"Duplicate order sent. (client order id {request.client_order_id!r} is already used)"
             )
-        rules = self._rules(base)
-        check_filters(request, rules)
-        self._check_funds(request, base)
-
-        last = self._prices[base]
-        price = fill_price(request, last, rules.price_tick, self._settings.slippage_bps)
-        fills: tuple[Fill, ...] = ()
-        deltas: dict[str, Decimal] = {}
-        if price is not None:
-            fillable = floor_to_step(request.amount * self._settings.fill_ratio, rules.amount_step)
-            if fillable > 0:
-                fill, deltas = self._execute(request.side, base, fillable, price)
-                fills = (fill,)
-        filled = sum((f.amount for f in fills), ZERO)
-        order = OrderResult(
-            client_order_id=request.client_order_id,
-            exchange_order_id=str(self._state.next_order_id),
-            symbol=request.symbol,
-            side=request.side,
-            amount=request.amount,
-            limit_price=request.limit_price,
-            status=OrderStatus.CLOSED if filled == request.amount else OrderStatus.EXPIRED,
-            filled=filled,
-            fills=fills,
+        order, deltas = match_order(
+            request,
+            IocMarket(
+                base, self._quote, self._rules(base), self._prices[base], self._settings, self._clock()
+            ),
+            self._state.balances,
+            str(self._state.next_order_id),
         )
         state = self._state.with_order(order, deltas)
         # Saved before it becomes the venue's state: if the write fails, memory and disk still agree.
@@ -231,33 +214,72 @@ class PaperVenue:
             raise OrderRejected(f"Invalid symbol. (the paper venue has no market {symbol!r})")
         return base
 
-    def _check_funds(self, request: OrderRequest, base: str) -> None:
-        # Binance locks the full limit value of a buy; the fee comes out of what is received, not on top.
-        asset, needed = (
-            (self._quote, request.amount * request.limit_price)
-            if request.side is Side.BUY
-            else (base, request.amount)
-        )
-        free = self._state.balances.get(asset, ZERO)
-        if needed > free:
-            raise InsufficientFunds(
-                "Account has insufficient balance for requested action. "
-                f"({request.symbol} {request.side.value} needs {fmt(needed)} {asset}, {fmt(free)} free)"
-            )
 
-    def _execute(
-        self, side: Side, base: str, filled: Decimal, price: Decimal
-    ) -> tuple[Fill, dict[str, Decimal]]:
-        """The fill and the balance changes of trading ``filled`` base at ``price``; fee on what is received."""
-        fee_rate = self._settings.fee_rate
-        proceeds = filled * price
-        if side is Side.BUY:
-            fee = filled * fee_rate
-            fill = Fill(price=price, amount=filled, fee=fee, fee_asset=base, timestamp=self._clock())
-            return fill, {base: filled - fee, self._quote: -proceeds}
-        fee = proceeds * fee_rate
-        fill = Fill(price=price, amount=filled, fee=fee, fee_asset=self._quote, timestamp=self._clock())
-        return fill, {base: -filled, self._quote: proceeds - fee}
+@dataclass(frozen=True, slots=True)
+class IocMarket:
+    """One market at one moment, as an immediate-or-cancel order meets it: its rules, the last price,
+    the fee and slippage of the venue's ``settings``, and the time a fill is stamped with."""
+
+    base: str
+    quote: str
+    rules: MarketRules
+    last: Decimal
+    settings: PaperSettings
+    at: datetime
+
+
+def match_order(
+    request: OrderRequest, market: IocMarket, balances: Mapping[str, Decimal], order_id: str
+) -> tuple[OrderResult, dict[str, Decimal]]:
+    """The paper fill model, shared by the paper venue and the backtest: check ``request`` against
+    Binance's filters and the free ``balances``, fill it at the last price (± slippage, never beyond the
+    limit, ``fill_ratio`` of it floored to the step) and charge the fee in the asset received.
+
+    Returns the order and the balance changes; raises OrderRejected or InsufficientFunds.
+    """
+    rules, settings = market.rules, market.settings
+    check_filters(request, rules)
+    # Binance locks the full limit value of a buy; the fee comes out of what is received, not on top.
+    asset, needed = (
+        (market.quote, request.amount * request.limit_price)
+        if request.side is Side.BUY
+        else (market.base, request.amount)
+    )
+    free = balances.get(asset, ZERO)
+    if needed > free:
+        raise InsufficientFunds(
+            "Account has insufficient balance for requested action. "
+            f"({request.symbol} {request.side.value} needs {fmt(needed)} {asset}, {fmt(free)} free)"
+        )
+    price = fill_price(request, market.last, rules.price_tick, settings.slippage_bps)
+    filled = ZERO
+    fills: tuple[Fill, ...] = ()
+    deltas: dict[str, Decimal] = {}
+    if price is not None:
+        filled = floor_to_step(request.amount * settings.fill_ratio, rules.amount_step)
+        if filled > 0:
+            proceeds = filled * price
+            if request.side is Side.BUY:
+                fee, fee_asset = filled * settings.fee_rate, market.base
+                deltas = {market.base: filled - fee, market.quote: -proceeds}
+            else:
+                fee, fee_asset = proceeds * settings.fee_rate, market.quote
+                deltas = {market.base: -filled, market.quote: proceeds - fee}
+            fills = (Fill(price=price, amount=filled, fee=fee, fee_asset=fee_asset, timestamp=market.at),)
+        else:
+            filled = ZERO
+    order = OrderResult(
+        client_order_id=request.client_order_id,
+        exchange_order_id=order_id,
+        symbol=request.symbol,
+        side=request.side,
+        amount=request.amount,
+        limit_price=request.limit_price,
+        status=OrderStatus.CLOSED if filled == request.amount else OrderStatus.EXPIRED,
+        filled=filled,
+        fills=fills,
+    )
+    return order, deltas
 
 
 def check_filters(request: OrderRequest, rules: MarketRules) -> None:
