@@ -1,0 +1,213 @@
+"""US realized gains: short- and long-term disposals of one tax year (Form 8949 rows).
+
+Rules (tax.md §1; not tax advice):
+
+- Gain = amount realized - adjusted basis. Basis includes the acquisition fees; proceeds are net of
+  the disposal fees; crypto spent on a fee is itself a disposal (Treas. Reg. §1.1001-7(b)(1), done by
+  :func:`trimtab.tax.normalize.normalize`).
+- Long-term when held **more than one year**, counted in calendar dates in the taxpayer's time zone
+  (IRS Pub. 544; :func:`trimtab.tax.dates.us_long_term`): a sale on the anniversary is short-term.
+  A trade at 02:00 UTC on 1 January is still 31 December in New York: it belongs to the year before.
+- Lot identification (§1.3): specific identification, with FIFO by acquisition date as the default.
+  ``"hifo"`` and ``"min-tax"`` are standing rules for making a specific identification (IRS FAQ
+  Q39-Q41); they must be recorded no later than the sale (Treas. Reg. §1.1012-1(j)).
+- **Pools.** From 1 January 2025 (local date of the disposal) lots are per wallet (Treas. Reg.
+  §1.1012-1(j)). Before, one universal pool per asset across wallets: a sale may consume another
+  wallet's lot. Rev. Proc. 2024-28 let the basis left on 1 Jan 2025 be allocated to wallets; this
+  module's allocation is the bookkeeping of :class:`~trimtab.tax.lots.LotBook` (``universal=True``):
+  each wallet keeps the units it really holds, and when a pre-2025 sale used another wallet's lot,
+  the selling wallet handed its own oldest remaining units to that wallet in exchange (units stay,
+  basis moves). The lots stand on 1 Jan 2025 where that left them, a rule fixed in advance and applied
+  to every wallet; whether it qualifies as the Rev. Proc.'s allocation is for an adviser to confirm.
+- Wash sales: off for crypto (:mod:`trimtab.tax.wash_sale`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
+from trimtab.tax.lots import ZERO, LotBook, LotOrder, TaxError, allocate, fifo, fifo_key, hifo
+from trimtab.tax.model import Disposal, Lot, Term
+from trimtab.tax.normalize import Acquisition, Record
+from trimtab.tax.wash_sale import WashSales, wash_sale_enabled
+
+Method = Literal["fifo", "hifo", "min-tax"]
+METHODS: tuple[Method, ...] = ("fifo", "hifo", "min-tax")
+US_ZONE = ZoneInfo(DEFAULT_ZONES["us"])
+PER_WALLET_FROM = date(2025, 1, 1)  # Treas. Reg. §1.1012-1(j): acquisitions and dispositions from this day
+
+
+@dataclass(frozen=True, slots=True)
+class USReport:
+    """The disposals of tax ``year`` and their totals by term (gains; a loss is negative).
+
+    ``book`` holds the lots left open after *all* the records (later years included).
+    """
+
+    year: int
+    method: Method
+    wash_sale: bool  # whether the wash-sale rule was applied to ``year``
+    disposals: tuple[Disposal, ...]
+    short_term: Decimal
+    long_term: Decimal
+    book: LotBook = field(compare=False, repr=False)
+
+    @property
+    def total(self) -> Decimal:
+        return self.short_term + self.long_term
+
+
+@dataclass(frozen=True, slots=True)
+class SalePreview:
+    """What a sale would realize, without making it: one row per lot piece, totals by term."""
+
+    disposals: tuple[Disposal, ...]
+    short_term: Decimal
+    long_term: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.short_term + self.long_term
+
+
+def term_of(lot: Lot, disposed: date, zone: ZoneInfo = US_ZONE) -> Term:
+    """SHORT or LONG for ``lot`` disposed of on the local date ``disposed`` (IRS Pub. 544)."""
+    return Term.LONG if us_long_term(local_date(lot.acquired, zone), disposed) else Term.SHORT
+
+
+def min_tax_key(
+    lot: Lot, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE
+) -> tuple[int, Decimal, datetime, tuple[tuple[int, str], ...]]:
+    """Sort key of the ``"min-tax"`` order (tax.md §4.2, lowest after-tax cost per unit first):
+    (0) short-term losses, (1) long-term losses, (2) long-term gains, (3) short-term gains; within a
+    class the lowest gain per unit first (so the largest loss first), ties first in, first out.
+    A lot with no gain at all is taxed nothing whatever its term: it goes with class (2)."""
+    gain = unit_price - lot.unit_cost
+    long_term = term_of(lot, disposed, zone) is Term.LONG
+    if gain < 0:
+        return (1 if long_term else 0, gain, *fifo_key(lot))
+    rank = 2 if long_term or gain == 0 else 3
+    return (rank, gain, *fifo_key(lot))
+
+
+def order_for(method: Method, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE) -> LotOrder:
+    """The lot order of ``method`` for a sale at ``unit_price`` (proceeds per unit, net of fees) on
+    the local date ``disposed``."""
+    if method == "fifo":
+        return fifo
+    if method == "hifo":
+        return hifo
+    if method == "min-tax":
+
+        def order(lots: Sequence[Lot]) -> list[Lot]:
+            return sorted(lots, key=lambda lot: min_tax_key(lot, unit_price, disposed, zone))
+
+        return order
+    raise TaxError(f"unknown lot method {method!r} (expected one of {', '.join(METHODS)})")
+
+
+def lot_order(
+    method: Method, lots: Sequence[Lot], unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE
+) -> list[Lot]:
+    """``lots`` in the order ``method`` would consume them (read-only)."""
+    return list(order_for(method, unit_price, disposed, zone)(lots))
+
+
+def _rows(
+    pieces: Sequence[Lot], wallet: str, proceeds: Decimal, disposed: date, zone: ZoneInfo
+) -> list[Disposal]:
+    """One Disposal per consumed piece; proceeds shared pro rata to units, the last piece the rest."""
+    shares = allocate(proceeds, [piece.amount for piece in pieces])
+    return [
+        Disposal(
+            asset=piece.asset,
+            wallet=wallet,
+            amount=piece.amount,
+            acquired=local_date(piece.acquired, zone),
+            disposed=disposed,
+            proceeds=share,
+            cost=piece.cost,
+            term=term_of(piece, disposed, zone),
+            lot_ids=(piece.lot_id,),
+        )
+        for piece, share in zip(pieces, shares, strict=True)
+    ]
+
+
+def _totals(rows: Iterable[Disposal]) -> tuple[Decimal, Decimal]:
+    short = long = ZERO
+    for row in rows:
+        if row.term is Term.LONG:
+            long += row.gain
+        else:
+            short += row.gain
+    return short, long
+
+
+def us_report(
+    records: Iterable[Record],
+    *,
+    year: int,
+    method: Method = "fifo",
+    zone: ZoneInfo = US_ZONE,
+    wash_sale: bool | None = None,
+) -> USReport:
+    """Realized gains of tax ``year`` from *all* ``records`` (earlier years build the lots).
+
+    Records are taken in time order (same-time records keep their order, e.g. a swap's two legs).
+    ``wash_sale`` None follows :data:`~trimtab.tax.wash_sale.WASH_SALE_DEFAULT` (off); True or False
+    forces it for every year. Raises :class:`~trimtab.tax.lots.TaxError` on a sale of more than held.
+    """
+    order_for(method, ZERO, date(year, 1, 1), zone)  # reject an unknown method before any work
+    book = LotBook()
+    rows: list[Disposal] = []
+    wash = WashSales(book, zone, lambda y: wash_sale_enabled(y, wash_sale))
+    for record in sorted(records, key=lambda r: r.time):
+        if isinstance(record, Acquisition):
+            wash.acquired(book.add(record), rows)
+            continue
+        disposed = local_date(record.time, zone)
+        unit_price = record.proceeds / record.amount if record.amount > 0 else ZERO  # consume refuses <= 0
+        order = order_for(method, unit_price, disposed, zone)
+        pieces = book.consume(
+            record.asset,
+            record.wallet,
+            record.amount,
+            order,
+            universal=disposed < PER_WALLET_FROM,
+            when=record.time,
+            line=record.line,
+        )
+        first = len(rows)
+        rows.extend(_rows(pieces, record.wallet, record.proceeds, disposed, zone))
+        wash.sold(rows, first, pieces)
+    in_year = tuple(row for row in rows if row.disposed.year == year)
+    short, long = _totals(in_year)
+    return USReport(year, method, wash_sale_enabled(year, wash_sale), in_year, short, long, book)
+
+
+def preview_sale(  # noqa: PLR0917 (a sale's facts in their natural order)
+    book: LotBook,
+    asset: str,
+    wallet: str,
+    amount: Decimal,
+    proceeds: Decimal,
+    when: datetime,
+    *,
+    method: Method = "fifo",
+    zone: ZoneInfo = US_ZONE,
+) -> SalePreview:
+    """Which lots a sale of ``amount`` for ``proceeds`` (net of fees) at ``when`` would consume, and
+    the gain by term, without changing ``book``. Wash sales are not considered (off for crypto)."""
+    disposed = local_date(when, zone)
+    order = order_for(method, proceeds / amount if amount > 0 else ZERO, disposed, zone)
+    pieces = book.pick(asset, wallet, amount, order, universal=disposed < PER_WALLET_FROM, when=when)
+    rows = _rows(pieces, wallet, proceeds, disposed, zone)
+    short, long = _totals(rows)
+    return SalePreview(tuple(rows), short, long)
