@@ -7,11 +7,14 @@ Semantics (one documented model, tested):
 - Every bar is marked to market at its close. Holdings only change at rebalances, so between them the
   equity curve is one vectorised product of the holdings and the closes.
 - The policy decides at the close of the bars it asks to be checked at (``policy.next_check``): the first
-  bar whose close is at or after the time it named. Its ``now`` is the bar's close time.
-- A rebalance is planned by the live planner and executed by the live executor against a paper venue
-  priced at that close: marketable limit orders at close ± ``slippage_tolerance``, filled at the close
-  moved by ``slippage_bps`` (never beyond the limit), ``fee_rate`` charged in the asset received, sells
-  first and the buys re-planned from the cash the sells produced. No second implementation can drift.
+  bar whose close is at or after the time it named. Its ``now`` is the bar's close time. Threshold and
+  hybrid policies are asked only where :mod:`trimtab.backtest.screen` finds a drift near their band;
+  everywhere else their answer is known to be no, so the decisions are the same (and tested to be).
+- A rebalance is planned by the live planner and executed by the live executor against a venue priced
+  at that close that fills with the paper venue's own fill model (:mod:`trimtab.backtest.venue`):
+  marketable limit orders at close ± ``slippage_tolerance``, filled at the close moved by
+  ``slippage_bps`` (never beyond the limit), ``fee_rate`` charged in the asset received, sells first and
+  the buys re-planned from the cash the sells produced. No second implementation can drift.
 - Amounts are fractional by default (a 1e-12 lot step and no minimums); ``market_rules=True`` applies
   the live market rules instead (Binance-like lot steps and the 5 USDT minimum notional).
 - Dynamic weights (inverse volatility) are re-estimated at each rebalance from the look-back window of
