@@ -59,7 +59,7 @@ def backtest(
     from trimtab.backtest import output
     from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
-    from trimtab.backtest.study import run_study
+    from trimtab.backtest.study import run_study, window_warnings
 
     def action() -> None:
         loaded = load_config(config)
@@ -88,8 +88,11 @@ def backtest(
 
             write_report(report, study, title=f"trimtab backtest: {config.name}")
         summary = output.study_report(study)
+        warnings = list(window_warnings(loaded, study.frame))
+        for warning in warnings:
+            err.print(f"[bold yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
         if as_json:
-            emit_json(summary)
+            emit_json(summary | {"warnings": warnings})
         else:
             output.print_study(out, study, f"{config.name}: {summary['start'][:10]} .. {summary['end'][:10]}")
 

@@ -88,3 +88,21 @@ def test_bad_flags_are_exit_2(write_config: Callable[..., Path]) -> None:
     code, _, err = invoke("backtest", "-c", config, "--prices", "/nonexistent.csv")
     assert code == 2
     assert "/nonexistent.csv" in err
+
+
+def test_a_window_that_holds_no_bar_close_is_a_warning(write_config: Callable[..., Path]) -> None:
+    # Daily closes are at 00:00 UTC; a 08-20 window never contains one, so nothing is ever rebalanced.
+    config = write_config(
+        "portfolio:\n  target_weights: {BTC: 50, ETH: 50}\n"
+        "rebalancing: {strategy: threshold, threshold_percent: 5}\n"
+        "rebalance_window: {hours_utc: [8, 20]}\n"
+    )
+    code, out, err = invoke(
+        "backtest", "-c", str(config), "--start", "2023-01-01", "--end", "2023-06-30", "--json"
+    )
+    assert code == 0, err
+    assert "holds none of the 1d bar closes" in err
+    report = json.loads(out)
+    assert report["strategy"]["rebalances"] == 0
+    assert report["warnings"] == [line for line in report["warnings"] if "rebalance_window" in line]
+    assert len(report["warnings"]) == 1

@@ -5,6 +5,7 @@ This is what ``trimtab backtest`` runs; the CLI only parses flags and prints.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,7 @@ from trimtab.backtest.engine import BacktestRun, BacktestSettings, buy_and_hold,
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError, PlanningError
+from trimtab.policy import RebalanceWindow
 
 
 @dataclass(frozen=True)
@@ -94,3 +96,22 @@ def _metrics(run: BacktestRun, per_year: float) -> Metrics:
         fees=run.fees_value,
         rebalances=len(run.rebalance_bars) - 1,  # the initial purchase is not a rebalance
     )
+
+
+def window_warnings(config: Config, frame: PriceFrame) -> Iterator[str]:
+    """A warning when the config's rebalance window holds none of the frame's bar closes: then the
+    backtest can never rebalance (e.g. a Mon-Fri 08-20 window and daily closes at 00:00 UTC)."""
+    window = config.window
+    if window is None:
+        return
+    seconds = frame.times.astype(np.int64)
+    weekdays = (seconds // 86_400 + 3) % 7  # 1970-01-01 was a Thursday (3)
+    hours = seconds // 3_600 % 24
+    start, stop = window.hours_utc
+    inside = np.isin(weekdays, sorted(window.weekdays)) & (hours >= start) & (hours < stop)
+    if not inside.any():
+        described = RebalanceWindow(window.weekdays, start, stop).describe()
+        yield (
+            f"the config's rebalance_window ({described}) holds none of the {frame.bar} bar closes, "
+            "so no run ever rebalances; remove it from the config to compare strategies"
+        )

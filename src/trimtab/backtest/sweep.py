@@ -36,7 +36,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,16 +45,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.metrics import Metrics
-from trimtab.backtest.study import run_study, study_assets
+from trimtab.backtest.study import run_study, study_assets, window_warnings
 from trimtab.config import Config, Strategy, config_from_mapping, load_config
 from trimtab.errors import ConfigError, TrimtabError
 from trimtab.money import fmt
-from trimtab.policy import Interval, RebalanceWindow
+from trimtab.policy import Interval
 
 STATIC = "static"
 INVERSE_VOLATILITY = "inverse_volatility"
@@ -397,7 +395,7 @@ def run_sweep(
         end=str(selected.times[-1].astype("datetime64[s]")) + "Z",
         bars=len(selected.times),
         bar=selected.bar,
-        notes=tuple(_notes(config, selected)),
+        notes=tuple(window_warnings(config, selected)),
     )
 
 
@@ -437,20 +435,3 @@ def _context() -> multiprocessing.context.BaseContext:
     no threads meanwhile (the CLI's progress bar refreshes on each result, not from a thread). Elsewhere
     spawn, the platform's default (fork is unsafe on macOS), which does need that guard."""
     return multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-
-
-def _notes(config: Config, frame: PriceFrame) -> Iterable[str]:
-    window = config.window
-    if window is None:
-        return
-    seconds = frame.times.astype(np.int64)
-    weekdays = (seconds // 86_400 + 3) % 7  # 1970-01-01 was a Thursday (3)
-    hours = seconds // 3_600 % 24
-    start, stop = window.hours_utc
-    inside = np.isin(weekdays, sorted(window.weekdays)) & (hours >= start) & (hours < stop)
-    if not inside.any():
-        described = RebalanceWindow(window.weekdays, start, stop).describe()
-        yield (
-            f"the config's rebalance_window ({described}) holds none of the {frame.bar} bar closes, "
-            "so no run ever rebalances; remove it from the config to compare strategies"
-        )
