@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from tax_records import buy, sell
 
 from trimtab.tax.germany import de_report, freigrenze
 from trimtab.tax.lots import TaxError
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.tax.normalize import Acquisition, Record, Sale, normalize
+from trimtab.tax.normalize import Record, Sale, normalize
 
 D = Decimal  # short for the many literals below
 
@@ -18,14 +19,6 @@ D = Decimal  # short for the many literals below
 def utc(y: int, m: int, d: int, h: int = 12) -> datetime:
     """12:00 UTC is 13:00 or 14:00 in Berlin: the same calendar date."""
     return datetime(y, m, d, h, tzinfo=UTC)
-
-
-def buy(amount: str, cost: str, when: datetime, wallet: str = "w", asset: str = "BTC") -> Record:
-    return Acquisition(asset, wallet, D(amount), D(cost), when)
-
-
-def sell(amount: str, proceeds: str, when: datetime, wallet: str = "w", asset: str = "BTC") -> Record:
-    return Sale(asset, wallet, D(amount), D(proceeds), when)
 
 
 def rows(

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from tax_records import buy, sell
 
 from trimtab.tax.lots import TaxError
 from trimtab.tax.model import EventType, TaxEvent, Term
-from trimtab.tax.normalize import Acquisition, Record, Sale, normalize
+from trimtab.tax.normalize import Record, Sale, normalize
 from trimtab.tax.us import lot_order, preview_sale, us_report
 from trimtab.tax.wash_sale import WASH_SALE_DEFAULT, wash_sale_enabled
 
@@ -19,14 +20,6 @@ D = Decimal  # short for the many literals below
 def utc(y: int, m: int, d: int, h: int = 16) -> datetime:
     """16:00 UTC is 11:00 or 12:00 in New York: the same calendar date."""
     return datetime(y, m, d, h, tzinfo=UTC)
-
-
-def buy(amount: str, cost: str, when: datetime, wallet: str = "w", asset: str = "BTC") -> Record:
-    return Acquisition(asset, wallet, D(amount), D(cost), when)
-
-
-def sell(amount: str, proceeds: str, when: datetime, wallet: str = "w", asset: str = "BTC") -> Record:
-    return Sale(asset, wallet, D(amount), D(proceeds), when)
 
 
 def rows(
