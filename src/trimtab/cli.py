@@ -1,4 +1,5 @@
-"""The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo, backtest, sweep.
+"""The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo, backtest, sweep,
+tax (import, report).
 
 Every command takes ``-c/--config``, ``--json`` and ``--debug``. Exit codes: 0 success, 2 bad input
 (config, flags, data files), 1 a failure at run time. Errors are one line on stderr; ``--debug`` adds
@@ -27,6 +28,7 @@ from trimtab.cli_support import (
     guarded,
     out,
 )
+from trimtab.cli_tax import tax_app
 from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError
 from trimtab.ledger.store import LedgerStore
@@ -279,6 +281,7 @@ def demo(
 
 app.command()(backtest)
 app.command()(sweep)
+app.add_typer(tax_app, name="tax")
 
 
 def version_callback(value: bool) -> None:

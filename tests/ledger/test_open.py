@@ -27,6 +27,7 @@ LEDGER_TABLES = {
     "orders",
     "fills",
     "skipped_trades",
+    "tax_events",
 }
 
 
@@ -48,7 +49,7 @@ def test_open_creates_the_folder_and_migrates_a_fresh_database_to_head(db_path: 
     engine = create_engine(db_url)
     try:
         assert set(inspect(engine).get_table_names()) == LEDGER_TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == "0001"
+        assert current_revision(engine) == head_revision() == "0002"
     finally:
         engine.dispose()
 
@@ -90,6 +91,8 @@ def test_migration_renders_for_postgresql_without_sqlite_specifics() -> None:
     command.upgrade(config, "head", sql=True)
     sql = output.getvalue()
     assert "CREATE TABLE runs" in sql
+    assert "CREATE TABLE tax_events" in sql
+    assert "CONSTRAINT ck_tax_events_type CHECK" in sql
     assert "started_at TIMESTAMP WITH TIME ZONE NOT NULL" in sql
     assert "CONSTRAINT ck_runs_mode CHECK" in sql
     assert "AUTOINCREMENT" not in sql

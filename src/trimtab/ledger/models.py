@@ -1,7 +1,7 @@
 """The ledger's tables as SQLAlchemy declarative models.
 
 The schema itself is owned by the Alembic migrations in ``migrations/versions``; these models must
-describe the same tables (a test compares them). Only :mod:`trimtab.ledger.store` uses them:
+describe the same tables (a test compares them). Only the ledger's own modules use them:
 callers of the ledger get plain frozen dataclasses, never ORM objects.
 """
 
@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from trimtab.ledger.records import RunMode, RunStatus, SnapshotKind
 from trimtab.ledger.types import DecimalText, UTCDateTime
+from trimtab.tax.model import EventType
 from trimtab.venues.port import Side
 
 # Deterministic constraint names, so later migrations can alter or drop them on every database.
@@ -184,3 +185,28 @@ class SkippedTradeRow(Base):
     side: Mapped[str] = mapped_column(String(4))
     value: Mapped[Decimal] = mapped_column(DecimalText)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class TaxEventRow(Base):
+    """One event of imported trade history (``trimtab tax import``): a buy, a sell or a fee.
+
+    ``source`` and ``line`` name the file (as given) and its line; ``price`` and a fee paid in money are
+    in ``report_currency``; ``fee_asset`` is ``""`` when there is no fee.
+    """
+
+    __tablename__ = "tax_events"
+    __table_args__ = (CheckConstraint(_one_of("type", EventType), name="type"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(Text)
+    line: Mapped[int] = mapped_column(Integer)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    wallet: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(8))
+    asset: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    price: Mapped[Decimal] = mapped_column(DecimalText)
+    fee: Mapped[Decimal] = mapped_column(DecimalText)
+    fee_asset: Mapped[str] = mapped_column(String(32))
+    report_currency: Mapped[str] = mapped_column(String(8))

@@ -12,23 +12,20 @@ a failure is a :class:`~trimtab.errors.LedgerError` with one line naming the dat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Self, TypeVar
 
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, StatementError
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.errors import LedgerError
-from trimtab.ledger.migrate import upgrade
+from trimtab.ledger.engine import connect, error_reason
 from trimtab.ledger.models import (
     DecisionRow,
     FillRow,
@@ -41,14 +38,22 @@ from trimtab.ledger.models import (
 )
 from trimtab.ledger.reads import fill_of, read_detail, read_summaries
 from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
+from trimtab.ledger.tax_records import (
+    RecordedFill,
+    add_tax_events,
+    count_tax_events,
+    read_live_fills,
+    read_tax_events,
+)
 from trimtab.ledger.types import decimal_to_text
 from trimtab.planning.plan import Plan
 from trimtab.policy.base import Decision
 from trimtab.portfolio import Snapshot
+from trimtab.tax.model import TaxEvent
 from trimtab.venues.port import OrderResult
 
 # The records are re-exported so callers can take the store and what it returns from one place.
-__all__ = ["LedgerStore", "RunDetail", "RunSummary"]
+__all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary"]
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -73,28 +78,7 @@ class LedgerStore:
         For ``sqlite:///path`` the parent folder is created, and every connection runs with
         foreign keys enforced and the WAL journal. Any failure raises :class:`LedgerError`.
         """
-        try:
-            parsed = make_url(url)
-        except ArgumentError as e:
-            # Not echoed: a mistyped URL may still hold a password.
-            raise LedgerError(
-                f"ledger: the database URL is not a SQLAlchemy URL such as sqlite:///path/to/ledger.db: {_reason(e)}"
-            ) from e
-        where = parsed.render_as_string(hide_password=True)
-        sqlite = parsed.get_backend_name() == "sqlite"
-        if sqlite:
-            _create_sqlite_folder(parsed, where)
-        try:
-            engine = create_engine(parsed)
-        except (SQLAlchemyError, ImportError) as e:
-            raise LedgerError(f"ledger {where}: cannot connect: {_reason(e)}") from e
-        if sqlite:
-            _configure_sqlite(engine)
-        try:
-            upgrade(engine)
-        except (SQLAlchemyError, CommandError, OSError) as e:
-            engine.dispose()
-            raise LedgerError(f"ledger {where}: cannot open or migrate the database: {_reason(e)}") from e
+        engine, where = connect(url)
         return cls(engine, where)
 
     def close(self) -> None:
@@ -281,7 +265,37 @@ class LedgerStore:
             row.finished_at = finished_at
             row.error = " ".join(error.split()) if error is not None else None
 
+    def record_tax_events(
+        self, events: Iterable[TaxEvent], *, source: str, report_currency: str, imported_at: datetime
+    ) -> int:
+        """Import trade history (``trimtab tax import``) in one transaction: all of it or nothing.
+
+        ``source`` names the file; ``report_currency`` is the currency of the events' prices. Events
+        already in the ledger are skipped, so importing a file twice adds nothing (the rule:
+        :mod:`trimtab.ledger.tax_records`). Returns how many events were added.
+        """
+        self._require_aware(imported_at, "imported_at")
+        with self._transaction(f"import the tax events of {source}") as session:
+            return add_tax_events(
+                session, events, source=source, report_currency=report_currency, imported_at=imported_at
+            )
+
     # -- reading -------------------------------------------------------------------------------
+
+    def tax_events(self, report_currency: str | None = None) -> list[TaxEvent]:
+        """The imported history priced in ``report_currency`` (None: all of it), in time order."""
+        with self._transaction("read the tax events") as session:
+            return read_tax_events(session, report_currency)
+
+    def tax_event_counts(self) -> dict[str, int]:
+        """How many imported events are priced in each report currency."""
+        with self._transaction("count the tax events") as session:
+            return count_tax_events(session)
+
+    def live_fills(self, venue: str) -> list[RecordedFill]:
+        """Every fill of the live runs on ``venue``, in time order, for the tax lots."""
+        with self._transaction(f"read the fills on {venue}") as session:
+            return read_live_fills(session, venue)
 
     def last_rebalance_at(self) -> datetime | None:
         """When the latest completed live run that decided to rebalance started (None if never).
@@ -352,7 +366,7 @@ class LedgerStore:
             with self._sessions.begin() as session:
                 yield session
         except SQLAlchemyError as e:
-            raise self._error(action, _reason(e)) from e
+            raise self._error(action, error_reason(e)) from e
 
     def _error(self, action: str, reason: str) -> LedgerError:
         return LedgerError(f"ledger {self._where}: cannot {action}: {reason}")
@@ -376,49 +390,3 @@ class LedgerStore:
         except ValueError:
             allowed = ", ".join(str(v) for v in kind)
             raise LedgerError(f"ledger {self._where}: {what} {value!r} is not one of {allowed}") from None
-
-
-def _reason(error: BaseException) -> str:
-    """The cause of a database error as one line, without SQLAlchemy's SQL echo and help links."""
-    if isinstance(error, StatementError | DBAPIError) and error.orig is not None:
-        error = error.orig
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
-def _create_sqlite_folder(url: URL, where: str) -> None:
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    folder = Path(database).parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        # "File exists" alone would puzzle: name the file that stands where a folder must be.
-        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
-        reason = f"{blocker} is a file, not a folder" if blocker else (e.strerror or str(e))
-        raise LedgerError(f"ledger {where}: cannot create folder {folder}: {reason}") from e
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL journal, and transactions that SQLAlchemy begins itself.
-
-    Python's sqlite3 module (before 3.12's ``autocommit``) only opens a transaction right before a
-    write, so reads in a transaction are not isolated and PRAGMAs may land inside one; handing
-    BEGIN to SQLAlchemy (the recipe in SQLAlchemy's pysqlite docs) makes every session one real
-    transaction, migrations included.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
-        finally:
-            cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")

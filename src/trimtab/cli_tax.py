@@ -1,0 +1,280 @@
+"""``trimtab tax import`` and ``trimtab tax report``: trade history in, a year's realized gains out.
+
+``tax import FILE.csv`` stores a history CSV (``timestamp,wallet,type,asset,amount,price,fee,fee_asset``,
+see :mod:`trimtab.tax.importer`) in the config's ledger, priced in ``--currency`` (USD, EUR or GBP;
+default USD). A file with a bad row imports nothing (one line naming the line and the column, exit
+2). Importing is idempotent: events already in the ledger are skipped and counted, so importing the
+same file twice, or a longer export of it later, never doubles the history
+(:mod:`trimtab.ledger.tax_records`).
+
+``tax report --jurisdiction us|de|uk --year YYYY`` computes the year from the ledger's history in the
+jurisdiction's currency (us USD, de EUR, uk GBP) plus the bot's own fills on the config's exchange
+(:mod:`trimtab.tax.history`), or from ``--transactions FILE.csv`` alone. ``--method`` (fifo, hifo,
+min-tax) and ``--timezone`` (default America/New_York) are US only: Germany prescribes FIFO per wallet
+and the UK share matching, each in its own calendar. ``--rates FILE.csv`` holds daily rates from the
+bot's quote (USDT) to the report currency; without it USDT counts as USD, so a EUR or GBP report of
+bot fills needs one. ``--csv OUT`` writes the form-shaped CSV (:mod:`trimtab.tax.output`) atomically.
+The year is a 4-digit year no later than this one (for the UK, the tax year starting in it).
+
+Not tax advice: the human output ends with that line (the JSON does not carry it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.markup import escape
+
+from trimtab.assembly import data_dir, ledger_url
+from trimtab.cli_support import (
+    DEFAULT_CONFIG,
+    ConfigOption,
+    DebugOption,
+    JsonOption,
+    emit_json,
+    err,
+    guarded,
+    out,
+)
+from trimtab.config import load_config
+from trimtab.errors import ConfigError, TrimtabError
+from trimtab.files import write_atomically
+from trimtab.ledger.store import LedgerStore
+from trimtab.tax.germany import de_report
+from trimtab.tax.history import all_events
+from trimtab.tax.importer import read_events
+from trimtab.tax.lots import TaxError
+from trimtab.tax.model import TaxEvent
+from trimtab.tax.normalize import normalize
+from trimtab.tax.output import CURRENCIES, TaxReport, csv_text, print_report, report_json
+from trimtab.tax.rates import load_rates
+from trimtab.tax.uk import uk_report
+from trimtab.tax.us import METHODS, US_ZONE, Method, us_report
+
+CLI = "command line"
+NO_CHOICE = {
+    "de": "Germany leaves no choice: FIFO per wallet is the rule (BMF 06.03.2025 Rz. 61-62)",
+    "uk": "the UK leaves no choice: share matching (same day, 30 days, section 104 pool) is the law "
+    "(TCGA 1992 s104-s106A)",
+}
+
+tax_app = typer.Typer(
+    name="tax",
+    help="Import trade history and report a year's realized gains (US, Germany, UK). Not tax advice.",
+    no_args_is_help=True,
+)
+
+
+def _choice(flag: str, text: str, choices: Sequence[str]) -> str:
+    """``text`` as one of ``choices``, case ignored (the choice is returned as written there)."""
+    by_key = {choice.lower(): choice for choice in choices}
+    value = by_key.get(text.strip().lower())
+    if value is None:
+        raise ConfigError(CLI, flag, f"expected one of {', '.join(choices)}, got {text!r}")
+    return value
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _span(first: datetime, last: datetime) -> str:
+    """``2024-01-02 10:00 .. 2024-03-01 12:00 UTC`` (one time when both are the same)."""
+    times = [moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") for moment in (first, last)]
+    return f"{times[0]} UTC" if times[0] == times[1] else f"{times[0]} .. {times[1]} UTC"
+
+
+@tax_app.command("import")
+def import_history(
+    file: Annotated[
+        Path, typer.Argument(help="History CSV: timestamp,wallet,type,asset,amount,price,fee,fee_asset.")
+    ],
+    config: ConfigOption = DEFAULT_CONFIG,
+    currency: Annotated[
+        str, typer.Option("--currency", help="The currency the file's prices are in: USD, EUR or GBP.")
+    ] = "USD",
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Store trade history in the ledger for tax reports; events already there are skipped."""
+
+    def action() -> None:
+        report_currency = _choice("--currency", currency, tuple(CURRENCIES.values()))
+        loaded = load_config(config)
+        events = read_events(file, report_currency=report_currency)  # all or nothing, before the ledger
+        data_dir(loaded, config).mkdir(parents=True, exist_ok=True)
+        with LedgerStore.open(ledger_url(loaded, config)) as store:
+            added = store.record_tax_events(
+                events, source=str(file), report_currency=report_currency, imported_at=datetime.now(UTC)
+            )
+        first = min(event.timestamp for event in events)
+        last = max(event.timestamp for event in events)
+        skipped = len(events) - added
+        if as_json:
+            emit_json(
+                {
+                    "imported": added,
+                    "skipped": skipped,
+                    "file": str(file),
+                    "currency": report_currency,
+                    "first": first.isoformat(),
+                    "last": last.isoformat(),
+                }
+            )
+            return
+        line = f"imported {_plural(added, 'event')} from {escape(str(file))} ({_span(first, last)})"
+        if skipped:
+            line += f"; skipped {skipped} already in the ledger"
+        out.print(line, soft_wrap=True)
+
+    guarded(debug, action)
+
+
+@tax_app.command("report")
+def report(
+    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="us, de or uk.")],
+    year: Annotated[
+        int, typer.Option("--year", help="Tax year (UK: the year it starts in, 2024 = 2024/25).")
+    ],
+    transactions: Annotated[
+        Path | None, typer.Option("--transactions", help="Report on this history CSV instead of the ledger.")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="US lot choice: fifo (default), hifo or min-tax.")
+    ] = None,
+    rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--rates", help="Daily USDT->report-currency rates, CSV date,rate (default: USDT = USD)."
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option("--timezone", help="US only: the taxpayer's time zone (America/New_York).")
+    ] = None,
+    csv_out: Annotated[
+        Path | None, typer.Option("--csv", help="Also write the disposals as CSV here.")
+    ] = None,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Realized gains of one tax year: one row per disposal, and the year's totals."""
+
+    def action() -> None:
+        where = _choice("--jurisdiction", jurisdiction, tuple(CURRENCIES))
+        currency = CURRENCIES[where]
+        check_year(year, datetime.now(UTC).date())
+        if where != "us" and method is not None:
+            raise ConfigError(CLI, "--method", f"{NO_CHOICE[where]}; leave --method out")
+        if where != "us" and timezone is not None:
+            raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
+        lots = cast(Method, _choice("--method", method, METHODS)) if method is not None else "fifo"
+        zone = _zone(timezone) if timezone is not None else US_ZONE
+        if transactions is not None:
+            if rates is not None:
+                raise ConfigError(
+                    CLI, "--rates", f"converts the bot's fills; a --transactions file is priced in {currency}"
+                )
+            events = read_events(transactions, report_currency=currency)
+        else:
+            events = _ledger_events(config, currency, rates)
+        taxed = compute(where, events, year=year, method=lots, zone=zone, from_ledger=transactions is None)
+        if csv_out is not None:
+            try:
+                write_atomically(csv_out, csv_text(taxed))
+            except OSError as error:
+                raise ConfigError(
+                    str(csv_out), "--csv", f"cannot write the file ({error.strerror})"
+                ) from None
+        if as_json:
+            emit_json(report_json(taxed))
+            return
+        print_report(out, taxed, csv_path=escape(str(csv_out)) if csv_out else None)
+        if csv_out is not None:
+            out.print(
+                f"Wrote {_plural(len(taxed.disposals), 'disposal')} to {escape(str(csv_out))}.",
+                soft_wrap=True,
+            )
+
+    guarded(debug, action)
+
+
+def check_year(year: int, today: date) -> None:
+    """ConfigError unless ``year`` has 4 digits and is not after ``today``'s year."""
+    if not 1000 <= year <= 9999:
+        raise ConfigError(CLI, "--year", f"expected a 4-digit year such as {today.year - 1}, got {year}")
+    if year > today.year:
+        raise ConfigError(CLI, "--year", f"{year} has not begun yet (this year is {today.year})")
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            CLI, "--timezone", f"expected an IANA time zone such as America/Chicago, got {name!r}"
+        ) from None
+
+
+def _ledger_events(config_path: Path, currency: str, rates: Path | None) -> list[TaxEvent]:
+    """The ledger's imported history in ``currency`` and the bot's fills on the config's exchange.
+
+    Warns (stderr) about imported events priced in another currency: they are left out."""
+    loaded = load_config(config_path)
+    table = load_rates(rates) if rates is not None else None
+    data_dir(loaded, config_path).mkdir(parents=True, exist_ok=True)
+    with LedgerStore.open(ledger_url(loaded, config_path)) as store:
+        counts = store.tax_event_counts()
+        events = all_events(store, rates=table, report_currency=currency, wallet=loaded.exchange.name)
+    for other, count in sorted(counts.items()):
+        if other != currency:
+            _warn(
+                f"{_plural(count, 'imported event')} priced in {other} left out of this {currency} report "
+                f"(import their file with --currency {currency} to include them)"
+            )
+    if not events:
+        _warn(
+            f"the ledger holds no history imported in {currency} and no fills on {loaded.exchange.name}; "
+            f"import it with `trimtab tax import FILE.csv --currency {currency}`"
+        )
+    return events
+
+
+def _warn(message: str) -> None:
+    err.print(f"[bold yellow]warning:[/] {escape(message)}", markup=True, soft_wrap=True)
+
+
+def compute(
+    jurisdiction: str,
+    events: Sequence[TaxEvent],
+    *,
+    year: int,
+    method: Method = "fifo",
+    zone: ZoneInfo = US_ZONE,
+    from_ledger: bool = False,
+) -> TaxReport:
+    """The ``jurisdiction``'s report of ``year`` from ``events`` (priced in its currency).
+
+    Every failure of the history is a one-line TaxError (exit 2); from the ledger, a sale of more
+    than a wallet holds also says how to add the missing history.
+    """
+    try:
+        records = normalize(events, CURRENCIES[jurisdiction])
+        if jurisdiction == "us":
+            return us_report(records, year=year, method=method, zone=zone)
+        if jurisdiction == "de":
+            return de_report(records, year=year)
+        return uk_report(records, year=year)
+    except TrimtabError as error:
+        if from_ledger and isinstance(error, TaxError) and "holds only" in str(error):
+            raise TaxError(
+                f"{error}; import the history of how the wallet got it with `trimtab tax import FILE.csv`"
+            ) from None
+        raise
+    except ValueError as error:  # the UK matcher and normalize() raise plain ValueErrors
+        raise TaxError(str(error)) from None

@@ -1,0 +1,91 @@
+"""Connecting the ledger: SQLite folders and pragmas, and database errors as one line.
+
+Used by :meth:`trimtab.ledger.store.LedgerStore.open` and the store's transactions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, StatementError
+
+from trimtab.errors import LedgerError
+from trimtab.ledger.migrate import upgrade
+
+
+def connect(url: str) -> tuple[Engine, str]:
+    """An engine on the database at SQLAlchemy ``url``, migrated to the newest schema, and the URL
+    to name it by in errors (password hidden). See :meth:`trimtab.ledger.store.LedgerStore.open`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        # Not echoed: a mistyped URL may still hold a password.
+        raise LedgerError(
+            f"ledger: the database URL is not a SQLAlchemy URL such as sqlite:///path/to/ledger.db: {error_reason(e)}"
+        ) from e
+    where = parsed.render_as_string(hide_password=True)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite:
+        create_sqlite_folder(parsed, where)
+    try:
+        engine = create_engine(parsed)
+    except (SQLAlchemyError, ImportError) as e:
+        raise LedgerError(f"ledger {where}: cannot connect: {error_reason(e)}") from e
+    if sqlite:
+        configure_sqlite(engine)
+    try:
+        upgrade(engine)
+    except (SQLAlchemyError, CommandError, OSError) as e:
+        engine.dispose()
+        raise LedgerError(f"ledger {where}: cannot open or migrate the database: {error_reason(e)}") from e
+    return engine, where
+
+
+def error_reason(error: BaseException) -> str:
+    """The cause of a database error as one line, without SQLAlchemy's SQL echo and help links."""
+    if isinstance(error, StatementError | DBAPIError) and error.orig is not None:
+        error = error.orig
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def create_sqlite_folder(url: URL, where: str) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        # "File exists" alone would puzzle: name the file that stands where a folder must be.
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+        reason = f"{blocker} is a file, not a folder" if blocker else (e.strerror or str(e))
+        raise LedgerError(f"ledger {where}: cannot create folder {folder}: {reason}") from e
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL journal, and transactions that SQLAlchemy begins itself.
+
+    Python's sqlite3 module (before 3.12's ``autocommit``) only opens a transaction right before a
+    write, so reads in a transaction are not isolated and PRAGMAs may land inside one; handing
+    BEGIN to SQLAlchemy (the recipe in SQLAlchemy's pysqlite docs) makes every session one real
+    transaction, migrations included.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
