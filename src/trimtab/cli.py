@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from trimtab import __version__, render, reports
-from trimtab.assembly import build_bot, build_policy, build_weights, check_exchange, data_dir, ledger_url
+from trimtab.assembly import build_bot, build_policy, build_weights, check_exchange, ledger_url
 from trimtab.cli_backtest import backtest, sweep
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
@@ -231,7 +231,6 @@ def history(
 
     def action() -> None:
         loaded = load_config(config)
-        data_dir(loaded, config).mkdir(parents=True, exist_ok=True)
         ledger = LedgerStore.open(ledger_url(loaded, config))
         try:
             if run_id is not None:

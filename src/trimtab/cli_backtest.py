@@ -18,6 +18,7 @@ from trimtab.cli_support import (
     err,
     guarded,
     out,
+    warn,
 )
 from trimtab.config import load_config
 
@@ -90,7 +91,7 @@ def backtest(
         summary = output.study_report(study)
         warnings = list(window_warnings(loaded, study.frame))
         for warning in warnings:
-            err.print(f"[bold yellow]warning:[/] {warning}", markup=True, soft_wrap=True)
+            warn(warning)
         if as_json:
             emit_json(summary | {"warnings": warnings})
         else:
@@ -163,7 +164,7 @@ def sweep(
                 on_result=advance,
             )
         for note in result.notes:
-            err.print(f"[bold yellow]warning:[/] {note}", markup=True, soft_wrap=True)
+            warn(note)
         title = f"{config.name}: {result.start[:10]} .. {result.end[:10]}, {len(result.runs)} runs"
         if report is not None:
             sweep_report.write_sweep_report(report, result, title=f"trimtab sweep: {title}", top=top)

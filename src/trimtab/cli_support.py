@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,6 +12,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trimtab.errors import ConfigError, TrimtabError
 
@@ -53,6 +54,20 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr (``message`` is printed as text, never as rich markup)."""
+    err.print(f"[bold yellow]warning:[/] {escape(message)}", markup=True, soft_wrap=True)
+
+
+def choice_flag(flag: str, text: str, choices: Sequence[str]) -> str:
+    """``text`` as one of ``choices``, case ignored (the choice is returned as written there)."""
+    by_key = {choice.lower(): choice for choice in choices}
+    value = by_key.get(text.strip().lower())
+    if value is None:
+        raise ConfigError("command line", flag, f"expected one of {', '.join(choices)}, got {text!r}")
+    return value
 
 
 def decimal_flag(flag: str, text: str, *, positive: bool = False) -> Decimal:

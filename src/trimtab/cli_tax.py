@@ -30,25 +30,26 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.markup import escape
 
-from trimtab.assembly import data_dir, ledger_url
+from trimtab.assembly import ledger_url
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
     ConfigOption,
     DebugOption,
     JsonOption,
+    choice_flag,
     emit_json,
-    err,
     guarded,
     out,
+    warn,
 )
 from trimtab.config import load_config
-from trimtab.errors import ConfigError, TrimtabError
+from trimtab.errors import ConfigError, TaxError, TrimtabError
 from trimtab.files import write_atomically
 from trimtab.ledger.store import LedgerStore
 from trimtab.tax.germany import de_report
 from trimtab.tax.history import all_events
 from trimtab.tax.importer import read_events
-from trimtab.tax.lots import TaxError
+from trimtab.tax.lots import Oversold
 from trimtab.tax.model import TaxEvent
 from trimtab.tax.normalize import normalize
 from trimtab.tax.output import CURRENCIES, TaxReport, csv_text, print_report, report_json
@@ -68,15 +69,6 @@ tax_app = typer.Typer(
     help="Import trade history and report a year's realized gains (US, Germany, UK). Not tax advice.",
     no_args_is_help=True,
 )
-
-
-def _choice(flag: str, text: str, choices: Sequence[str]) -> str:
-    """``text`` as one of ``choices``, case ignored (the choice is returned as written there)."""
-    by_key = {choice.lower(): choice for choice in choices}
-    value = by_key.get(text.strip().lower())
-    if value is None:
-        raise ConfigError(CLI, flag, f"expected one of {', '.join(choices)}, got {text!r}")
-    return value
 
 
 def _plural(count: int, word: str) -> str:
@@ -104,10 +96,9 @@ def import_history(
     """Store trade history in the ledger for tax reports; events already there are skipped."""
 
     def action() -> None:
-        report_currency = _choice("--currency", currency, tuple(CURRENCIES.values()))
+        report_currency = choice_flag("--currency", currency, tuple(CURRENCIES.values()))
         loaded = load_config(config)
         events = read_events(file, report_currency=report_currency)  # all or nothing, before the ledger
-        data_dir(loaded, config).mkdir(parents=True, exist_ok=True)
         with LedgerStore.open(ledger_url(loaded, config)) as store:
             added = store.record_tax_events(
                 events, source=str(file), report_currency=report_currency, imported_at=datetime.now(UTC)
@@ -166,14 +157,14 @@ def report(
     """Realized gains of one tax year: one row per disposal, and the year's totals."""
 
     def action() -> None:
-        where = _choice("--jurisdiction", jurisdiction, tuple(CURRENCIES))
+        where = choice_flag("--jurisdiction", jurisdiction, tuple(CURRENCIES))
         currency = CURRENCIES[where]
         check_year(year, datetime.now(UTC).date())
         if where != "us" and method is not None:
             raise ConfigError(CLI, "--method", f"{NO_CHOICE[where]}; leave --method out")
         if where != "us" and timezone is not None:
             raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
-        lots = cast(Method, _choice("--method", method, METHODS)) if method is not None else "fifo"
+        lots = cast(Method, choice_flag("--method", method, METHODS)) if method is not None else "fifo"
         zone = _zone(timezone) if timezone is not None else US_ZONE
         if transactions is not None:
             if rates is not None:
@@ -227,26 +218,21 @@ def _ledger_events(config_path: Path, currency: str, rates: Path | None) -> list
     Warns (stderr) about imported events priced in another currency: they are left out."""
     loaded = load_config(config_path)
     table = load_rates(rates) if rates is not None else None
-    data_dir(loaded, config_path).mkdir(parents=True, exist_ok=True)
     with LedgerStore.open(ledger_url(loaded, config_path)) as store:
         counts = store.tax_event_counts()
         events = all_events(store, rates=table, report_currency=currency, wallet=loaded.exchange.name)
     for other, count in sorted(counts.items()):
         if other != currency:
-            _warn(
+            warn(
                 f"{_plural(count, 'imported event')} priced in {other} left out of this {currency} report "
                 f"(import their file with --currency {currency} to include them)"
             )
     if not events:
-        _warn(
+        warn(
             f"the ledger holds no history imported in {currency} and no fills on {loaded.exchange.name}; "
             f"import it with `trimtab tax import FILE.csv --currency {currency}`"
         )
     return events
-
-
-def _warn(message: str) -> None:
-    err.print(f"[bold yellow]warning:[/] {escape(message)}", markup=True, soft_wrap=True)
 
 
 def compute(
@@ -271,7 +257,7 @@ def compute(
             return de_report(records, year=year)
         return uk_report(records, year=year)
     except TrimtabError as error:
-        if from_ledger and isinstance(error, TaxError) and "holds only" in str(error):
+        if from_ledger and isinstance(error, Oversold):
             raise TaxError(
                 f"{error}; import the history of how the wallet got it with `trimtab tax import FILE.csv`"
             ) from None

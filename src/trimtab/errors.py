@@ -4,6 +4,7 @@
 
     TrimtabError                  base of everything trimtab raises on purpose
     ├── ConfigError               bad input: fix the file or the flags (exit code 2)
+    ├── TaxError                  a history that cannot be taxed as given, e.g. an oversold wallet (exit code 2)
     ├── LedgerError               the ledger cannot be opened or written (exit code 1)
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
     ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
@@ -36,6 +37,12 @@ class ConfigError(TrimtabError):
         self.message = message
         where = f"{source}: {key}: " if key else f"{source}: "
         super().__init__(f"{where}{message}")
+
+
+class TaxError(TrimtabError, ValueError):
+    """The history cannot be taxed as given: e.g. a sale of more units than the wallet holds. Exit code 2."""
+
+    exit_code = 2  # bad input, like a ConfigError: the history is incomplete or wrong
 
 
 class LedgerError(TrimtabError):

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from tax_records import buy, sell
 
+from trimtab.errors import TaxError
 from trimtab.tax.germany import de_report, freigrenze
-from trimtab.tax.lots import TaxError
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.normalize import Record, Sale, normalize
 

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 from ledger_runs import record_run
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, TaxError
 from trimtab.ledger import LedgerStore
 from trimtab.tax.history import all_events, bot_fills_as_events, fill_events, quote_rate
-from trimtab.tax.lots import TaxError
 from trimtab.tax.model import EventType, TaxEvent, Term
 from trimtab.tax.normalize import normalize
 from trimtab.tax.rates import RateTable

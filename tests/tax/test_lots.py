@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from trimtab.tax.lots import LotBook, TaxError, allocate, by_key, fifo, hifo, lot_id_key, specific
+from trimtab.errors import TaxError
+from trimtab.tax.lots import LotBook, allocate, by_key, fifo, hifo, lot_id_key, specific
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
 

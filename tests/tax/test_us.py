@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from tax_records import buy, sell
 
-from trimtab.tax.lots import TaxError
+from trimtab.errors import TaxError
 from trimtab.tax.model import EventType, TaxEvent, Term
 from trimtab.tax.normalize import Record, Sale, normalize
 from trimtab.tax.us import lot_order, preview_sale, us_report

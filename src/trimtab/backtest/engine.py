@@ -171,7 +171,9 @@ class _Replay:
             slippage_bps=settings.slippage_bps,
         )
         self.venue = ReplayVenue(paper, quote=self.quote)
-        self._fractional: dict[str, MarketRules] = {}
+        self.fractional = {
+            a: MarketRules(a, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO) for a in self.assets
+        }
 
     async def run(self, policy: Policy | None) -> BacktestRun:
         frame = self.frame
@@ -211,12 +213,11 @@ class _Replay:
         rebalances: list[int],
     ) -> None:
         """Ask the policy at ``bar``; if it says so, rebalance and append ``bar`` to ``rebalances``."""
-        now = self._time(bar)
-        targets = self._targets(bar)
+        now, prices, targets = self._time(bar), self._prices(bar), self._targets(bar)
         last_rebalance = self._time(rebalances[-1])
-        if policy.decide(now, self._weights(bar), targets, last_rebalance).rebalance:
+        if policy.decide(now, self._weights(prices), targets, last_rebalance).rebalance:
             self._fill(closes, values, rebalances[-1], bar)
-            await self._rebalance(bar, run_id=len(rebalances), targets=targets)
+            await self._rebalance(bar, run_id=len(rebalances), prices=prices, targets=targets)
             rebalances.append(bar)
 
     def _checks(self, policy: Policy) -> Iterator[int]:
@@ -238,8 +239,7 @@ class _Replay:
         """The checks where the policy may fire; between them it is known to say no (see screen.py)."""
         position = 0
         while True:
-            held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
-            position = screen.next_candidate(position, held, float(self.balances.get(self.quote, ZERO)))
+            position = screen.next_candidate(position, *self._holdings())
             if position >= len(screen.checks):
                 return
             yield int(screen.checks[position])
@@ -263,8 +263,12 @@ class _Replay:
         row = self.frame.closes[bar]
         return {a: Decimal(repr(float(row[c]))) for a, c in zip(self.assets, self.columns, strict=True)}
 
-    def _weights(self, bar: int) -> dict[str, Decimal]:
-        prices = self._prices(bar)
+    def _holdings(self) -> tuple[NDArray[np.float64], float]:
+        """The amount of each asset and the cash, as floats for the vectorised parts."""
+        held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
+        return held, float(self.balances.get(self.quote, ZERO))
+
+    def _weights(self, prices: Mapping[str, Decimal]) -> dict[str, Decimal]:
         values = {a: self.balances.get(a, ZERO) * prices[a] for a in self.assets}
         values[self.quote] = self.balances.get(self.quote, ZERO)
         total = sum(values.values(), ZERO)
@@ -287,17 +291,22 @@ class _Replay:
 
     def _fill(self, closes: NDArray[np.float64], values: NDArray[np.float64], start: int, stop: int) -> None:
         """Mark bars ``start`` .. ``stop - 1`` to market with the holdings they had."""
-        held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
+        held, cash = self._holdings()
         np.multiply(closes[start:stop], held, out=values[start:stop, :-1])
-        values[start:stop, -1] = float(self.balances.get(self.quote, ZERO))
+        values[start:stop, -1] = cash
 
     # -- one rebalance, through the live planner and executor ---------------------------------------
 
     async def _rebalance(
-        self, bar: int, *, run_id: int, targets: Mapping[str, Decimal] | None = None
+        self,
+        bar: int,
+        *,
+        run_id: int,
+        prices: Mapping[str, Decimal] | None = None,
+        targets: Mapping[str, Decimal] | None = None,
     ) -> None:
-        prices = self._prices(bar)
         now = self._time(bar)
+        prices = prices if prices is not None else self._prices(bar)
         targets = targets if targets is not None else self._targets(bar)
         venue = self.venue
         venue.move_to(now, prices, {a: self._rules(a, prices[a]) for a in self.assets})
@@ -335,12 +344,7 @@ class _Replay:
     def _rules(self, asset: str, price: Decimal) -> MarketRules:
         if self.settings.market_rules:
             return default_rules(asset, self.quote, price)
-        rules = self._fractional.get(asset)
-        if rules is None:
-            rules = self._fractional[asset] = MarketRules(
-                asset, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO
-            )
-        return rules
+        return self.fractional[asset]
 
 
 def _daily_rows(frame: PriceFrame, bar: int, count: int) -> list[int]:

@@ -33,6 +33,13 @@ def require_utc(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def require_decision_times(now: datetime, last_rebalance: datetime | None) -> None:
+    """Validate the two times every ``decide`` receives (see :func:`require_utc`)."""
+    require_utc(now, "now")
+    if last_rebalance is not None:
+        require_utc(last_rebalance, "last_rebalance")
+
+
 def format_moment(moment: datetime) -> str:
     """``Mon 2026-11-23 12:00 UTC``. Day names come from our table, not ``%a``, which follows the locale."""
     return f"{WEEKDAY_ABBREVIATIONS[moment.weekday()]} {moment:%Y-%m-%d %H:%M} UTC"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from trimtab.policy._time import require_positive_interval, require_utc
+from trimtab.policy._time import require_decision_times, require_positive_interval, require_utc
 from trimtab.policy.base import Decision
 from trimtab.policy.threshold import ThresholdPolicy
 
@@ -39,9 +39,7 @@ class HybridPolicy:
         last_rebalance: datetime | None,
     ) -> Decision:
         """The threshold's decision, its reason prefixed ``hybrid:``."""
-        require_utc(now, "now")
-        if last_rebalance is not None:
-            require_utc(last_rebalance, "last_rebalance")
+        require_decision_times(now, last_rebalance)
         return self.threshold.check(weights, targets, label="hybrid")
 
     def next_check(self, now: datetime) -> datetime:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from trimtab.money import HUNDRED, ZERO, fmt
-from trimtab.policy._time import require_positive_interval, require_utc
+from trimtab.policy._time import require_decision_times, require_positive_interval, require_utc
 from trimtab.policy.base import Decision
 
 # (asset, current weight, target weight)
@@ -50,9 +50,7 @@ class ThresholdPolicy:
         last_rebalance: datetime | None,
     ) -> Decision:
         """Rebalance iff some asset breaks a band (see :meth:`check`); the times are only validated."""
-        require_utc(now, "now")
-        if last_rebalance is not None:
-            require_utc(last_rebalance, "last_rebalance")
+        require_decision_times(now, last_rebalance)
         return self.check(weights, targets)
 
     def check(

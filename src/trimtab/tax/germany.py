@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from trimtab.errors import TaxError
+from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, de_taxable, local_date
-from trimtab.tax.lots import ZERO, LotBook, TaxError, allocate, fifo
+from trimtab.tax.lots import LotBook, allocate, fifo
 from trimtab.tax.model import Disposal
 from trimtab.tax.normalize import Acquisition, Record
 

@@ -30,19 +30,17 @@ Backtest fills are not in the ledger; :func:`fill_events` takes any fill, for a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, TaxError
 from trimtab.ledger.store import LedgerStore
-from trimtab.tax.lots import TaxError
+from trimtab.money import ONE
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.rates import RateTable
 from trimtab.venues.binance_defaults import USD_QUOTES
 from trimtab.venues.port import Fill, Side
-
-ONE = Decimal(1)
-ZERO = Decimal(0)
 
 
 def quote_rate(quote: str, report_currency: str, day: date, rates: RateTable | None) -> Decimal:
@@ -86,11 +84,11 @@ def fill_events(
     if fill.fee <= 0:
         return [trade]
     if fill.fee_asset == base:
-        return [_with_fee(trade, fill.fee, base)]
+        return [replace(trade, fee=fill.fee, fee_asset=base)]
     if fill.fee_asset == quote:
-        return [_with_fee(trade, fill.fee * rate, report_currency)]
+        return [replace(trade, fee=fill.fee * rate, fee_asset=report_currency)]
     if fill.fee_asset == report_currency:
-        return [_with_fee(trade, fill.fee, report_currency)]
+        return [replace(trade, fee=fill.fee, fee_asset=report_currency)]
     price = prices.get(fill.fee_asset)
     if price is None:
         raise TaxError(
@@ -99,12 +97,6 @@ def fill_events(
         )
     fee = TaxEvent(fill.timestamp, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
     return [trade, fee]
-
-
-def _with_fee(event: TaxEvent, fee: Decimal, fee_asset: str) -> TaxEvent:
-    return TaxEvent(
-        event.timestamp, event.wallet, event.type, event.asset, event.amount, event.price, fee, fee_asset
-    )
 
 
 def bot_fills_as_events(

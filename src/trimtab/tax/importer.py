@@ -22,11 +22,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from trimtab.errors import ConfigError
+from trimtab.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.normalize import fee_value
 
 COLUMNS = ("timestamp", "wallet", "type", "asset", "amount", "price", "fee", "fee_asset")
-ZERO = Decimal(0)
 
 # Plain decimal notation only: Decimal() alone would also accept "NaN", "Infinity", "1e5" and "1_000".
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")

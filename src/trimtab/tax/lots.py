@@ -26,21 +26,19 @@ from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
 from typing import Any
 
-from trimtab.errors import TrimtabError
+from trimtab.errors import TaxError
+from trimtab.money import ZERO
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
 
-ZERO = Decimal(0)
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 LotOrder = Callable[[Sequence[Lot]], Sequence[Lot]]
 """Takes the candidate lots, returns the ones a sale may consume, in the order it consumes them."""
 
 
-class TaxError(TrimtabError, ValueError):
-    """The history cannot be taxed as given: e.g. a sale of more units than the wallet holds."""
-
-    exit_code = 2  # bad input, like a ConfigError: the history is incomplete or wrong
+class Oversold(TaxError):
+    """A sale of more units than the wallet holds: the history of how they got there is missing."""
 
 
 def exact_sub(a: Decimal, b: Decimal) -> Decimal:
@@ -210,7 +208,7 @@ class LotBook:
             raise TaxError(f"selling {amount} {_where(asset, wallet, when, line)}: amount must be > 0")
         held = self.held(asset, wallet)
         if amount > held:
-            raise TaxError(f"selling {amount} {_where(asset, wallet, when, line)}: it holds only {held}")
+            raise Oversold(f"selling {amount} {_where(asset, wallet, when, line)}: it holds only {held}")
         ordered = order(self.open_lots(asset, None if universal else wallet))
         pairs: list[tuple[Lot, Lot]] = []
         left = amount

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from trimtab.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
-
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

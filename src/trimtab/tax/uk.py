@@ -28,12 +28,12 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, uk_tax_year_bounds
 from trimtab.tax.model import Disposal
 from trimtab.tax.normalize import Record
 from trimtab.tax.uk_match import Section104Pool, match_uk
 
-ZERO = Decimal(0)
 UK_ZONE: Final = ZoneInfo(DEFAULT_ZONES["uk"])
 
 # The annual exempt amount of an individual (TCGA 1992 s1K(2)), by tax year (its starting year): £12,300

@@ -36,11 +36,11 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from trimtab.money import ZERO
 from trimtab.tax.dates import local_date
 from trimtab.tax.model import Disposal, MatchRule
 from trimtab.tax.normalize import Acquisition, Record, Sale
 
-ZERO = Decimal(0)
 THIRTY_DAYS = timedelta(
     days=30
 )  # s106A(5): acquisitions "within the period of thirty days after" the disposal

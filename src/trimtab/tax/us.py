@@ -31,8 +31,10 @@ from decimal import Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from trimtab.errors import TaxError
+from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
-from trimtab.tax.lots import ZERO, LotBook, LotOrder, TaxError, allocate, fifo, fifo_key, hifo
+from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, fifo_key, hifo
 from trimtab.tax.model import Disposal, Lot, Term
 from trimtab.tax.normalize import Acquisition, Record
 from trimtab.tax.wash_sale import WashSales, wash_sale_enabled

@@ -67,15 +67,7 @@ def default_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
     filters = BINANCE_SPOT_FILTERS.get(asset) if quote in USD_QUOTES else None
     if filters is None:
         return derived_rules(asset, quote, price)
-    step, tick = filters
-    return MarketRules(
-        base=asset,
-        quote=quote,
-        amount_step=step,
-        min_amount=step,
-        min_notional=DEFAULT_MIN_NOTIONAL,
-        price_tick=tick,
-    )
+    return _spot_rules(asset, quote, *filters)
 
 
 def derived_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
@@ -90,6 +82,11 @@ def derived_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
     # adjusted() is the exponent of the leading digit, so scaleb(adjusted) is the largest power of ten <= x.
     step = Decimal(1).scaleb(min(0, (_MAX_STEP_VALUE / price).adjusted()))
     tick = min(_MAX_TICK, Decimal(1).scaleb(price.adjusted() - (_TICK_SIGNIFICANT_DIGITS - 1)))
+    return _spot_rules(asset, quote, step, tick)
+
+
+def _spot_rules(asset: str, quote: str, step: Decimal, tick: Decimal) -> MarketRules:
+    """Binance spot's shape: the minimum amount is one step, the minimum notional 5 quote."""
     return MarketRules(
         base=asset,
         quote=quote,
