@@ -29,6 +29,9 @@ from trimtab.policy import (
 )
 from trimtab.pricedata import PriceHistory, bundled_history
 from trimtab.service import Bot, BotParts
+from trimtab.tax.advisor import TaxAdvisor
+from trimtab.tax.jurisdiction import TaxRules
+from trimtab.tax.rates import load_rates
 from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
@@ -260,5 +263,25 @@ def build_bot(
         quote=config.quote,
         config_digest=config_digest(config),
         clock=clock,
+        tax=tax_advisor(config, config_path),
     )
     return Bot(parts)
+
+
+def tax_advisor(config: Config, config_path: Path) -> TaxAdvisor | None:
+    """The tax-aware planner of the config's ``tax:`` section (None without one); its wallet is the
+    exchange's name, like the bot's fills in ``tax report``."""
+    section = config.tax
+    if section is None:
+        return None
+    rates = None
+    if section.rates_file is not None:
+        path = Path(section.rates_file).expanduser()
+        rates = load_rates(path if path.is_absolute() else config_path.parent / path)
+    return TaxAdvisor(
+        TaxRules.from_section(section),
+        wallet=config.exchange.name,
+        defer_days=section.defer_days,
+        hard_band=section.hard_band(config.threshold),
+        rates=rates,
+    )

@@ -12,6 +12,7 @@ from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.money import fmt
 from trimtab.planning.plan import Plan
 from trimtab.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.tax.advice_output import print_advice
 
 TWO = Decimal("0.01")
 
@@ -89,12 +90,18 @@ def print_plan(console: Console, planned: PlanView) -> None:
     quote = planned.portfolio.snapshot.quote
     if planned.plan.orders:
         console.print(plan_table(planned.plan, quote))
+    elif planned.tax is not None and planned.tax.deferred:
+        console.print(
+            "Nothing to trade now: the sells are deferred for tax (below), and nothing else is off."
+        )
     elif planned.decision.rebalance:
         console.print(
             "Nothing to trade: every difference is below the minimum trade size or the market minimums."
         )
     for skipped in planned.plan.skipped:
         console.print(f"[dim]skipped {skipped.side.value} {skipped.asset}: {skipped.reason}[/]")
+    if planned.tax is not None:
+        print_advice(console, planned.tax)
 
 
 def print_outcome(console: Console, outcome: RunOutcome) -> None:

@@ -13,6 +13,7 @@ from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.money import fmt
 from trimtab.planning.plan import Plan
 from trimtab.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.tax.advice_output import advice_json
 from trimtab.venues.port import OrderResult
 
 WEIGHT_PLACES = Decimal("0.0001")
@@ -75,6 +76,8 @@ def plan_report(planned: PlanView) -> dict[str, Any]:
         {"asset": s.asset, "side": s.side.value, "value": money(s.value), "reason": s.reason}
         for s in planned.plan.skipped
     ]
+    if planned.tax is not None:
+        report["tax"] = advice_json(planned.tax)
     return report
 
 

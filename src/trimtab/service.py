@@ -24,6 +24,8 @@ from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Decision, Policy
 from trimtab.portfolio import Snapshot, current_weights, managed_assets, total_value
+from trimtab.tax.advisor import TaxAdvice, TaxAdvisor
+from trimtab.tax.history import all_events
 from trimtab.venues.port import OrderResult, Venue
 from trimtab.weights.base import TargetWeights
 
@@ -48,6 +50,12 @@ class PlanView:
     decision: Decision
     plan: Plan
     forced: bool
+    tax: TaxAdvice | None = None  # with a ``tax:`` config: deferrals, lots and the estimated tax
+
+    @property
+    def targets(self) -> Mapping[str, Decimal]:
+        """The targets the plan was made for: the portfolio's, or with deferred sells pinned."""
+        return self.tax.targets if self.tax is not None else self.portfolio.targets
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,7 @@ class BotParts:
     quote: str
     config_digest: str
     clock: Callable[[], datetime]
+    tax: TaxAdvisor | None = None  # tax-aware planning (config ``tax:``)
 
 
 class Bot:
@@ -163,12 +172,22 @@ class Bot:
         )
         if force and not decision.rebalance:
             decision = Decision(True, f"forced (the policy said: {decision.reason})")
-        plan = (
-            plan_rebalance(portfolio.snapshot, portfolio.targets, self.parts.planner)
-            if decision.rebalance
-            else Plan(orders=(), total_value=portfolio.total_value)
+        if not decision.rebalance:
+            return PlanView(portfolio, decision, Plan(orders=(), total_value=portfolio.total_value), force)
+        advisor = self.parts.tax
+        if advisor is None:
+            plan = plan_rebalance(portfolio.snapshot, portfolio.targets, self.parts.planner)
+            return PlanView(portfolio, decision, plan, force)
+        history = all_events(
+            self.parts.ledger,
+            rates=advisor.rates,
+            report_currency=advisor.rules.currency,
+            wallet=advisor.wallet,
         )
-        return PlanView(portfolio, decision, plan, force)
+        advice = advisor.advise(
+            portfolio.snapshot, portfolio.weights, portfolio.targets, self.parts.planner, history
+        )
+        return PlanView(portfolio, decision, advice.plan, force, advice)
 
     async def rebalance(
         self,
@@ -238,7 +257,7 @@ class Bot:
             run_id, "before", before.snapshot, before.weights, before.targets, before.total_value
         )
         planned = await self._plan(before, force)
-        ledger.record_decision(run_id, planned.decision, before.targets)
+        ledger.record_decision(run_id, planned.decision, planned.targets)
         if not planned.decision.rebalance:
             return RunOutcome(run_id, "skipped", mode, planned, (), None)
         # The plan is journaled before the first order: a crash from here on can be resumed.
@@ -252,7 +271,7 @@ class Bot:
             run_started=started,
             plan=planned.plan,
             snapshot=before.snapshot,
-            targets=before.targets,
+            targets=planned.targets,
             settings=self.parts.planner,
         )
         return await self._finish(run_id, mode, planned, execution)

@@ -11,29 +11,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from trimtab.config.fields import Frozen, NonNegative, Percent, Positive
+from trimtab.config.fields import asset_name as _asset_name
+from trimtab.config.tax_section import TaxSection
 from trimtab.policy.calendar import Interval
 from trimtab.policy.window import parse_weekday
 
 WEIGHT_SUM_TOLERANCE = Decimal("0.01")
 WEIGHT_GRID = Decimal("0.0001")
-
-Percent = Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
-NonNegative = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
-
-
-class Frozen(BaseModel):
-    """Base of every config section: immutable, strict about unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def _asset_name(name: str) -> str:
-    if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"{name!r} is not an asset symbol (letters and digits, e.g. BTC)")
-    return name.upper()
 
 
 class Strategy(StrEnum):
@@ -340,6 +327,7 @@ class Config(Frozen):
     database_url: str | None = None
     # Accepted at the top level too, since the seed's example can be read either way.
     rebalance_window: RebalanceWindow | None = None
+    tax: TaxSection | None = None
 
     @field_validator("quote")
     @classmethod
@@ -350,7 +338,21 @@ class Config(Frozen):
     def _consistent(self) -> Config:
         if self.rebalance_window is not None and self.rebalancing.rebalance_window is not None:
             raise ValueError("rebalance_window is given twice (top level and under rebalancing); keep one")
+        threshold = self.threshold
+        band = self.tax.hard_band_percent if self.tax is not None else None
+        if band is not None and threshold is not None and band <= threshold:
+            raise ValueError(
+                f"tax.hard_band_percent ({band}) must be wider than rebalancing.threshold_percent ({threshold}): "
+                "a sell is deferred only while the drift stays inside it"
+            )
         return self
+
+    @property
+    def threshold(self) -> Decimal | None:
+        """The drift band (points) of a threshold or hybrid policy; None for a calendar policy."""
+        if self.rebalancing.strategy is Strategy.CALENDAR:
+            return None
+        return self.rebalancing.threshold_percent
 
     @property
     def window(self) -> RebalanceWindow | None:

@@ -1,0 +1,173 @@
+"""Tax-aware planning: the live planner's plan, with deferred sells, the lots it uses and its estimated tax.
+
+:class:`TaxAdvisor` runs between the decision and the execution when the config has a ``tax:``
+section:
+
+1. plan as usual (:func:`~trimtab.planning.planner.plan_rebalance`);
+2. defer the sells whose lots are about to turn long-term or tax-free while the drift is inside the
+   hard band (:mod:`trimtab.tax.deferral`), and plan again with those assets pinned at their weights;
+3. estimate the plan's tax as the change of the year's tax (:func:`~trimtab.tax.jurisdiction.added_tax`)
+   with the plan's orders added to the history at the last prices, and list the lots they consume.
+
+Lot choice: in the US the sells consume lots in the standing order of ``tax.method`` (``min-tax`` by
+default: losses first, then long-term gains, short-term gains last); that order is the identification
+made before the trade, and ``tax report`` uses the same method. Germany prescribes FIFO *within* a
+wallet, so a choice exists only across wallets, and trimtab trades one (its exchange). The UK averages
+in the section 104 pool: what matters there is timing (a buy within 30 days of a disposal re-matches
+it), which the estimate includes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+
+from trimtab.money import ONE, ZERO
+from trimtab.planning.plan import Plan
+from trimtab.planning.planner import PlannerSettings, plan_rebalance
+from trimtab.portfolio import Snapshot
+from trimtab.tax.deferral import Deferral, SellCandidate, deferrals, pinned_targets
+from trimtab.tax.history import quote_rate
+from trimtab.tax.jurisdiction import AddedTax, TaxRules, added_tax
+from trimtab.tax.model import EventType, TaxEvent
+from trimtab.tax.normalize import Acquisition, normalize
+from trimtab.tax.rates import RateTable
+from trimtab.venues.port import Side
+
+DUST = Decimal("1e-9")
+NOTES = {
+    "us": "US: sells consume lots in the standing order {method}, recorded before the trade (config tax.method)",
+    "de": "Germany: FIFO within a wallet; lot choice exists only across wallets, and trimtab trades one "
+    "({wallet}), so its sells consume that wallet's oldest lots",
+    "uk": "UK: share matching sets the cost (same day, 30 days, section 104 pool); a buy within 30 days "
+    "of a disposal re-matches it, and the estimate includes that",
+}
+
+
+@dataclass(frozen=True)
+class TaxAdvice:
+    """The plan to execute, the targets it was made for (deferred assets pinned at their weights),
+    what was deferred, and the estimate (None when the history lacks the lots, see ``missing``)."""
+
+    plan: Plan
+    targets: Mapping[str, Decimal]
+    deferred: tuple[Deferral, ...]
+    estimate: AddedTax | None
+    rules: TaxRules
+    note: str
+    missing: Mapping[str, Decimal]  # asset -> units the plan sells beyond the tax history
+
+
+@dataclass(frozen=True)
+class TaxAdvisor:
+    """Plans tax-aware for one wallet (the exchange's name, as in ``tax report``)."""
+
+    rules: TaxRules
+    wallet: str
+    defer_days: int
+    hard_band: Decimal
+    rates: RateTable | None = None
+
+    def advise(
+        self,
+        snapshot: Snapshot,
+        weights: Mapping[str, Decimal],
+        targets: Mapping[str, Decimal],
+        settings: PlannerSettings,
+        history: Sequence[TaxEvent],
+    ) -> TaxAdvice:
+        """The tax-aware plan for ``snapshot`` (see the module docstring); ``history`` is every tax
+        event so far in the rules' currency (imported history and the bot's own fills)."""
+        now = snapshot.taken_at
+        rate = quote_rate(snapshot.quote, self.rules.currency, now.date(), self.rates)
+        plan = plan_rebalance(snapshot, targets, settings)
+        deferred: list[Deferral] = []
+        book = self.rules.book(history, now) if plan.sells and self.defer_days > 0 else None
+        if book is not None:
+            candidates = [
+                SellCandidate(
+                    asset,
+                    amount,
+                    snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
+                    weights.get(asset, ZERO) - targets.get(asset, ZERO),
+                )
+                for asset, amount in _sold(plan).items()
+            ]
+            deferred = deferrals(
+                self.rules,
+                book,
+                self.wallet,
+                candidates,
+                now=now,
+                defer_days=self.defer_days,
+                hard_band=self.hard_band,
+            )
+            pinned = pinned_targets(targets, weights, [d.asset for d in deferred]) if deferred else None
+            if pinned is None:
+                deferred = []
+            else:
+                plan = _without_dust(plan_rebalance(snapshot, pinned, settings), pinned, targets)
+                targets = pinned
+        missing = self._missing(plan, history)
+        estimate = None
+        if not missing:
+            orders = plan_events(
+                plan,
+                now,
+                rate=rate,
+                fee_rate=snapshot.fee_rate,
+                wallet=self.wallet,
+                currency=self.rules.currency,
+            )
+            estimate = added_tax(self.rules, history, orders, now)
+        note = NOTES[self.rules.jurisdiction].format(method=self.rules.method, wallet=self.wallet)
+        return TaxAdvice(plan, dict(targets), tuple(deferred), estimate, self.rules, note, missing)
+
+    def _missing(self, plan: Plan, history: Sequence[TaxEvent]) -> dict[str, Decimal]:
+        """Units each sell takes beyond what the history shows the wallet holding."""
+        held: dict[str, Decimal] = {}
+        for record in normalize(history, self.rules.currency):
+            if record.wallet == self.wallet:
+                sign = ONE if isinstance(record, Acquisition) else -ONE
+                held[record.asset] = held.get(record.asset, ZERO) + sign * record.amount
+        return {
+            asset: amount - max(held.get(asset, ZERO), ZERO)
+            for asset, amount in _sold(plan).items()
+            if amount > held.get(asset, ZERO)
+        }
+
+
+def _without_dust(plan: Plan, pinned: Mapping[str, Decimal], targets: Mapping[str, Decimal]) -> Plan:
+    """``plan`` without the skipped trades that pinning left behind: a pinned target is the current
+    weight, so what remains of its gap is rounding (below a billionth of the portfolio)."""
+    dust = plan.total_value * DUST
+    skipped = tuple(
+        s for s in plan.skipped if not (pinned.get(s.asset) != targets.get(s.asset) and s.value < dust)
+    )
+    return replace(plan, skipped=skipped)
+
+
+def _sold(plan: Plan) -> dict[str, Decimal]:
+    """Units each asset's sells add up to."""
+    sold: dict[str, Decimal] = {}
+    for order in plan.sells:
+        sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
+    return sold
+
+
+def plan_events(
+    plan: Plan, when: datetime, *, rate: Decimal, fee_rate: Decimal, wallet: str, currency: str
+) -> list[TaxEvent]:
+    """The plan's orders as tax events at their reference prices (converted with ``rate``), each fee
+    charged in the report ``currency``: what the history would gain if they filled as planned."""
+    events: list[TaxEvent] = []
+    for order in plan.orders:
+        price = order.reference_price * rate
+        kind = EventType.SELL if order.side is Side.SELL else EventType.BUY
+        fee = order.amount * price * fee_rate
+        events.append(
+            TaxEvent(when, wallet, kind, order.asset, order.amount, price, fee, currency if fee else "")
+        )
+    return events
