@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -16,7 +17,8 @@ from trimtab.backtest.data import PriceFrame, load_price_frame, parse_price_fram
 from trimtab.backtest.engine import BacktestSettings, buy_and_hold, run_backtest
 from trimtab.config import load_config
 from trimtab.planning.planner import PlannerSettings
-from trimtab.policy import CalendarPolicy, Interval, ThresholdPolicy
+from trimtab.policy import CalendarPolicy, Interval, Policy, ThresholdPolicy
+from trimtab.policy.base import Decision
 from trimtab.pricedata import bundled_history
 from trimtab.weights import StaticWeights
 
@@ -188,3 +190,58 @@ def test_inverse_volatility_looks_back_into_the_history_before_the_start() -> No
         run_backtest(
             period, policy=monthly, weights=risk_parity, planner=NO_LIMITS, settings=BacktestSettings()
         )
+
+
+def test_every_bar_is_marked_with_the_holdings_of_the_last_rebalance_before_it() -> None:
+    # The holdings are turned into floats once per rebalance (for the screen and the equity curve); the
+    # curve must still follow every rebalance. Rebuilt here from the fills alone.
+    prices = [100, 120, 90, 150, 80, 110, 111, 60]
+    run = run_backtest(
+        frame(prices),
+        policy=ThresholdPolicy(D(5), check_interval=timedelta(days=1)),
+        weights=HALF_HALF,
+        planner=NO_LIMITS,
+        settings=BacktestSettings(fee_rate=D("0.001")),
+    )
+    assert len(run.rebalance_bars) > 3
+    held, cash, expected = D(0), D(10000), []
+    for bar, price in enumerate(prices):
+        for trade in (t for t in run.trades if t.time == run.trades[0].time + timedelta(days=bar)):
+            fee_in_aaa = trade.fee if trade.fee_asset == "AAA" else D(0)
+            fee_in_cash = trade.fee - fee_in_aaa
+            if trade.side.value == "buy":
+                held, cash = held + trade.amount - fee_in_aaa, cash - trade.value
+            else:
+                held, cash = held - trade.amount, cash + trade.value - fee_in_cash
+        expected.append(float(held) * price + float(cash))
+    assert run.equity.tolist() == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_backtest_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # The collector is paused during a replay (it only slows it down) and must come back afterwards,
+    # also when the replay fails, and stay off for a caller who had turned it off.
+    class Failing(CalendarPolicy):
+        def decide(self, *args: object, **kwargs: object) -> Decision:
+            raise RuntimeError("the policy failed")
+
+    def replay(policy: Policy) -> None:
+        run_backtest(
+            frame([100, 200, 100]),
+            policy=policy,
+            weights=HALF_HALF,
+            planner=NO_LIMITS,
+            settings=BacktestSettings(),
+        )
+
+    assert gc.isenabled()
+    replay(CalendarPolicy(Interval.DAILY))
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="the policy failed"):
+        replay(Failing(Interval.DAILY))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        replay(CalendarPolicy(Interval.DAILY))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

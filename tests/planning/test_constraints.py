@@ -113,3 +113,19 @@ def test_split_whose_equal_pieces_would_be_too_small_uses_full_pieces_and_leaves
 
 def test_split_is_impossible_when_the_cap_is_below_the_minimum() -> None:
     assert split_amount(D("5"), D("1"), D("2"), D("3")) == Split((), D("5"))
+
+
+def test_a_single_piece_is_written_on_the_step_grid_like_every_piece() -> None:
+    # The one-piece shortcut must give the digits the general case gives: units x step, so 0.5 on a
+    # 0.001 grid is 0.500 (a fill of "0.5" would print differently in a trade list).
+    [piece] = split_amount(D("0.5"), D("0.001"), D("0.5"), D("0.001")).pieces
+    assert str(piece) == "0.500"
+    assert split_amount(D("0.5"), D("0.001"), D("0.2"), D("0.001")).pieces == (
+        D("0.167"),
+        D("0.167"),
+        D("0.166"),
+    )
+
+
+def test_a_single_piece_below_the_minimum_is_not_placed() -> None:
+    assert split_amount(D("2"), D("1"), D("5"), D("3")) == Split((), D("2"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -334,3 +335,53 @@ def test_buy_only_replan_leaves_the_sell_side_alone() -> None:
     # Only the 500 USDT on hand is spent, so the three buys are scaled down together.
     assert [o.asset for o in plan.buys] == ["ETH", "SOL", "BNB"]
     assert sum(o.amount * o.limit_price for o in plan.orders) * D("1.001") <= D("500")
+
+
+def test_an_order_worth_exactly_the_cap_is_one_order_and_one_step_more_is_two() -> None:
+    # V = 10000, cap 20 % = 2000 USDT = 0.04 BTC at 50000: a trade within the cap never needs the
+    # largest piece worked out, one just above it is split at that piece.
+    at_cap = snapshot({"BTC": "0.06", "USDT": "7000"}, {"BTC": "50000"})
+    plan = plan_rebalance(at_cap, weights(BTC="10", USDT="90"), settings(max_trade="20"))
+    assert [(o.side, o.amount) for o in plan.orders] == [(Side.SELL, D("0.04"))]
+
+    above = snapshot({"BTC": "0.06001", "USDT": "6999.5"}, {"BTC": "50000"})
+    plan = plan_rebalance(above, weights(BTC="10", USDT="90"), settings(max_trade="20"))
+    assert [o.amount for o in plan.orders] == [D("0.02001"), D("0.02000")]
+
+
+def test_buys_planned_after_the_sells_keep_skipped_trades_in_asset_order() -> None:
+    # No sell is placed (DOGE's is below the minimum trade), so a plan without buys_with_sells is the
+    # full plan, skipped trades in the same order: the BTC and ETH buys round down to 0 around DOGE.
+    snap = snapshot(
+        {"BTC": "0.004995", "DOGE": "1001", "ETH": "0.09999", "SOL": "1.2", "USDT": "121"},
+        {"BTC": "60000", "DOGE": "0.1", "ETH": "3000", "SOL": "150"},
+    )
+    targets = weights(BTC="30", DOGE="10", ETH="30", SOL="20", USDT="10")
+    full = plan_rebalance(snap, targets, settings(min_trade="0.1"))
+    lean = plan_rebalance(snap, targets, replace(settings(min_trade="0.1"), buys_with_sells=False))
+
+    assert summary(full) == [(0, "buy", "SOL", D("0.134"), D("150"))]
+    assert [(s.asset, s.side) for s in full.skipped] == [
+        ("BTC", Side.BUY),
+        ("DOGE", Side.SELL),
+        ("ETH", Side.BUY),
+    ]
+    assert repr(lean) == repr(full)
+
+
+def test_without_buys_with_sells_a_plan_with_sells_has_only_them() -> None:
+    snap = snapshot({"BTC": "0.1", "ETH": "1", "SOL": "10", "BNB": "1.666", "USDT": "500"}, SEED_PRICES)
+    lean = plan_rebalance(
+        snap,
+        SEED_TARGETS,
+        replace(settings(min_trade="20", max_trade="20", slippage="0.5"), buys_with_sells=False),
+    )
+    assert summary(lean) == [(0, "sell", "BTC", D("0.02"), D("59700"))]
+
+
+def test_legs_can_continue_a_runs_numbering() -> None:
+    snap = snapshot({"BTC": "0.1", "ETH": "1", "SOL": "10", "BNB": "1.666", "USDT": "500"}, SEED_PRICES)
+    plan = plan_rebalance(
+        snap, SEED_TARGETS, settings(min_trade="20", max_trade="20", slippage="0.5"), first_leg=4
+    )
+    assert [o.leg for o in plan.orders] == [4, 5, 6, 7]

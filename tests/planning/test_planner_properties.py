@@ -9,7 +9,7 @@ sometimes off it like a synthetic price), lot steps from 1e-8 up to 10 USDT wort
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -268,3 +268,26 @@ def test_planning_twice_gives_equal_plans_whatever_the_mapping_order(case: Case)
     )
     assert plan_of(case) == first
     assert plan_rebalance(shuffled, dict(reversed(case.targets.items())), case.settings) == first
+
+
+@EXAMPLES
+@given(cases())
+def test_without_buys_with_sells_a_plan_keeps_only_its_sells_or_is_the_very_same_plan(case: Case) -> None:
+    # The backtester's first plan leaves out the buys the executor re-plans anyway. It must place the
+    # same orders: the full plan's sells, or, without sells, the full plan exactly (skipped trades too).
+    full = plan_of(case)
+    lean = plan_rebalance(case.snapshot, case.targets, replace(case.settings, buys_with_sells=False))
+    if full.sells:
+        assert repr(lean.orders) == repr(full.sells)  # repr: the same digits, not only equal values
+        assert lean.total_value == full.total_value
+    else:
+        assert repr(lean) == repr(full)
+
+
+@EXAMPLES
+@given(cases(), st.integers(0, 20))
+def test_first_leg_only_renumbers_the_orders(case: Case, first_leg: int) -> None:
+    full = plan_of(case)
+    moved = plan_rebalance(case.snapshot, case.targets, case.settings, first_leg=first_leg)
+    assert moved.orders == tuple(replace(o, leg=first_leg + i) for i, o in enumerate(full.orders))
+    assert (moved.skipped, moved.total_value) == (full.skipped, full.total_value)

@@ -26,10 +26,12 @@ Floats live in the equity curve and weights arrays only; every trade is computed
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterator, Mapping
-from dataclasses import dataclass, field
+import gc
+from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +43,7 @@ from trimtab.backtest.venue import ReplayVenue
 from trimtab.execution.executor import ExecutionSettings, Executor
 from trimtab.markets import MarketRules
 from trimtab.money import HUNDRED, ONE, ZERO
+from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Policy
 from trimtab.portfolio import Snapshot
@@ -98,6 +101,17 @@ class BacktestRun:
         return float(sum((t.value for t in self.trades), ZERO))
 
 
+class SellDeferral(Protocol):
+    """Tax-aware deferral of sells (:class:`trimtab.backtest.tax_aware.TaxAwareReplay`): one per run,
+    fed the run's fills, asked at each rebalance which targets to plan with."""
+
+    def targets(
+        self, snapshot: Snapshot, weights: Mapping[str, Decimal], targets: Mapping[str, Decimal], plan: Plan
+    ) -> tuple[dict[str, Decimal], tuple[object, ...]]: ...
+
+    def record(self, trades: Iterable[Trade], prices: Mapping[str, Decimal]) -> None: ...
+
+
 def run_backtest(
     frame: PriceFrame,
     *,
@@ -107,15 +121,18 @@ def run_backtest(
     settings: BacktestSettings,
     history: PriceFrame | None = None,
     screen: bool = True,
+    deferral: SellDeferral | None = None,
 ) -> BacktestRun:
     """Replay ``policy`` over ``frame``; see the module docstring for the semantics.
 
     ``history`` is a longer frame of the same assets (e.g. the whole file) that dynamic weights may look
     back into before ``frame`` starts; by default they only see ``frame`` itself. ``screen=False`` asks
     the policy at every check instead of only where :mod:`trimtab.backtest.screen` says it may fire
-    (same decisions, slower; the reference the screen is tested against).
+    (same decisions, slower; the reference the screen is tested against). ``deferral`` makes the run
+    tax-aware like the live bot with a ``tax:`` section: a sell it defers is left out and the asset
+    keeps its weight (the rebalance still counts as one, as a live run that deferred everything does).
     """
-    replay = _Replay(frame, weights, planner, settings, history, screen=screen)
+    replay = _Replay(frame, weights, planner, settings, history, screen=screen, deferral=deferral)
     return _complete(replay.run(policy))
 
 
@@ -134,12 +151,21 @@ def buy_and_hold(
 def _complete(replay: Coroutine[None, None, BacktestRun]) -> BacktestRun:
     """Run the replay on a private event loop. Not ``asyncio.run``: it installs a SIGINT handler that
     holds the finished task, and restoring the old handler formats that task's repr, arrays and all
-    (about 1.5 ms for an hourly run). Nothing in a replay waits, so no signal handling is needed."""
+    (about 1.5 ms for an hourly run). Nothing in a replay waits, so no signal handling is needed.
+
+    The cyclic garbage collector is paused meanwhile (and resumed if it ran before): a replay makes
+    hundreds of thousands of short-lived objects that reference counting frees, and the collector's
+    passes over them cost ~7 % of a run. The few cycles a replay might leave are collected afterwards.
+    """
     loop = asyncio.new_event_loop()
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return loop.run_until_complete(replay)
     finally:
         loop.close()
+        if collecting:
+            gc.enable()
 
 
 class _Replay:
@@ -152,8 +178,10 @@ class _Replay:
         history: PriceFrame | None = None,
         *,
         screen: bool = True,
+        deferral: SellDeferral | None = None,
     ) -> None:
         self.frame = frame
+        self.deferral = deferral
         self.history = history or frame
         self.weights = weights
         self.planner = planner
@@ -162,6 +190,9 @@ class _Replay:
         self.assets = tuple(a for a in frame.assets if a != self.quote)
         self.columns = [frame.assets.index(a) for a in self.assets]
         self.journal = MemoryJournal()
+        # The executor re-plans the buys from the sells' real proceeds; nothing shows the first plan's.
+        self.first_plan = replace(planner, buys_with_sells=False)
+        self.execution = ExecutionSettings(max_price_move_percent=HUNDRED)
         self.trades: list[Trade] = []
         self.fees_value = ZERO
         self.use_screen = screen
@@ -171,6 +202,8 @@ class _Replay:
             slippage_bps=settings.slippage_bps,
         )
         self.venue = ReplayVenue(paper, quote=self.quote)
+        self.held: tuple[NDArray[np.float64], float] | None = None  # see _holdings
+        self.seconds = frame.times.astype("datetime64[s]").astype(np.int64)  # bar close times, Unix
         self.fractional = {
             a: MarketRules(a, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO) for a in self.assets
         }
@@ -217,7 +250,7 @@ class _Replay:
         last_rebalance = self._time(rebalances[-1])
         if policy.decide(now, self._weights(prices), targets, last_rebalance).rebalance:
             self._fill(closes, values, rebalances[-1], bar)
-            await self._rebalance(bar, run_id=len(rebalances), prices=prices, targets=targets)
+            await self._rebalance(bar, run_id=len(rebalances), now=now, prices=prices, targets=targets)
             rebalances.append(bar)
 
     def _checks(self, policy: Policy) -> Iterator[int]:
@@ -252,8 +285,7 @@ class _Replay:
         return self.venue.balances
 
     def _time(self, bar: int) -> datetime:
-        seconds = int(self.frame.times[bar].astype("datetime64[s]").astype(np.int64))
-        return datetime.fromtimestamp(seconds, tz=UTC)
+        return datetime.fromtimestamp(int(self.seconds[bar]), tz=UTC)
 
     def _next_bar(self, when: datetime, after: int) -> int:
         moment = np.datetime64(int(when.timestamp()), "s")
@@ -264,9 +296,12 @@ class _Replay:
         return {a: Decimal(repr(float(row[c]))) for a, c in zip(self.assets, self.columns, strict=True)}
 
     def _holdings(self) -> tuple[NDArray[np.float64], float]:
-        """The amount of each asset and the cash, as floats for the vectorised parts."""
-        held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
-        return held, float(self.balances.get(self.quote, ZERO))
+        """The amount of each asset and the cash, as floats for the vectorised parts (worked out once
+        per rebalance: the screen and the equity curve both need them)."""
+        if self.held is None:
+            held = np.array([float(self.balances.get(a, ZERO)) for a in self.assets])
+            self.held = held, float(self.balances.get(self.quote, ZERO))
+        return self.held
 
     def _weights(self, prices: Mapping[str, Decimal]) -> dict[str, Decimal]:
         values = {a: self.balances.get(a, ZERO) * prices[a] for a in self.assets}
@@ -302,14 +337,15 @@ class _Replay:
         bar: int,
         *,
         run_id: int,
+        now: datetime | None = None,
         prices: Mapping[str, Decimal] | None = None,
         targets: Mapping[str, Decimal] | None = None,
     ) -> None:
-        now = self._time(bar)
+        now = now if now is not None else self._time(bar)
         prices = prices if prices is not None else self._prices(bar)
         targets = targets if targets is not None else self._targets(bar)
         venue = self.venue
-        venue.move_to(now, prices, {a: self._rules(a, prices[a]) for a in self.assets})
+        venue.move_to(now, prices, self._markets(prices))
         snapshot = Snapshot(
             self.quote,
             await venue.fetch_balances(),
@@ -318,11 +354,14 @@ class _Replay:
             self.settings.fee_rate,
             now,
         )
-        plan = plan_rebalance(snapshot, targets, self.planner)
+        plan = plan_rebalance(snapshot, targets, self.first_plan)
+        if self.deferral is not None and plan.sells:
+            targets, deferred = self.deferral.targets(snapshot, self._weights(prices), targets, plan)
+            if deferred:
+                plan = plan_rebalance(snapshot, targets, self.first_plan)
         if plan.orders:
-            executor = Executor(
-                venue, self.journal, lambda: now, ExecutionSettings(max_price_move_percent=HUNDRED)
-            )
+            self.held = None  # the orders change the balances
+            executor = Executor(venue, self.journal, lambda: now, self.execution)
             execution = await executor.execute(
                 run_id=run_id,
                 run_started=now,
@@ -331,8 +370,11 @@ class _Replay:
                 targets=targets,
                 settings=self.planner,
             )
+            first = len(self.trades)
             for result in execution.results:
                 self._record(result, now, prices)
+            if self.deferral is not None:
+                self.deferral.record(self.trades[first:], prices)
 
     def _record(self, result: OrderResult, now: datetime, prices: Mapping[str, Decimal]) -> None:
         for fill in result.fills:
@@ -341,10 +383,10 @@ class _Replay:
             )
             self.fees_value += fill.fee * (ONE if fill.fee_asset == self.quote else prices[fill.fee_asset])
 
-    def _rules(self, asset: str, price: Decimal) -> MarketRules:
+    def _markets(self, prices: Mapping[str, Decimal]) -> Mapping[str, MarketRules]:
         if self.settings.market_rules:
-            return default_rules(asset, self.quote, price)
-        return self.fractional[asset]
+            return {a: default_rules(a, self.quote, prices[a]) for a in self.assets}
+        return self.fractional
 
 
 def _daily_rows(frame: PriceFrame, bar: int, count: int) -> list[int]:

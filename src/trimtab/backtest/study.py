@@ -5,19 +5,29 @@ This is what ``trimtab backtest`` runs; the CLI only parses flags and prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 
 from trimtab.assembly import build_policy, build_weights, planner_settings
 from trimtab.backtest.data import PriceFrame
-from trimtab.backtest.engine import BacktestRun, BacktestSettings, buy_and_hold, run_backtest
+from trimtab.backtest.engine import (
+    BacktestRun,
+    BacktestSettings,
+    SellDeferral,
+    buy_and_hold,
+    run_backtest,
+)
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError, PlanningError
 from trimtab.policy import RebalanceWindow
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,29 @@ def study_assets(config: Config) -> list[str]:
     return [a for a in names if a != config.quote]
 
 
+class StudyCache:
+    """What studies of one price frame share when only their rebalancing policy differs: the selected
+    period, buy-and-hold with its metrics, and the theoretical premium. A sweep runs hundreds of studies
+    of one portfolio; with a cache each finds here exactly what it would otherwise compute again (the
+    keys hold everything those results depend on). Each kind keeps its ``size`` newest entries (a
+    buy-and-hold run of 5 years of hourly bars takes ~4 MiB).
+    """
+
+    def __init__(self, frame: PriceFrame, size: int = 16) -> None:
+        self.frame = frame
+        self.size = size
+        self.selected: dict[tuple[object, ...], PriceFrame] = {}
+        self.holds: dict[tuple[object, ...], tuple[BacktestRun, Metrics]] = {}
+        self.theory: dict[tuple[object, ...], float] = {}
+
+    def keep(self, entries: MutableMapping[K, V], key: K, value: V) -> V:
+        """Store ``value`` under ``key`` in ``entries``, dropping the oldest entry beyond ``size``."""
+        entries[key] = value
+        if len(entries) > self.size:
+            del entries[next(iter(entries))]
+        return value
+
+
 def run_study(
     config: Config,
     frame: PriceFrame,
@@ -52,39 +85,73 @@ def run_study(
     start: date | None = None,
     end: date | None = None,
     settings: BacktestSettings | None = None,
+    cache: StudyCache | None = None,
+    deferral: SellDeferral | None = None,
 ) -> Study:
-    """Backtest ``config`` and buy-and-hold on ``frame`` cut to ``[start, end]``."""
+    """Backtest ``config`` and buy-and-hold on ``frame`` cut to ``[start, end]``.
+
+    ``cache`` (for ``frame``) lets many studies of one portfolio share their buy-and-hold runs.
+    ``deferral`` makes the strategy tax-aware (see :func:`~trimtab.backtest.engine.run_backtest`).
+    """
     settings = settings or BacktestSettings(quote=config.quote)
-    selected = frame.select(study_assets(config), start, end)
+    if cache is not None and cache.frame is not frame:
+        raise ValueError("the study cache belongs to another price frame")
+    assets = study_assets(config)
+    selection = (tuple(assets), start, end)
+    selected = cache.selected.get(selection) if cache is not None else None
+    if selected is None:
+        selected = frame.select(assets, start, end)
+        if cache is not None:
+            cache.keep(cache.selected, selection, selected)
     if len(selected.times) < 2:
         raise ConfigError(source, "--start/--end", "the period holds fewer than two bars")
     policy, weights, planner = build_policy(config), build_weights(config), planner_settings(config)
     # Dynamic weights may look back before the start, into the rest of the file.
     try:
         strategy = run_backtest(
-            selected, policy=policy, weights=weights, planner=planner, settings=settings, history=frame
+            selected,
+            policy=policy,
+            weights=weights,
+            planner=planner,
+            settings=settings,
+            history=frame,
+            deferral=deferral,
         )
     except PlanningError as error:
         if weights.lookback_days and "daily closes" in str(error):
             raise ConfigError(source, "--start", f"{error} before the start; start later") from None
         raise
-    hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings, history=frame)
     per_year = selected.bars_per_year
+    # Buy-and-hold depends on the period, the weights, the planner and the settings, not the policy.
+    hold_key = (*selection, repr(weights), planner, settings)
+    known = cache.holds.get(hold_key) if cache is not None else None
+    if known is None:
+        hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings, history=frame)
+        known = (hold, _metrics(hold, per_year))
+        if cache is not None:
+            cache.keep(cache.holds, hold_key, known)
+    hold, hold_metrics = known
     initial_weights = strategy.weights[0]
-    with_cash = np.column_stack(
-        [
-            selected.closes[:, [selected.assets.index(a) for a in strategy.assets[:-1]]],
-            np.ones(len(selected.times)),
-        ]
-    )
+    theory_key = (*selection, strategy.assets, initial_weights.tobytes())
+    theory = cache.theory.get(theory_key) if cache is not None else None
+    if theory is None:
+        with_cash = np.column_stack(
+            [
+                selected.closes[:, [selected.assets.index(a) for a in strategy.assets[:-1]]],
+                np.ones(len(selected.times)),
+            ]
+        )
+        theory = theoretical_premium(with_cash, initial_weights, per_year)
+        if cache is not None:
+            cache.keep(cache.theory, theory_key, theory)
     return Study(
         frame=selected,
         strategy=strategy,
         hold=hold,
         strategy_metrics=_metrics(strategy, per_year),
-        hold_metrics=_metrics(hold, per_year),
+        hold_metrics=hold_metrics,
         premium=rebalancing_premium(strategy.equity, hold.equity, per_year),
-        theoretical_premium=theoretical_premium(with_cash, initial_weights, per_year),
+        theoretical_premium=theory,
     )
 
 

@@ -28,7 +28,8 @@ For a script (e.g. the README's)::
 Runs go to a :class:`~concurrent.futures.ProcessPoolExecutor` (``workers`` processes, default all cores;
 ``workers=1`` runs them one after another in this process). A worker receives plain picklable inputs (the
 variant config as a mapping, the price file's path, dates and settings) and loads the price file itself,
-once per process.
+once per process; the runs of one process share each buy-and-hold benchmark (one per weight method and
+fee rate, see :class:`~trimtab.backtest.study.StudyCache`).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from typing import Any
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.metrics import Metrics
-from trimtab.backtest.study import run_study, study_assets, window_warnings
+from trimtab.backtest.study import StudyCache, run_study, study_assets, window_warnings
 from trimtab.config import Config, Strategy, config_from_mapping, load_config
 from trimtab.errors import ConfigError, TrimtabError
 from trimtab.money import fmt
@@ -308,6 +309,12 @@ def _frame(prices: str | None) -> PriceFrame:
     return load_price_frame(None if prices is None else Path(prices))
 
 
+@lru_cache(maxsize=4)
+def _studies(prices: str | None) -> StudyCache:
+    """What the runs on one price file share (buy-and-hold per weights and fee rate), once per process."""
+    return StudyCache(_frame(prices))
+
+
 def _run_job(job: _Job) -> tuple[int, SweepRun | _Failure]:
     """The worker: load what it needs from plain inputs, run one backtest and its benchmark."""
     try:
@@ -318,8 +325,15 @@ def _run_job(job: _Job) -> tuple[int, SweepRun | _Failure]:
             market_rules=job.market_rules,
             quote=config.quote,
         )
+        cache = _studies(job.prices)
         study = run_study(
-            config, _frame(job.prices), source=job.source, start=job.start, end=job.end, settings=settings
+            config,
+            cache.frame,
+            source=job.source,
+            start=job.start,
+            end=job.end,
+            settings=settings,
+            cache=cache,
         )
         run = SweepRun(
             point=job.point,

@@ -269,9 +269,8 @@ class Executor:
         them, so a market that ran away between the legs cannot widen it (the price guard stops it).
         """
         after_sells = replace(snapshot, balances=await self._venue.fetch_balances())
-        fresh = plan_rebalance(after_sells, targets, replace(settings, allow_sells=False))
-        buy_plan = replace(
-            fresh, orders=tuple(replace(o, leg=first_leg + i) for i, o in enumerate(fresh.orders))
+        buy_plan = plan_rebalance(
+            after_sells, targets, replace(settings, allow_sells=False), first_leg=first_leg
         )
         ids = [replanned_buy_id(run_id, run_started, i) for i in range(len(buy_plan.orders))]
         self._ledger.record_plan(

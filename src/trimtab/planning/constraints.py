@@ -128,6 +128,10 @@ def split_amount(amount: Decimal, step: Decimal, max_piece: Decimal, min_piece: 
     # Work in integer units of the step: exact, and "nearly equal" is then plain integer division.
     units = int(amount / step)
     max_units = int(max_piece / step)  # both callers pass amounts on the grid
+    if 0 < units <= max_units:
+        whole = units * step
+        if whole >= min_piece:  # one piece: what the general case below gives, only sooner
+            return Split((whole,), ZERO)
     min_units = max(1, int(ceil_to_step(min_piece, step) / step))
     if units <= 0 or max_units < min_units:
         return Split((), amount)

@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
-from trimtab.errors import PlanningError
-from trimtab.markets import MarketRules
 from trimtab.money import HUNDRED, ONE, ZERO, floor_to_step, fmt
 from trimtab.planning.constraints import (
     buy_limit_price,
@@ -34,11 +32,9 @@ from trimtab.planning.constraints import (
     split_amount,
 )
 from trimtab.planning.plan import Plan, PlannedOrder, SkippedTrade
+from trimtab.planning.positions import Position, managed_positions
 from trimtab.portfolio import Snapshot
 from trimtab.venues.port import Side
-
-# The config accepts weights that sum to 100 within 0.01 (e.g. 3 x 33.33); whatever they miss stays in cash.
-WEIGHT_SUM_TOLERANCE = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -51,6 +47,10 @@ class PlannerSettings:
     sells/buys. ``sell_unlisted`` sells held assets that have no target instead of leaving them alone.
     ``allow_sells=False`` plans the buys only: the executor uses it to re-plan the buy leg from the real
     proceeds once the sells have filled (gaps on the sell side are then left alone, not reported again).
+    ``buys_with_sells=False`` leaves the buys out of a plan that has sells (a plan without sells keeps
+    its buys). The executor places a plan's buys only when it has no sells, and otherwise re-plans them
+    from what the sells really left, so a caller that neither shows nor journals the plan it executes
+    (the backtester) need not work them out twice; the orders placed are the same.
     """
 
     min_trade_value: Decimal
@@ -58,6 +58,7 @@ class PlannerSettings:
     slippage_percent: Decimal
     sell_unlisted: bool = False
     allow_sells: bool = True
+    buys_with_sells: bool = True
 
     def __post_init__(self) -> None:
         if self.min_trade_value < 0:
@@ -68,9 +69,12 @@ class PlannerSettings:
             raise ValueError("slippage_percent must be in [0, 100)")
 
 
-def plan_rebalance(snapshot: Snapshot, targets: Mapping[str, Decimal], settings: PlannerSettings) -> Plan:
+def plan_rebalance(
+    snapshot: Snapshot, targets: Mapping[str, Decimal], settings: PlannerSettings, *, first_leg: int = 0
+) -> Plan:
     """The orders that move ``snapshot`` towards ``targets`` (percent per asset, summing to 100; the
     quote asset is cash and may have a target), sells first, and the trades that were skipped and why.
+    The orders' legs are numbered from ``first_leg`` (the executor continues a run's numbering with it).
 
     Raises :class:`PlanningError` when a targeted asset has no price or market, or when the targets or
     the snapshot are invalid.
@@ -80,33 +84,29 @@ def plan_rebalance(snapshot: Snapshot, targets: Mapping[str, Decimal], settings:
     a limit of 59700.
     """
     with exact_arithmetic():
-        return _Planner(snapshot, targets, settings).plan()
+        return _Planner(snapshot, targets, settings).plan(first_leg)
 
 
-@dataclass(frozen=True, slots=True)
-class _Position:
-    """One tradable (non-quote) managed asset."""
+# The working records are not frozen: a plan builds dozens of them, a frozen dataclass takes five
+# times as long to construct, and nothing changes one after it is made.
+@dataclass(slots=True)
+class _Terms:
+    """What every order of one position on one side has in common, worked out once per plan: the limit
+    price and the smallest order the market accepts at it."""
 
-    asset: str
-    rules: MarketRules
-    price: Decimal
-    weight: Decimal
-    total: Decimal
-    free: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class _Trade:
-    """The total amount to trade in one asset, before splitting; ``value`` is at the last price."""
-
-    position: _Position
+    position: Position
     side: Side
-    amount: Decimal
     limit: Decimal
+    smallest: Decimal
 
-    @property
-    def value(self) -> Decimal:
-        return self.amount * self.position.price
+
+@dataclass(slots=True)
+class _Trade:
+    """An amount to trade on some terms; ``value`` is ``amount x`` the last price."""
+
+    terms: _Terms
+    amount: Decimal
+    value: Decimal
 
 
 class _Planner:
@@ -115,95 +115,70 @@ class _Planner:
         self.settings = settings
         self.quote = snapshot.quote
         self.fee_rate = snapshot.fee_rate
-        self.skipped: list[SkippedTrade] = []
-        _check_snapshot(snapshot)
-        self.positions = self._positions(_checked_targets(targets))
+        self.fee_reserve = ONE + self.fee_rate  # see _need
+        self.positions, self.skipped = managed_positions(
+            snapshot, targets, sell_unlisted=settings.sell_unlisted
+        )
         self.value = snapshot.amount(self.quote) + sum((p.total * p.price for p in self.positions), ZERO)
         self.cap = self.value * settings.max_trade_percent / HUNDRED
-        # Per asset (and limit price): computed once, asked for every trade and every split.
-        self._max_pieces: dict[str, Decimal] = {}
-        self._smallest: dict[tuple[str, Decimal], Decimal] = {}
+        self._max_pieces: dict[str, Decimal] = {}  # per asset, worked out only for orders above the cap
 
-    def plan(self) -> Plan:
+    def plan(self, first_leg: int) -> Plan:
         if self.value <= 0:
             return Plan((), tuple(self.skipped), self.value)
         sells: list[_Trade] = []
         buys: list[_Trade] = []
+        # Without buys_with_sells the buys wait until the sells are known: with sells they are not planned.
+        later: list[tuple[int, Position, Decimal]] | None = None if self.settings.buys_with_sells else []
+        min_trade_value, allow_sells = self.settings.min_trade_value, self.settings.allow_sells
         for position in self.positions:
             delta = self.value * position.weight / HUNDRED - position.total * position.price
-            if delta == 0:
+            if delta == 0 or (delta < 0 and not allow_sells):
                 continue
             side = Side.SELL if delta < 0 else Side.BUY
-            if side is Side.SELL and not self.settings.allow_sells:
-                continue
-            if abs(delta) < self.settings.min_trade_value:
-                reason = f"is below the minimum trade value of {self._q(self.settings.min_trade_value)}"
+            if abs(delta) < min_trade_value:
+                reason = f"is below the minimum trade value of {self._q(min_trade_value)}"
                 self._skip(position, side, abs(delta), reason)
                 continue
-            trade = self._sell(position, -delta) if side is Side.SELL else self._buy(position, delta)
-            if trade is not None:
-                (sells if side is Side.SELL else buys).append(trade)
+            if side is Side.SELL:
+                trade = self._sell(position, -delta)
+                if trade is not None:
+                    sells.append(trade)
+            elif later is not None:
+                later.append((len(self.skipped), position, delta))
+            else:
+                trade = self._buy(position, delta)
+                if trade is not None:
+                    buys.append(trade)
         sells = self._split_all(sells)
+        if later is not None:
+            if sells:
+                return Plan(_legs(_ordered(sells), first_leg), tuple(self.skipped), self.value)
+            buys = self._buys_in_order(later)
         # Worst case: every sell fills exactly at its limit and pays the fee in quote.
-        proceeds = sum((t.amount * t.limit * (ONE - self.fee_rate) for t in sells), ZERO)
+        proceeds = sum((t.amount * t.terms.limit * (ONE - self.fee_rate) for t in sells), ZERO)
         cash = self.snapshot.free(self.quote) + proceeds
         buys = self._split_all(self._fit_to_cash(buys, cash))
-        return Plan(_legs(_ordered(sells) + _ordered(buys)), tuple(self.skipped), self.value)
+        return Plan(_legs(_ordered(sells) + _ordered(buys), first_leg), tuple(self.skipped), self.value)
 
-    # --- the managed portfolio -------------------------------------------------------------------
-
-    def _positions(self, targets: Mapping[str, Decimal]) -> list[_Position]:
-        weights = {asset: weight for asset, weight in targets.items() if asset != self.quote}
-        held = sorted(a for a, b in self.snapshot.balances.items() if b.total > 0 and a != self.quote)
-        for asset in held:
-            if asset in weights or not self.settings.sell_unlisted:
-                continue  # unlisted holdings outside the managed portfolio are left alone
-            problem = self._untradable(asset)
-            if problem is None:
-                weights[asset] = ZERO
-            else:
-                value = self.snapshot.amount(asset) * self.snapshot.prices.get(asset, ZERO)
-                reason = f"{asset}: held without a target but {problem}; left alone"
-                self.skipped.append(SkippedTrade(asset, Side.SELL, value, reason))
-        positions = []
-        for asset in sorted(weights):
-            problem = self._untradable(asset)
-            if problem is not None:
-                raise PlanningError(f"{asset}: has a target weight but {problem}")
-            positions.append(
-                _Position(
-                    asset=asset,
-                    rules=self.snapshot.markets[asset],
-                    price=self.snapshot.prices[asset],
-                    weight=weights[asset],
-                    total=self.snapshot.amount(asset),
-                    free=self.snapshot.free(asset),
-                )
-            )
-        return positions
-
-    def _untradable(self, asset: str) -> str | None:
-        """Why ``asset`` cannot be traded against the quote, or None."""
-        market = f"{asset}/{self.quote}"
-        price = self.snapshot.prices.get(asset)
-        rules = self.snapshot.markets.get(asset)
-        if price is None:
-            return f"has no price in {self.quote}"
-        if price <= 0:
-            return f"has a non-positive price {fmt(price)}"
-        if rules is None:
-            return f"has no {market} market"
-        if rules.base != asset or rules.quote != self.quote:
-            return f"has market rules for {rules.symbol} instead of {market}"
-        if rules.amount_step <= 0:
-            return f"has no amount step in the {market} market rules"
-        if rules.price_tick < 0:
-            return f"has a negative price tick in the {market} market rules"
-        return None
+    def _buys_in_order(self, later: list[tuple[int, Position, Decimal]]) -> list[_Trade]:
+        """The buys of ``(skipped count when met, position, gap)``, each skipped trade recorded where the
+        loop in :meth:`plan` would have recorded it, so the plan is the one ``buys_with_sells`` makes."""
+        buys: list[_Trade] = []
+        moved = 0
+        for at, position, gap in later:
+            recorded = len(self.skipped)
+            trade = self._buy(position, gap)
+            if trade is not None:
+                buys.append(trade)
+            if len(self.skipped) > recorded:  # one entry at most: move it back to its place
+                self.skipped.insert(at + moved, self.skipped.pop())
+                moved += 1
+        return buys
 
     # --- one asset -------------------------------------------------------------------------------
 
-    def _sell(self, position: _Position, gap: Decimal) -> _Trade | None:
+    def _sell(self, position: Position, gap: Decimal) -> _Trade | None:
         step = position.rules.amount_step
         sellable = floor_to_step(position.free, step)
         # At target 0 the whole free balance goes: what is left is below one step, unsellable anyway.
@@ -224,10 +199,9 @@ class _Planner:
             )
             self._skip(position, Side.SELL, gap, reason, amount=amount)
             return None
-        trade = _Trade(position, Side.SELL, amount, limit)
-        return self._accepted(trade, gap)
+        return self._accepted(position, Side.SELL, limit, amount, gap)
 
-    def _buy(self, position: _Position, gap: Decimal) -> _Trade | None:
+    def _buy(self, position: Position, gap: Decimal) -> _Trade | None:
         step = position.rules.amount_step
         amount = floor_to_step(gap / position.price, step)
         limit = buy_limit_price(position.price, self.settings.slippage_percent, position.rules.price_tick)
@@ -235,122 +209,121 @@ class _Planner:
             reason = f"rounds down to 0 at the amount step of {fmt(step)} {position.asset}"
             self._skip(position, Side.BUY, gap, reason)
             return None
-        return self._accepted(_Trade(position, Side.BUY, amount, limit), gap)
+        return self._accepted(position, Side.BUY, limit, amount, gap)
 
-    def _accepted(self, trade: _Trade, gap: Decimal) -> _Trade | None:
-        """``trade`` when the market and the settings accept it; else None, recorded as skipped with
-        ``gap`` (the quote value that stays off target)."""
+    def _accepted(
+        self, position: Position, side: Side, limit: Decimal, amount: Decimal, gap: Decimal
+    ) -> _Trade | None:
+        """The trade of ``amount`` at ``limit`` when the market and the settings accept it; else None,
+        recorded as skipped with ``gap`` (the quote value that stays off target)."""
+        terms = _Terms(position, side, limit, smallest_order(position.rules, limit))
+        trade = _Trade(terms, amount, amount * position.price)
         reason = self._rejection(trade)
         if reason is None:
             return trade
-        self._skip(trade.position, trade.side, gap, reason, amount=trade.amount)
+        self._skip(position, side, gap, reason, amount=amount)
         return None
 
     def _rejection(self, trade: _Trade) -> str | None:
         """Why ``trade`` cannot be placed as one or more orders, or None."""
-        position = trade.position
-        reason = rule_violation(position.rules, trade.amount, trade.limit)
+        terms = trade.terms
+        reason = rule_violation(terms.position.rules, trade.amount, terms.limit)
         if reason is None and trade.value < self.settings.min_trade_value:
             reason = f"is below the minimum trade value of {self._q(self.settings.min_trade_value)}"
-        if reason is None:
-            smallest = self._smallest_order(position, trade.limit)
-            if self._max_piece(position) < smallest:
-                reason = (
-                    f"cannot be placed: the order cap of {self._q(self.cap)} (max_trade_percent) is below "
-                    f"the smallest order the market accepts, {fmt(smallest)} {position.asset}"
-                )
+        if reason is None and self._max_piece(trade) < terms.smallest:
+            reason = (
+                f"cannot be placed: the order cap of {self._q(self.cap)} (max_trade_percent) is below "
+                f"the smallest order the market accepts, {fmt(terms.smallest)} {terms.position.asset}"
+            )
         return reason
 
-    def _max_piece(self, position: _Position) -> Decimal:
-        """The largest amount of ``position`` one order may have under the order cap."""
+    def _max_piece(self, trade: _Trade) -> Decimal:
+        """The largest amount one order of ``trade`` may have under the order cap: the trade's own
+        amount when it is within the cap and the market's minimums (then that is all a caller needs to
+        know: one order holds it), else the largest multiple of the step worth at most the cap."""
+        if trade.value <= self.cap and trade.amount >= trade.terms.smallest:
+            return trade.amount
+        position = trade.terms.position
         piece = self._max_pieces.get(position.asset)
         if piece is None:
             piece = max_amount_within(self.cap, position.price, position.rules.amount_step)
             self._max_pieces[position.asset] = piece
         return piece
 
-    def _smallest_order(self, position: _Position, limit: Decimal) -> Decimal:
-        key = (position.asset, limit)
-        smallest = self._smallest.get(key)
-        if smallest is None:
-            smallest = self._smallest[key] = smallest_order(position.rules, limit)
-        return smallest
-
     # --- buys against the cash -------------------------------------------------------------------
 
     def _need(self, trade: _Trade, amount: Decimal) -> Decimal:
         # A limit buy locks amount x limit; the fee reserve covers venues that charge buy fees in quote.
-        return amount * trade.limit * (ONE + self.fee_rate)
+        return amount * trade.terms.limit * self.fee_reserve
 
     def _fit_to_cash(self, buys: list[_Trade], cash: Decimal) -> list[_Trade]:
         """Scale all buys down by one factor until their worst-case cash need fits ``cash``; buys that
         then fall under a minimum are dropped and the rest re-fitted (at most one round per buy)."""
         active = list(buys)
         while True:
-            need = sum((self._need(t, t.amount) for t in active), ZERO)
+            need = sum((t.amount * t.terms.limit * self.fee_reserve for t in active), ZERO)  # see _need
             if need <= cash:
                 return active
             with localcontext() as ctx:
                 ctx.rounding = ROUND_FLOOR  # a factor rounded down keeps factor x need <= cash
                 factor = max(cash, ZERO) / need
-            amounts = [floor_to_step(t.amount * factor, t.position.rules.amount_step) for t in active]
+            amounts = [floor_to_step(t.amount * factor, t.terms.position.rules.amount_step) for t in active]
             self._trim(active, amounts, cash)
             fitted: list[_Trade] = []
             for trade, amount in zip(active, amounts, strict=True):
-                scaled = _Trade(trade.position, Side.BUY, amount, trade.limit)
+                scaled = _Trade(trade.terms, amount, amount * trade.terms.position.price)
                 reason = self._rejection(scaled)
                 if reason is None:
                     fitted.append(scaled)
                     continue
                 # Report the buy we wanted; the reason names the scaled amount that failed.
+                asset = trade.terms.position.asset
                 reason = (
-                    f"is skipped: scaled down to {fmt(amount)} {trade.position.asset} to fit the "
-                    f"{self._q(cash)} of cash after sells, "
-                    + (f"it {reason}" if amount > 0 else "nothing is left")
+                    f"is skipped: scaled down to {fmt(amount)} {asset} to fit the {self._q(cash)} of cash "
+                    "after sells, " + (f"it {reason}" if amount > 0 else "nothing is left")
                 )
-                self._skip(trade.position, Side.BUY, trade.value, reason, amount=trade.amount)
+                self._skip(trade.terms.position, Side.BUY, trade.value, reason, amount=trade.amount)
             if len(fitted) == len(active):
                 return fitted
-            kept = {t.position.asset for t in fitted}
-            active = [t for t in active if t.position.asset in kept]
+            kept = {t.terms.position.asset for t in fitted}
+            active = [t for t in active if t.terms.position.asset in kept]
 
     def _trim(self, trades: list[_Trade], amounts: list[Decimal], cash: Decimal) -> None:
         """Take one step off the largest buy until the total need fits (the rounded-down factor makes
         this a safety net that exact arithmetic never needs)."""
-        while sum((self._need(t, a) for t, a in zip(trades, amounts, strict=True)), ZERO) > cash:
+        reserve = self.fee_reserve  # see _need
+        while sum((a * t.terms.limit * reserve for t, a in zip(trades, amounts, strict=True)), ZERO) > cash:
             candidates = [i for i, a in enumerate(amounts) if a > 0]
             if not candidates:
                 return
             largest = max(
-                candidates, key=lambda i: (self._need(trades[i], amounts[i]), trades[i].position.asset)
+                candidates, key=lambda i: (self._need(trades[i], amounts[i]), trades[i].terms.position.asset)
             )
-            amounts[largest] -= trades[largest].position.rules.amount_step
+            amounts[largest] -= trades[largest].terms.position.rules.amount_step
 
     # --- splitting -------------------------------------------------------------------------------
 
     def _split_all(self, trades: list[_Trade]) -> list[_Trade]:
         pieces: list[_Trade] = []
         for trade in trades:
-            split = split_amount(
-                trade.amount,
-                trade.position.rules.amount_step,
-                self._max_piece(trade.position),
-                self._smallest_order(trade.position, trade.limit),
-            )
-            pieces.extend(_Trade(trade.position, trade.side, piece, trade.limit) for piece in split.pieces)
+            terms = trade.terms
+            position = terms.position
+            step = position.rules.amount_step
+            split = split_amount(trade.amount, step, self._max_piece(trade), terms.smallest)
+            pieces.extend(_Trade(terms, piece, piece * position.price) for piece in split.pieces)
             if split.remainder > 0:
-                remainder = trade.position.price * split.remainder
+                remainder = position.price * split.remainder
                 reason = (
                     f"remains after splitting into {len(split.pieces)} orders within the order cap of "
                     f"{self._q(self.cap)}; it is below the smallest order the market accepts"
                 )
-                self._skip(trade.position, trade.side, remainder, reason, amount=split.remainder)
+                self._skip(position, terms.side, remainder, reason, amount=split.remainder)
         return pieces
 
     # --- reporting -------------------------------------------------------------------------------
 
     def _skip(
-        self, position: _Position, side: Side, value: Decimal, reason: str, amount: Decimal | None = None
+        self, position: Position, side: Side, value: Decimal, reason: str, amount: Decimal | None = None
     ) -> None:
         """Record a skipped trade: ``"ETH: sell of 0.00012 ETH (0.43 USDT) <reason>"``."""
         what = f"{fmt(amount)} {position.asset} ({self._q(value)})" if amount is not None else self._q(value)
@@ -371,42 +344,20 @@ def _short(value: Decimal) -> str:
 
 def _ordered(trades: list[_Trade]) -> list[_Trade]:
     # Largest value first, then by asset name; the sort is stable so equal pieces keep their order.
-    return sorted(trades, key=lambda t: (-t.value, t.position.asset))
+    return sorted(trades, key=lambda t: (-t.value, t.terms.position.asset))
 
 
-def _legs(trades: list[_Trade]) -> tuple[PlannedOrder, ...]:
+def _legs(trades: list[_Trade], first: int) -> tuple[PlannedOrder, ...]:
     return tuple(
         PlannedOrder(
             leg=leg,
-            asset=t.position.asset,
-            symbol=t.position.rules.symbol,
-            side=t.side,
+            asset=t.terms.position.asset,
+            symbol=t.terms.position.rules.symbol,
+            side=t.terms.side,
             amount=t.amount,
-            limit_price=t.limit,
-            reference_price=t.position.price,
+            limit_price=t.terms.limit,
+            reference_price=t.terms.position.price,
             value=t.value,
         )
-        for leg, t in enumerate(trades)
+        for leg, t in enumerate(trades, first)
     )
-
-
-def _checked_targets(targets: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
-    for asset, weight in sorted(targets.items()):
-        if not isinstance(weight, Decimal):
-            raise PlanningError(f"{asset}: target weight {weight!r} is not a Decimal")
-        if weight < 0:
-            raise PlanningError(f"{asset}: target weight {fmt(weight)} is negative")
-    total = sum(targets.values(), ZERO)
-    if abs(total - HUNDRED) > WEIGHT_SUM_TOLERANCE:
-        raise PlanningError(f"target weights sum to {fmt(total)}, not 100")
-    return targets
-
-
-def _check_snapshot(snapshot: Snapshot) -> None:
-    if not ZERO <= snapshot.fee_rate < ONE:
-        raise PlanningError(f"fee rate {fmt(snapshot.fee_rate)} is not in [0, 1)")
-    for asset, balance in sorted(snapshot.balances.items()):
-        if balance.free < 0 or balance.total < balance.free:
-            raise PlanningError(
-                f"{asset}: balance free {fmt(balance.free)} / total {fmt(balance.total)} is inconsistent"
-            )
