@@ -1,4 +1,5 @@
-"""``trimtab tax import`` and ``trimtab tax report``: trade history in, a year's realized gains out.
+"""``trimtab tax import``, ``tax report`` and ``tax harvest``: trade history in, a year's realized gains
+and the losses worth harvesting out.
 
 ``tax import FILE.csv`` stores a history CSV (``timestamp,wallet,type,asset,amount,price,fee,fee_asset``,
 see :mod:`trimtab.tax.importer`) in the config's ledger, priced in ``--currency`` (USD, EUR or GBP;
@@ -10,19 +11,28 @@ same file twice, or a longer export of it later, never doubles the history
 ``tax report --jurisdiction us|de|uk --year YYYY`` computes the year from the ledger's history in the
 jurisdiction's currency (us USD, de EUR, uk GBP) plus the bot's own fills on the config's exchange
 (:mod:`trimtab.tax.history`), or from ``--transactions FILE.csv`` alone. ``--method`` (fifo, hifo,
-min-tax) and ``--timezone`` (default America/New_York) are US only: Germany prescribes FIFO per wallet
+min-tax; for the ledger the config's ``tax.method`` and ``tax.timezone`` when it has a US ``tax:`` section, the
+standing order the bot traded under, else fifo) and ``--timezone`` (default America/New_York) are US only: Germany prescribes FIFO per wallet
 and the UK share matching, each in its own calendar. ``--rates FILE.csv`` holds daily rates from the
 bot's quote (USDT) to the report currency; without it USDT counts as USD, so a EUR or GBP report of
 bot fills needs one. ``--csv OUT`` writes the form-shaped CSV (:mod:`trimtab.tax.output`) atomically.
 The year is a 4-digit year no later than this one (for the UK, the tax year starting in it).
+
+``tax harvest`` needs the config's ``tax:`` section: it lists the holdings whose unrealized loss is
+above ``--min-loss`` (default ``tax.harvest_min_loss``), what selling and buying back would save this
+year and the rule that limits each (:mod:`trimtab.tax.harvest`); ``--execute`` sells the worthwhile,
+allowed ones in a live run recorded in the ledger (command ``harvest``) and the executor buys back to
+the targets.
 
 Not tax advice: the human output ends with that line (the JSON does not carry it).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,13 +40,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.markup import escape
 
-from trimtab.assembly import ledger_url
+from trimtab import render
+from trimtab.assembly import build_bot, ledger_url
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
     ConfigOption,
     DebugOption,
     JsonOption,
     choice_flag,
+    decimal_flag,
     emit_json,
     guarded,
     out,
@@ -46,7 +58,10 @@ from trimtab.config import load_config
 from trimtab.errors import ConfigError, TaxError, TrimtabError
 from trimtab.files import write_atomically
 from trimtab.ledger.store import LedgerStore
+from trimtab.service import Bot
 from trimtab.tax.germany import de_report
+from trimtab.tax.harvest_output import harvest_json, print_harvest
+from trimtab.tax.harvest_plan import HarvestOutcome
 from trimtab.tax.history import all_events
 from trimtab.tax.importer import read_events
 from trimtab.tax.lots import Oversold
@@ -66,7 +81,8 @@ NO_CHOICE = {
 
 tax_app = typer.Typer(
     name="tax",
-    help="Import trade history and report a year's realized gains (US, Germany, UK). Not tax advice.",
+    help="Import trade history, report a year's realized gains and harvest losses (US, Germany, UK). "
+    "Not tax advice.",
     no_args_is_help=True,
 )
 
@@ -136,7 +152,11 @@ def report(
         Path | None, typer.Option("--transactions", help="Report on this history CSV instead of the ledger.")
     ] = None,
     method: Annotated[
-        str | None, typer.Option("--method", help="US lot choice: fifo (default), hifo or min-tax.")
+        str | None,
+        typer.Option(
+            "--method",
+            help="US lot choice: fifo, hifo or min-tax (default: the config's tax.method for the ledger, else fifo).",
+        ),
     ] = None,
     rates: Annotated[
         Path | None,
@@ -166,6 +186,12 @@ def report(
             raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
         lots = cast(Method, choice_flag("--method", method, METHODS)) if method is not None else "fifo"
         zone = _zone(timezone) if timezone is not None else US_ZONE
+        if transactions is None and where == "us":
+            # The ledger's bot traded under the config's standing order: report with the same lots.
+            section = load_config(config).tax
+            if section is not None and section.jurisdiction == "us":
+                lots = lots if method is not None else section.lot_method
+                zone = zone if timezone is not None else _zone(section.zone_name)
         if transactions is not None:
             if rates is not None:
                 raise ConfigError(
@@ -193,6 +219,58 @@ def report(
             )
 
     guarded(debug, action)
+
+
+@tax_app.command("harvest")
+def harvest(
+    min_loss: Annotated[
+        str | None,
+        typer.Option(
+            "--min-loss",
+            help="Smallest unrealized loss to list, report currency (default tax.harvest_min_loss).",
+        ),
+    ] = None,
+    execute: Annotated[
+        bool,
+        typer.Option("--execute", help="Sell the worthwhile, allowed losses and buy back to the targets."),
+    ] = False,
+    config: ConfigOption = DEFAULT_CONFIG,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Holdings at a loss worth selling and buying back for tax, and the rule that limits each."""
+
+    def action() -> None:
+        loaded = load_config(config)
+        section = loaded.tax
+        if section is None:
+            raise ConfigError(
+                str(config), "tax", "tax harvest needs a tax: section with a jurisdiction (us, de or uk)"
+            )
+        threshold = decimal_flag("--min-loss", min_loss) if min_loss is not None else section.harvest_min_loss
+        outcome = _harvest(build_bot(loaded, config), threshold, execute)
+        if as_json:
+            emit_json(harvest_json(outcome, executed=execute))
+            return
+        print_harvest(out, outcome, execute=execute)
+        if outcome.run is not None:
+            render.print_outcome(out, outcome.run)
+
+    guarded(debug, action)
+
+
+def _harvest(bot: Bot, min_loss: Decimal, execute: bool) -> HarvestOutcome:
+    async def main() -> HarvestOutcome:
+        try:
+            return await bot.harvest(min_loss=min_loss, execute=execute)
+        except Oversold as error:
+            raise TaxError(
+                f"{error}; import the history of how the wallet got it with `trimtab tax import FILE.csv`"
+            ) from None
+        finally:
+            await bot.close()
+
+    return asyncio.run(main())
 
 
 def check_year(year: int, today: date) -> None:

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.errors import KillSwitchTripped, LedgerError, PlanningError, TemporaryVenueError
+from trimtab.errors import (
+    GuardTripped,
+    KillSwitchTripped,
+    LedgerError,
+    PlanningError,
+    TemporaryVenueError,
+)
 from trimtab.execution.client_ids import client_order_id
 from trimtab.execution.executor import Execution, ExecutionSettings, Executor
 from trimtab.ledger.records import PlannedOrderRecord
@@ -25,7 +31,9 @@ from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Decision, Policy
 from trimtab.portfolio import Snapshot, current_weights, managed_assets, total_value
 from trimtab.tax.advisor import TaxAdvice, TaxAdvisor
+from trimtab.tax.harvest_plan import HarvestOutcome, harvest_reason, plan_harvest
 from trimtab.tax.history import all_events
+from trimtab.tax.model import TaxEvent
 from trimtab.venues.port import OrderResult, Venue
 from trimtab.weights.base import TargetWeights
 
@@ -178,14 +186,12 @@ class Bot:
         if advisor is None:
             plan = plan_rebalance(portfolio.snapshot, portfolio.targets, self.parts.planner)
             return PlanView(portfolio, decision, plan, force)
-        history = all_events(
-            self.parts.ledger,
-            rates=advisor.rates,
-            report_currency=advisor.rules.currency,
-            wallet=advisor.wallet,
-        )
         advice = advisor.advise(
-            portfolio.snapshot, portfolio.weights, portfolio.targets, self.parts.planner, history
+            portfolio.snapshot,
+            portfolio.weights,
+            portfolio.targets,
+            self.parts.planner,
+            self._tax_history(advisor),
         )
         return PlanView(portfolio, decision, advice.plan, force, advice)
 
@@ -214,15 +220,27 @@ class Bot:
                 self._check_kill_switch()
         started = self.parts.clock()
         mode = "dry-run" if dry_run else "live"
-        run_id = ledger.start_run(
+        run_id = self._start_run(command, mode, force, started)
+        return await self._guarded(run_id, self._run(run_id, started, mode, dry_run=dry_run, force=force))
+
+    def _start_run(self, command: str, mode: str, forced: bool, started: datetime) -> int:
+        return self.parts.ledger.start_run(
             command=command,
             venue=self.parts.venue.name,
             mode=mode,
-            forced=force,
+            forced=forced,
             started_at=started,
             config_digest=self.parts.config_digest,
         )
-        return await self._guarded(run_id, self._run(run_id, started, mode, dry_run=dry_run, force=force))
+
+    def _tax_history(self, advisor: TaxAdvisor) -> list[TaxEvent]:
+        """Every tax event so far: the imported history and the bot's fills, in the rules' currency."""
+        return all_events(
+            self.parts.ledger,
+            rates=advisor.rates,
+            report_currency=advisor.rules.currency,
+            wallet=advisor.wallet,
+        )
 
     async def _guarded(self, run_id: int, job: Awaitable[RunOutcome], resuming: bool = False) -> RunOutcome:
         ledger, clock = self.parts.ledger, self.parts.clock
@@ -251,18 +269,20 @@ class Bot:
     async def _run(
         self, run_id: int, started: datetime, mode: str, *, dry_run: bool, force: bool
     ) -> RunOutcome:
-        ledger = self.parts.ledger
         before = await self.portfolio()
-        ledger.record_snapshot(
-            run_id, "before", before.snapshot, before.weights, before.targets, before.total_value
-        )
+        self._record_before(run_id, before)
         planned = await self._plan(before, force)
-        ledger.record_decision(run_id, planned.decision, planned.targets)
+        self.parts.ledger.record_decision(run_id, planned.decision, planned.targets)
         if not planned.decision.rebalance:
             return RunOutcome(run_id, "skipped", mode, planned, (), None)
+        return await self._execute(run_id, started, mode, planned, dry_run=dry_run)
+
+    async def _execute(
+        self, run_id: int, started: datetime, mode: str, planned: PlanView, *, dry_run: bool = False
+    ) -> RunOutcome:
         # The plan is journaled before the first order: a crash from here on can be resumed.
         ids = {o.leg: client_order_id(run_id, started, o.leg) for o in planned.plan.orders}
-        ledger.record_plan(run_id, planned.plan, ids)
+        self.parts.ledger.record_plan(run_id, planned.plan, ids)
         if dry_run or not planned.plan.orders:
             return RunOutcome(run_id, "completed", mode, planned, (), None)
         self._in_flight = True
@@ -270,11 +290,50 @@ class Bot:
             run_id=run_id,
             run_started=started,
             plan=planned.plan,
-            snapshot=before.snapshot,
+            snapshot=planned.portfolio.snapshot,
             targets=planned.targets,
             settings=self.parts.planner,
         )
         return await self._finish(run_id, mode, planned, execution)
+
+    async def harvest(self, *, min_loss: Decimal, execute: bool = False) -> HarvestOutcome:
+        """Tax-loss harvesting candidates (:mod:`trimtab.tax.harvest`) of the targeted assets; with
+        ``execute``, a live run recorded in the ledger (command ``harvest``) sells the worthwhile,
+        allowed ones and the executor buys back towards the targets (:mod:`trimtab.tax.harvest_plan`).
+        Needs the config's ``tax:`` section."""
+        advisor = self.parts.tax
+        if advisor is None:
+            raise PlanningError("tax harvest needs the config's tax: section")
+        portfolio = await self.portfolio()
+        history = self._tax_history(advisor)
+        found, plan = plan_harvest(
+            advisor, portfolio.snapshot, portfolio.targets, history, self.parts.planner, min_loss
+        )
+        if not execute or not plan.orders:
+            return HarvestOutcome(found, plan)
+        ledger = self.parts.ledger
+        unfinished = ledger.unfinished_run()
+        if unfinished is not None:
+            raise GuardTripped(
+                f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then harvest again"
+            )
+        self._check_kill_switch()
+        planned = PlanView(portfolio, Decision(True, harvest_reason(found)), plan, forced=False)
+        started = self.parts.clock()
+        run_id = self._start_run("harvest", "live", False, started)
+        return HarvestOutcome(
+            found, plan, await self._guarded(run_id, self._harvest(run_id, started, planned))
+        )
+
+    async def _harvest(self, run_id: int, started: datetime, planned: PlanView) -> RunOutcome:
+        self._record_before(run_id, planned.portfolio)
+        self.parts.ledger.record_decision(run_id, planned.decision, planned.targets)
+        return await self._execute(run_id, started, "live", planned)
+
+    def _record_before(self, run_id: int, view: PortfolioView) -> None:
+        self.parts.ledger.record_snapshot(
+            run_id, "before", view.snapshot, view.weights, view.targets, view.total_value
+        )
 
     async def _resume(self, run_id: int, command: str) -> RunOutcome:
         """Finish the unfinished run ``run_id`` from its journal (see :meth:`Executor.resume`)."""

@@ -229,6 +229,26 @@ def test_us_report_with_hifo_and_a_time_zone(tmp_path: Path) -> None:
     assert utc["totals"] == {"short_term": "4993", "long_term": "49976", "total": "54969"}
 
 
+def test_the_ledger_report_uses_the_config_standing_order(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The bot's config says min-tax (the default of a US tax: section): the report of the ledger uses
+    it unless --method says otherwise, so it shows the lots the bot's plans chose."""
+    config = write_config()
+    config.write_text(config.read_text(encoding="utf-8") + "tax: {jurisdiction: us}\n", encoding="utf-8")
+    assert invoke("tax", "import", str(write(tmp_path, "us.csv", US_HISTORY)), "-c", str(config))[0] == 0
+    standing = report_json("-j", "us", "--year", "2024", "-c", str(config))
+    # min-tax on 3 Jun 2024 at 104,979 / 1.5 = 69,986 a unit: both lots are gains, lot 1 long-term
+    # (class 2) before lot 2 short-term (class 3): the same lots as FIFO here, so compare with HIFO's
+    # opposite choice instead: min-tax takes lot 1 whole (long, 69,986 - 20,010 = 49,976) and half of
+    # lot 2 (short, 34,993 - 30,000 = 4,993); the 31 Dec sale takes the rest of lot 2 (short, 10,000).
+    assert standing["method"] == "min-tax"
+    assert standing["totals"] == {"short_term": "14993", "long_term": "49976", "total": "64969"}
+    chosen = report_json("-j", "us", "--year", "2024", "-c", str(config), "--method", "hifo")
+    assert chosen["method"] == "hifo"
+    assert chosen["totals"] == {"short_term": "9986", "long_term": "54983", "total": "64969"}
+
+
 def test_german_report(tmp_path: Path) -> None:
     data = report_json(
         "-j", "de", "--year", "2024", "--transactions", str(write(tmp_path, "de.csv", DE_HISTORY))
