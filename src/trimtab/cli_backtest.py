@@ -1,9 +1,13 @@
-"""``trimtab backtest`` and ``trimtab sweep``: the config's strategy on real price history."""
+"""``trimtab backtest`` and ``trimtab sweep``: the config's strategy on real price history.
+
+``backtest --tax us|de|uk [--tax-rates FILE.csv]`` adds the tax of each tax year and the after-tax
+results of both runs (:mod:`trimtab.backtest.tax`; estimates, not tax advice).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -12,6 +16,7 @@ from trimtab.cli_support import (
     ConfigOption,
     DebugOption,
     JsonOption,
+    choice_flag,
     date_flag,
     decimal_flag,
     emit_json,
@@ -21,6 +26,8 @@ from trimtab.cli_support import (
     warn,
 )
 from trimtab.config import load_config
+from trimtab.config.tax_section import Jurisdiction
+from trimtab.errors import ConfigError
 
 PricesOption = Annotated[
     Path | None,
@@ -53,6 +60,20 @@ def backtest(
     market_rules: MarketRulesOption = False,
     report: ReportOption = None,
     trades: Annotated[Path | None, typer.Option("--trades", help="Write every fill as CSV here.")] = None,
+    tax: Annotated[
+        str | None,
+        typer.Option(
+            "--tax", help="Tax paid per year and after-tax results: us, de or uk (estimates, not tax advice)."
+        ),
+    ] = None,
+    tax_rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--tax-rates",
+            help="Daily date,rate CSV from the quote (USDT) to the tax currency "
+            "(default: the config's tax.rates_file, else 1:1).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -61,9 +82,17 @@ def backtest(
     from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
     from trimtab.backtest.study import run_study, window_warnings
+    from trimtab.backtest.tax import JURISDICTIONS, study_tax, tax_setup
+    from trimtab.backtest.tax_aware import TaxAwareReplay
 
     def action() -> None:
+        if tax_rates is not None and tax is None:
+            raise ConfigError("command line", "--tax-rates", "only applies with --tax us|de|uk")
+        jurisdiction = (
+            cast(Jurisdiction, choice_flag("--tax", tax, JURISDICTIONS)) if tax is not None else None
+        )
         loaded = load_config(config)
+        setup = tax_setup(loaded, config, jurisdiction, tax_rates) if jurisdiction is not None else None
         settings = BacktestSettings(
             initial=decimal_flag("--initial", initial, positive=True),
             fee_rate=decimal_flag("--fee-rate", fee_rate)
@@ -74,6 +103,12 @@ def backtest(
             quote=loaded.quote,
         )
         frame = load_price_frame(prices)
+        section = loaded.tax
+        deferral = None
+        if section is not None and section.defer_days > 0:  # tax-aware, like the live bot
+            own = setup if setup is not None and setup.rules.jurisdiction == section.jurisdiction else None
+            rates = (own or tax_setup(loaded, config, section.jurisdiction, None)).rates
+            deferral = TaxAwareReplay.from_section(section, threshold_percent=loaded.threshold, rates=rates)
         study = run_study(
             loaded,
             frame,
@@ -81,21 +116,33 @@ def backtest(
             start=date_flag("--start", start),
             end=date_flag("--end", end),
             settings=settings,
+            deferral=deferral,
         )
+        taxes = study_tax(study, setup) if setup is not None else None  # before any file is written
         if trades is not None:
             output.write_trades(trades, study)
         if report is not None:
             from trimtab.backtest.report import write_report
 
-            write_report(report, study, title=f"trimtab backtest: {config.name}")
+            write_report(report, study, title=f"trimtab backtest: {config.name}", tax=taxes)
         summary = output.study_report(study)
         warnings = list(window_warnings(loaded, study.frame))
         for warning in warnings:
             warn(warning)
+        aware = output.deferral_report(deferral) if deferral is not None else None
         if as_json:
-            emit_json(summary | {"warnings": warnings})
+            extra = {"tax": output.tax_report(taxes)} if taxes is not None else {}
+            emit_json(summary | extra | {"tax_aware": aware, "warnings": warnings})
         else:
             output.print_study(out, study, f"{config.name}: {summary['start'][:10]} .. {summary['end'][:10]}")
+            if aware is not None:
+                out.print(
+                    f"Tax-aware ({aware['jurisdiction']}, config tax:): {aware['deferred']} sells deferred "
+                    f"(lots turning {'long-term' if aware['jurisdiction'] == 'us' else 'tax-free'} within "
+                    f"{aware['defer_days']} days, drift inside {aware['hard_band']} points)"
+                )
+            if taxes is not None:
+                output.print_tax(out, taxes)
 
     guarded(debug, action)
 

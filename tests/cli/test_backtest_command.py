@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -106,3 +107,120 @@ def test_a_window_that_holds_no_bar_close_is_a_warning(write_config: Callable[..
     assert report["strategy"]["rebalances"] == 0
     assert report["warnings"] == [line for line in report["warnings"] if "rebalance_window" in line]
     assert len(report["warnings"]) == 1
+
+
+def test_backtest_tax_json_has_each_year_for_both_runs(write_config: Callable[..., Path]) -> None:
+    code, out, err = invoke(
+        "backtest", "-c", str(write_config(CONFIG)), "--start", "2023-01-01", "--end", "2024-12-31",
+        "--tax", "DE", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    tax = json.loads(out)["tax"]
+    assert (tax["jurisdiction"], tax["currency"]) == ("de", "EUR")
+    assert tax["quote_counted_as_currency"] is True  # no --tax-rates: USDT counted as EUR
+    assert tax["rates"] == {"rate_percent": "42"}
+    assert [year["year"] for year in tax["years"]] == [2023, 2024]
+    for year in tax["years"]:
+        for side in ("strategy", "buy_and_hold"):
+            assert set(year[side]) == {"realized", "tax"}
+            assert all(
+                Decimal(value) == Decimal(value).quantize(Decimal("0.01")) for value in year[side].values()
+            )
+    assert all(year["buy_and_hold"]["tax"] == "0.00" for year in tax["years"])  # it never sells
+    assert Decimal(tax["strategy"]["tax_paid"]) > 0  # 2023: monthly rebalancing sells winners within a year
+    for side in ("strategy", "buy_and_hold"):
+        run = tax[side]
+        assert set(run) == {
+            "tax_paid",
+            "liquidation_tax",
+            "final_value",
+            "after_tax_final_value",
+            "after_tax_cagr",
+        }
+        after = Decimal(run["final_value"]) - Decimal(run["tax_paid"]) - Decimal(run["liquidation_tax"])
+        assert abs(Decimal(run["after_tax_final_value"]) - after) <= Decimal("0.02")  # each rounded to cents
+        assert Decimal(run["after_tax_cagr"]) > -1
+    assert any("Not tax advice" in note for note in tax["notes"])
+
+
+def test_backtest_tax_prints_the_years_the_after_tax_values_and_the_caveats(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    html = tmp_path / "report.html"
+    code, out, err = invoke(
+        "backtest", "-c", str(write_config(CONFIG)), "--start", "2022-01-01", "--end", "2023-12-31",
+        "--tax", "us", "--report", str(html),
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Estimated tax (US, USD)" in out
+    assert "after-tax final value" in out
+    assert "short-term 24%, long-term 15%" in out
+    assert "paid from outside the portfolio" in out
+    assert "Not tax advice" in out
+    assert "counted 1:1" not in out  # USDT = USD is the documented default
+    assert "Estimated tax per tax year" in html.read_text(encoding="utf-8")
+
+
+def test_backtest_tax_uses_the_config_section_and_its_rates(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "gbp.csv").write_text("date,rate\n2020-01-01,0.8\n", encoding="utf-8")
+    config = write_config(CONFIG + "tax: {jurisdiction: uk, rate_percent: 20, rates_file: gbp.csv}\n")
+    args = ("backtest", "-c", str(config), "--start", "2022-01-01", "--end", "2023-12-31", "--json")
+    code, out, err = invoke(*args, "--tax", "uk")
+    assert code == 0, err
+    tax = json.loads(out)["tax"]
+    assert tax["rates"] == {"rate_percent": "20"}
+    assert tax["conversion"].endswith("gbp.csv")
+    assert tax["quote_counted_as_currency"] is False
+    assert [year["year"] for year in tax["years"]] == [2021, 2022, 2023]  # UK tax years from 6 April
+    # Another jurisdiction ignores the section: its defaults.
+    code, out, err = invoke(*args, "--tax", "de")
+    assert code == 0, err
+    assert json.loads(out)["tax"]["rates"] == {"rate_percent": "42"}
+
+
+def test_bad_tax_flags_are_one_line_errors(write_config: Callable[..., Path], tmp_path: Path) -> None:
+    config = str(write_config(CONFIG))
+    code, _, err = invoke("backtest", "-c", config, "--tax", "fr")
+    assert code == 2
+    assert "--tax: expected one of us, de, uk, got 'fr'" in err
+    code, _, err = invoke("backtest", "-c", config, "--tax-rates", "rates.csv")
+    assert code == 2
+    assert "only applies with --tax" in err
+    code, _, err = invoke("backtest", "-c", config, "--tax", "de", "--tax-rates", str(tmp_path / "none.csv"))
+    assert code == 2
+    assert "none.csv" in err
+    late = tmp_path / "late.csv"
+    late.write_text("date,rate\n2023-01-01,0.9\n", encoding="utf-8")
+    code, _, err = invoke(
+        "backtest", "-c", config, "--start", "2022-01-01", "--tax", "de", "--tax-rates", str(late)
+    )
+    assert code == 2
+    assert "no rate on or before 2022-01-01" in err
+    code, _, err = invoke("backtest", "-c", config, "--start", "2019-01-01", "--tax", "uk")
+    assert code == 2
+    assert "start on or after 2020-04-06" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_tax_section_makes_the_backtest_tax_aware(write_config: Callable[..., Path]) -> None:
+    """Like the live bot: with a tax: section sells of young German gains wait (here up to 60 days within
+    a 15-point band), which changes the trades; without one (or defer_days 0) nothing is deferred."""
+    args = ("--start", "2023-01-01", "--end", "2024-12-31", "--json", "--tax", "de")
+    aware = write_config(
+        CONFIG + "tax: {jurisdiction: de, defer_days: 60, hard_band_percent: 15}\n", name="a.yaml"
+    )
+    naive = write_config(CONFIG + "tax: {jurisdiction: de, defer_days: 0}\n", name="n.yaml")
+    code, out, err = invoke("backtest", "-c", str(aware), *args)
+    assert code == 0, err
+    with_deferral = json.loads(out)
+    assert with_deferral["tax_aware"]["jurisdiction"] == "de"
+    assert with_deferral["tax_aware"]["deferred"] > 0
+    code, out, err = invoke("backtest", "-c", str(naive), *args)
+    assert code == 0, err
+    without = json.loads(out)
+    assert without["tax_aware"] is None
+    assert with_deferral["tax"]["strategy"] != without["tax"]["strategy"]
+    code, out, _ = invoke("backtest", "-c", str(aware), "--start", "2023-01-01", "--end", "2024-12-31")
+    assert "Tax-aware (de, config tax:):" in out

@@ -1,20 +1,26 @@
-"""What ``trimtab backtest`` prints: the JSON shape, the table, and the trades CSV."""
+"""What ``trimtab backtest`` prints: the JSON shape, the table, the trades CSV, and the tax figures of
+``--tax`` (:mod:`trimtab.backtest.tax`)."""
 
 from __future__ import annotations
 
 import csv
 import math
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from trimtab.backtest.metrics import Metrics
 from trimtab.backtest.study import Study
+from trimtab.backtest.tax import RunTax, StudyTax
+from trimtab.backtest.tax_aware import TaxAwareReplay
 from trimtab.errors import ConfigError
 from trimtab.money import fmt
+from trimtab.tax.output import NOT_TAX_ADVICE, cents
 
 
 def _number(value: float) -> float | None:
@@ -89,3 +95,112 @@ def write_trades(path: Path, study: Study) -> None:
                 )
     except OSError as error:
         raise ConfigError(str(path), "--trades", f"cannot write the file ({error.strerror})") from None
+
+
+# -- tax (backtest --tax) -----------------------------------------------------------------------
+
+TAX_COLUMNS = ("strategy realized", "strategy tax", "buy-and-hold realized", "buy-and-hold tax")
+CAGR_DIGITS = Decimal("1e-10")
+
+
+def _run_tax_json(run: RunTax) -> dict[str, Any]:
+    cagr = run.after_tax_cagr
+    return {
+        "tax_paid": _cents(run.tax_paid),
+        "liquidation_tax": _cents(run.liquidation_tax),
+        "final_value": _cents(run.final_value),
+        "after_tax_final_value": _cents(run.after_tax_final_value),
+        "after_tax_cagr": fmt(cagr.quantize(CAGR_DIGITS)) if cagr is not None else None,
+    }
+
+
+def tax_report(tax: StudyTax) -> dict[str, Any]:
+    """The ``tax`` object of ``backtest --json``: money in the report currency as decimal strings
+    rounded to cents (half up), the after-tax CAGR a fraction to 10 places."""
+    rules = tax.rules
+    rates: dict[str, str] = {"rate_percent": fmt(rules.rate * 100)}
+    if rules.jurisdiction == "us":
+        rates |= {"long_term_rate_percent": fmt(rules.long_term_rate * 100), "method": rules.method}
+    return {
+        "jurisdiction": rules.jurisdiction,
+        "currency": tax.currency,
+        "rules": tax.setup.source,
+        "rates": rates,
+        "conversion": tax.setup.rates.source if tax.setup.rates is not None else None,
+        "quote_counted_as_currency": tax.parity,
+        "years": [
+            {
+                "year": s.year,
+                "label": tax.label(s.year),
+                "strategy": {"realized": _cents(s.realized), "tax": _cents(s.tax)},
+                "buy_and_hold": {"realized": _cents(h.realized), "tax": _cents(h.tax)},
+            }
+            for s, h in zip(tax.strategy.years, tax.hold.years, strict=True)
+        ],
+        "strategy": _run_tax_json(tax.strategy),
+        "buy_and_hold": _run_tax_json(tax.hold),
+        "notes": tax_notes(tax),
+    }
+
+
+def tax_notes(tax: StudyTax) -> list[str]:
+    """What the figures assume, one sentence each (the human output ends with them)."""
+    parity = tax.parity_warning()
+    return [
+        *([parity] if parity is not None else []),
+        f"Rates: {tax.rates_used()}.",
+        "Taxes are modelled as paid from outside the portfolio (both runs compound untaxed); "
+        "after-tax value = final value - tax paid - tax of selling everything at the last close.",
+        NOT_TAX_ADVICE,
+    ]
+
+
+def print_tax(console: Console, tax: StudyTax) -> None:
+    """The tax of each year, both runs side by side, then the after-tax results and the notes."""
+    currency = tax.currency
+    years = Table(title=f"Estimated tax ({tax.rules.jurisdiction.upper()}, {currency})", title_justify="left")
+    years.add_column("tax year")
+    for name in TAX_COLUMNS:
+        years.add_column(name, justify="right")
+    for ys, yh in zip(tax.strategy.years, tax.hold.years, strict=True):
+        years.add_row(
+            tax.label(ys.year), _money(ys.realized), _money(ys.tax), _money(yh.realized), _money(yh.tax)
+        )
+    console.print(years)
+    s, h = tax.strategy, tax.hold
+    after = Table(title=f"After tax ({currency})", title_justify="left")
+    after.add_column("")
+    after.add_column("strategy", justify="right")
+    after.add_column("buy and hold", justify="right")
+    after.add_row("tax paid during the run", _money(s.tax_paid), _money(h.tax_paid))
+    after.add_row("tax of selling all at the end", _money(s.liquidation_tax), _money(h.liquidation_tax))
+    after.add_row("final value", _money(s.final_value), _money(h.final_value))
+    after.add_row("after-tax final value", _money(s.after_tax_final_value), _money(h.after_tax_final_value))
+    after.add_row("after-tax CAGR", _rate(s.after_tax_cagr), _rate(h.after_tax_cagr))
+    console.print(after)
+    parity = tax.parity_warning()
+    for note in tax_notes(tax):
+        console.print(f"[yellow]{escape(note)}[/]" if note == parity else escape(note), soft_wrap=True)
+
+
+def _cents(value: Decimal) -> str:
+    return str(cents(value) + 0)  # + 0: -0.00 becomes 0.00
+
+
+def _money(value: Decimal) -> str:
+    return f"{cents(value) + 0:,.2f}"
+
+
+def _rate(value: Decimal | None) -> str:
+    return f"{value:.2%}" if value is not None else "n/a"
+
+
+def deferral_report(deferral: TaxAwareReplay) -> dict[str, Any]:
+    """How a tax-aware backtest deferred: ``jurisdiction``, ``defer_days``, ``hard_band`` (points) and
+    ``deferred`` (how many sells were left for later, counting each rebalance that deferred one)."""
+    return {
+        "jurisdiction": deferral.rules.jurisdiction,
+        "defer_days": deferral.defer_days,
+        "hard_band": fmt(deferral.hard_band),
+        "deferred": len(deferral.deferred),
+    }

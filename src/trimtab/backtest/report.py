@@ -1,7 +1,8 @@
 """The HTML report of a backtest: one self-contained file a person would rather look at than read.
 
 Equity against buy-and-hold on a log scale, the drawdowns of both, the weights over time with the
-rebalances marked, and the metrics table. plotly's JavaScript is inlined, so the file works offline.
+rebalances marked, the metrics table, and with ``--tax`` the tax of each year and the after-tax results.
+plotly's JavaScript is inlined, so the file works offline.
 """
 
 from __future__ import annotations
@@ -14,20 +15,28 @@ from plotly.subplots import make_subplots
 
 from trimtab.backtest.metrics import Metrics, drawdowns
 from trimtab.backtest.study import Study
+from trimtab.backtest.tax import RunTax, StudyTax
 from trimtab.errors import ConfigError
 from trimtab.files import write_atomically
 
 
-def build_figure(study: Study, title: str) -> go.Figure:
+def build_figure(study: Study, title: str, tax: StudyTax | None = None) -> go.Figure:
     times = study.frame.times.astype("datetime64[s]").astype(object)
+    titles = ["Equity (log scale)", "Drawdown", "Weights over time (rebalances marked)", "Metrics"]
+    heights = [0.34, 0.18, 0.26, 0.22]
+    if tax is not None:
+        titles.append(
+            f"Estimated tax per tax year and after tax ({tax.rules.jurisdiction.upper()}, {tax.currency})"
+        )
+        heights = [h * 0.8 for h in heights] + [0.2]
     figure = make_subplots(
-        rows=4,
+        rows=len(titles),
         cols=1,
         shared_xaxes=False,
-        vertical_spacing=0.06,
-        row_heights=[0.34, 0.18, 0.26, 0.22],
-        specs=[[{"type": "xy"}], [{"type": "xy"}], [{"type": "xy"}], [{"type": "table"}]],
-        subplot_titles=("Equity (log scale)", "Drawdown", "Weights over time (rebalances marked)", "Metrics"),
+        vertical_spacing=0.06 if tax is None else 0.045,
+        row_heights=heights,
+        specs=[[{"type": "xy"}]] * 3 + [[{"type": "table"}]] * (len(titles) - 3),
+        subplot_titles=titles,
     )
     runs = (("strategy", study.strategy, "#1f77b4"), ("buy and hold", study.hold, "#7f7f7f"))
     for name, run, color in runs:
@@ -79,13 +88,15 @@ def build_figure(study: Study, title: str) -> go.Figure:
         row=4,
         col=1,
     )
+    if tax is not None:
+        figure.add_trace(_tax_table(tax), row=5, col=1)
     figure.update_yaxes(type="log", row=1, col=1)
     figure.update_yaxes(tickformat=".0%", row=2, col=1)
     figure.update_yaxes(tickformat=".0%", range=[0, 1.05], row=3, col=1)
     figure.update_layout(
         title=f"{title}<br><sup>rebalancing premium {study.premium:+.2%}/year in log growth "
         f"(theory {study.theoretical_premium:+.2%})</sup>",
-        height=1400,
+        height=1400 if tax is None else 1750,
         template="plotly_white",
     )
     return figure
@@ -111,9 +122,35 @@ def _column(m: Metrics) -> list[str]:
     ]  # fmt: skip
 
 
-def write_report(path: Path, study: Study, *, title: str) -> None:
-    """Write the report atomically: a failed write leaves no half-written file."""
-    html = build_figure(study, title).to_html(include_plotlyjs=True, full_html=True)
+def _tax_table(tax: StudyTax) -> go.Table:
+    """The tax of each year for both runs, then the totals and the after-tax results."""
+    labels = [tax.label(year.year) for year in tax.strategy.years] + list(AFTER_TAX_LABELS)
+    columns = [labels]
+    for run in (tax.strategy, tax.hold):
+        columns.append([f"{year.realized:,.2f}" for year in run.years] + [""] * len(AFTER_TAX_LABELS))
+        columns.append(_tax_column(run))
+    header = ["tax year", "strategy realized", "strategy tax", "buy-and-hold realized", "buy-and-hold tax"]
+    return go.Table(header={"values": header}, cells={"values": columns})
+
+
+AFTER_TAX_LABELS = (
+    "tax paid during the run",
+    "tax of selling all at the end",
+    "after-tax final value",
+    "after-tax CAGR",
+)
+
+
+def _tax_column(run: RunTax) -> list[str]:
+    money = [*(year.tax for year in run.years), run.tax_paid, run.liquidation_tax, run.after_tax_final_value]
+    cagr = f"{run.after_tax_cagr:.2%}" if run.after_tax_cagr is not None else "n/a"
+    return [f"{value:,.2f}" for value in money] + [cagr]
+
+
+def write_report(path: Path, study: Study, *, title: str, tax: StudyTax | None = None) -> None:
+    """Write the report atomically: a failed write leaves no half-written file. ``tax`` adds the
+    table of ``backtest --tax``."""
+    html = build_figure(study, title, tax).to_html(include_plotlyjs=True, full_html=True)
     try:
         write_atomically(path, html, mode=0o644)  # a report is meant to be shared
     except OSError as error:

@@ -28,7 +28,7 @@ from trimtab.money import ONE, ZERO
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.portfolio import Snapshot
-from trimtab.tax.deferral import Deferral, SellCandidate, deferrals, pinned_targets
+from trimtab.tax.deferral import Deferral, SellCandidate, deferrals, pinned_targets, sold_units
 from trimtab.tax.history import quote_rate
 from trimtab.tax.jurisdiction import AddedTax, TaxRules, added_tax
 from trimtab.tax.model import EventType, TaxEvent
@@ -93,7 +93,7 @@ class TaxAdvisor:
                     snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
                     weights.get(asset, ZERO) - targets.get(asset, ZERO),
                 )
-                for asset, amount in _sold(plan).items()
+                for asset, amount in sold_units(plan).items()
             ]
             deferred = deferrals(
                 self.rules,
@@ -134,7 +134,7 @@ class TaxAdvisor:
                 held[record.asset] = held.get(record.asset, ZERO) + sign * record.amount
         return {
             asset: amount - max(held.get(asset, ZERO), ZERO)
-            for asset, amount in _sold(plan).items()
+            for asset, amount in sold_units(plan).items()
             if amount > held.get(asset, ZERO)
         }
 
@@ -147,14 +147,6 @@ def _without_dust(plan: Plan, pinned: Mapping[str, Decimal], targets: Mapping[st
         s for s in plan.skipped if not (pinned.get(s.asset) != targets.get(s.asset) and s.value < dust)
     )
     return replace(plan, skipped=skipped)
-
-
-def _sold(plan: Plan) -> dict[str, Decimal]:
-    """Units each asset's sells add up to."""
-    sold: dict[str, Decimal] = {}
-    for order in plan.sells:
-        sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
-    return sold
 
 
 def plan_events(

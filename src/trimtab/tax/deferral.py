@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from trimtab.money import ONE, ZERO
+from trimtab.planning.plan import Plan
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.lots import LotBook
 
@@ -123,3 +124,11 @@ def pinned_targets(
     for asset, shortfall in shortfalls.items():
         adjusted[asset] = targets[asset] - shortfall * share
     return adjusted | kept
+
+
+def sold_units(plan: Plan) -> dict[str, Decimal]:
+    """Units each asset's sells in ``plan`` add up to."""
+    sold: dict[str, Decimal] = {}
+    for order in plan.sells:
+        sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
+    return sold

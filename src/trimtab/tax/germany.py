@@ -83,7 +83,19 @@ def de_report(
     Records are taken in time order (same-time records keep their order). Raises
     :class:`~trimtab.tax.lots.TaxError` on a sale of more than the wallet holds.
     """
-    threshold = freigrenze(year)
+    return de_reports(records, years=(year,), zone=zone, per_wallet=per_wallet)[year]
+
+
+def de_reports(
+    records: Iterable[Record],
+    *,
+    years: Iterable[int],
+    zone: ZoneInfo = DE_ZONE,
+    per_wallet: bool = True,
+) -> dict[int, GermanReport]:
+    """:func:`de_report` of each of ``years`` from one walk through the history (a backtest's every
+    year at the cost of one); the reports share one ``book``, the lots left after all the records."""
+    thresholds = {year: freigrenze(year) for year in years}  # an unknown year fails before any work
     book = LotBook()
     rows: list[Disposal] = []
     for record in sorted(records, key=lambda r: r.time):
@@ -116,8 +128,11 @@ def de_report(
                     lot_ids=(piece.lot_id,),
                 )
             )
-    in_year = tuple(row for row in rows if row.disposed.year == year)
-    result = sum((row.gain for row in in_year if row.taxable), ZERO)
-    free = sum((row.gain for row in in_year if not row.taxable), ZERO)
-    taxed = result if result >= threshold else ZERO
-    return GermanReport(year, in_year, result, taxed, threshold, free, book)
+    reports: dict[int, GermanReport] = {}
+    for year, threshold in thresholds.items():
+        in_year = tuple(row for row in rows if row.disposed.year == year)
+        result = sum((row.gain for row in in_year if row.taxable), ZERO)
+        free = sum((row.gain for row in in_year if not row.taxable), ZERO)
+        taxed = result if result >= threshold else ZERO
+        reports[year] = GermanReport(year, in_year, result, taxed, threshold, free, book)
+    return reports

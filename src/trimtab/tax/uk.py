@@ -32,7 +32,7 @@ from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, uk_tax_year_bounds
 from trimtab.tax.model import Disposal
 from trimtab.tax.normalize import Record
-from trimtab.tax.uk_match import Section104Pool, match_uk
+from trimtab.tax.uk_match import Section104Pool, TokenMatch, match_uk
 
 UK_ZONE: Final = ZoneInfo(DEFAULT_ZONES["uk"])
 
@@ -116,9 +116,21 @@ def uk_report(records: Iterable[Record], *, year: int, zone: ZoneInfo = UK_ZONE)
     year can match its disposals (s106A). Raises ValueError for a year before the exempt-amount
     table, or when the history disposes of more units than it acquired.
     """
-    exempt = annual_exempt_amount(year)
-    first, last = uk_tax_year_bounds(year)
+    return uk_reports(records, years=(year,), zone=zone)[year]
+
+
+def uk_reports(
+    records: Iterable[Record], *, years: Iterable[int], zone: ZoneInfo = UK_ZONE
+) -> dict[int, UKReport]:
+    """:func:`uk_report` of each of ``years`` from one matching of the history (a backtest's every
+    tax year at the cost of one)."""
+    exempt = {year: annual_exempt_amount(year) for year in years}  # an unknown year fails before any work
     matches = match_uk(records, zone)
+    return {year: _year_report(matches, year, amount) for year, amount in exempt.items()}
+
+
+def _year_report(matches: Mapping[str, TokenMatch], year: int, exempt: Decimal) -> UKReport:
+    first, last = uk_tax_year_bounds(year)
     rows = sorted(
         (row for match in matches.values() for row in match.disposals if first <= row.disposed <= last),
         key=lambda row: (row.disposed, row.asset),

@@ -166,7 +166,20 @@ def us_report(
     ``wash_sale`` None follows :data:`~trimtab.tax.wash_sale.WASH_SALE_DEFAULT` (off); True or False
     forces it for every year. Raises :class:`~trimtab.tax.lots.TaxError` on a sale of more than held.
     """
-    order_for(method, ZERO, date(year, 1, 1), zone)  # reject an unknown method before any work
+    return us_reports(records, years=(year,), method=method, zone=zone, wash_sale=wash_sale)[year]
+
+
+def us_reports(
+    records: Iterable[Record],
+    *,
+    years: Iterable[int],
+    method: Method = "fifo",
+    zone: ZoneInfo = US_ZONE,
+    wash_sale: bool | None = None,
+) -> dict[int, USReport]:
+    """:func:`us_report` of each of ``years`` from one walk through the history (a backtest's every
+    year at the cost of one); the reports share one ``book``, the lots left after all the records."""
+    order_for(method, ZERO, date(2000, 1, 1), zone)  # reject an unknown method before any work
     book = LotBook()
     rows: list[Disposal] = []
     wash = WashSales(book, zone, lambda y: wash_sale_enabled(y, wash_sale))
@@ -189,9 +202,16 @@ def us_report(
         first = len(rows)
         rows.extend(_rows(pieces, record.wallet, record.proceeds, disposed, zone))
         wash.sold(rows, first, pieces)
-    in_year = tuple(row for row in rows if row.disposed.year == year)
-    short, long = _totals(in_year)
-    return USReport(year, method, wash_sale_enabled(year, wash_sale), in_year, short, long, book)
+    by_year: dict[int, list[Disposal]] = {year: [] for year in years}
+    for row in rows:
+        if row.disposed.year in by_year:
+            by_year[row.disposed.year].append(row)
+    return {
+        year: USReport(
+            year, method, wash_sale_enabled(year, wash_sale), tuple(in_year), *_totals(in_year), book
+        )
+        for year, in_year in by_year.items()
+    }
 
 
 def preview_sale(  # noqa: PLR0917 (a sale's facts in their natural order)
