@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # The time zone each jurisdiction's day counts are made in (the US default; a taxpayer may set another).
 DEFAULT_ZONES = {"us": "America/New_York", "de": "Europe/Berlin", "uk": "Europe/London"}
 
 
+@lru_cache(maxsize=1 << 16)
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     """The calendar date of the aware UTC ``moment`` in ``zone``."""
     if moment.tzinfo is None:
@@ -39,6 +41,7 @@ def _last_day(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
 
 
+@lru_cache(maxsize=1 << 16)
 def us_anniversary(acquired: date) -> date:
     """The last day of the one-year holding period of a US lot (month ends map to month ends)."""
     year = acquired.year + 1
@@ -53,6 +56,7 @@ def us_long_term(acquired: date, disposed: date) -> bool:
     return disposed > us_anniversary(acquired)
 
 
+@lru_cache(maxsize=1 << 16)
 def de_period_end(acquired: date) -> date:
     """The last day of the German one-year period (§ 188(2), (3) BGB): a sale on or before it is taxable."""
     year = acquired.year + 1

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
+from functools import lru_cache
 from typing import Any
 
 from trimtab.errors import TaxError
@@ -64,6 +65,7 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     return shares
 
 
+@lru_cache(maxsize=1 << 16)
 def lot_id_key(lot_id: str) -> tuple[tuple[int, str], ...]:
     """Sort key of a lot id: ``"2" < "10" < "10.1"`` (numeric parts compare as numbers)."""
     return tuple((int(part), "") if part.isdigit() else (-1, part) for part in lot_id.split("."))
