@@ -20,7 +20,7 @@ import pytest
 from trimtab.backtest.data import PriceFrame, load_price_frame, parse_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.study import Study, run_study
-from trimtab.backtest.tax import StudyTax, TaxSetup, study_tax, tax_setup, trade_events, yearly_reports
+from trimtab.backtest.tax import StudyTax, TaxSetup, study_tax, tax_setup, trade_events
 from trimtab.config import load_config
 from trimtab.config.tax_section import Jurisdiction
 from trimtab.errors import ConfigError
@@ -206,7 +206,7 @@ def test_every_year_from_one_walk_equals_each_year_s_own_report(
     rules = TaxRules.defaults(jurisdiction)
     events = trade_events(run.strategy.trades, rules.currency, RateTable.identity())
     years = (2021, 2022, 2023, 2024)
-    walked = yearly_reports(rules, normalize(events, rules.currency), years)
+    walked = rules.reports(normalize(events, rules.currency), years)
     assert sorted(walked) == list(years)
     for year in years:
         alone = rules.report(events, year)

@@ -35,7 +35,7 @@ Every year's report comes from one walk through a run's history (``us_reports``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -49,14 +49,12 @@ from trimtab.config.models import Config
 from trimtab.config.tax_section import Jurisdiction, TaxSection
 from trimtab.errors import ConfigError
 from trimtab.money import HUNDRED, ONE, ZERO
-from trimtab.tax.germany import de_reports
 from trimtab.tax.history import fill_events
-from trimtab.tax.jurisdiction import TaxReport, TaxRules
+from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.tax.normalize import Acquisition, Record, normalize
+from trimtab.tax.normalize import holdings, normalize
 from trimtab.tax.rates import RateTable, load_rates
-from trimtab.tax.uk import ANNUAL_EXEMPT_AMOUNTS, uk_reports
-from trimtab.tax.us import us_reports
+from trimtab.tax.uk import ANNUAL_EXEMPT_AMOUNTS
 from trimtab.venues.binance_defaults import USD_QUOTES
 from trimtab.venues.port import Fill
 
@@ -212,7 +210,7 @@ class _Context:
         rules, end = self.rules, self.end
         events = trade_events(run.trades, rules.currency, self.rates)
         records = normalize(events, rules.currency)
-        reports = yearly_reports(rules, records, self.years)
+        reports = rules.reports(records, self.years)
         years = tuple(
             YearTax(year, sum((row.gain for row in report.disposals), ZERO), rules.tax_on(report))
             for year, report in sorted(reports.items())
@@ -226,7 +224,7 @@ class _Context:
         liquidation = ZERO
         if sold:
             last = self.years[-1]
-            after = yearly_reports(rules, normalize([*events, *sold], rules.currency), (last,))[last]
+            after = rules.reports(normalize([*events, *sold], rules.currency), (last,))[last]
             liquidation = rules.tax_on(after) - rules.tax_on(reports[last])
         initial = _decimal(run.equity[0]) * self.rates.rate_on(self.start.date())
         final = _decimal(run.equity[-1]) * rate
@@ -254,28 +252,6 @@ def trade_events(
             wallet=WALLET,
         )
     ]
-
-
-def yearly_reports(
-    rules: TaxRules, records: Sequence[Record], years: Iterable[int]
-) -> Mapping[int, TaxReport]:
-    """``rules.report`` of each of ``years`` from one walk through ``records`` (normalized)."""
-    if rules.jurisdiction == "us":
-        return us_reports(
-            records, years=years, method=rules.method, zone=rules.zone, wash_sale=rules.wash_sale
-        )
-    if rules.jurisdiction == "de":
-        return de_reports(records, years=years)
-    return uk_reports(records, years=years)
-
-
-def holdings(records: Iterable[Record]) -> dict[str, Decimal]:
-    """Units of each asset the records leave (acquired minus disposed of, fee units included)."""
-    held: dict[str, Decimal] = {}
-    for record in records:
-        sign = ONE if isinstance(record, Acquisition) else -ONE
-        held[record.asset] = held.get(record.asset, ZERO) + sign * record.amount
-    return held
 
 
 def _last_closes(study: Study) -> dict[str, Decimal]:

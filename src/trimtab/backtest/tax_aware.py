@@ -32,10 +32,10 @@ from decimal import Decimal
 from trimtab.backtest.engine import Trade
 from trimtab.backtest.tax import WALLET, trade_events
 from trimtab.config.tax_section import TaxSection
-from trimtab.money import ONE, ZERO
+from trimtab.money import ONE
 from trimtab.planning.plan import Plan
 from trimtab.portfolio import Snapshot
-from trimtab.tax.deferral import Deferral, SellCandidate, deferrals, pinned_targets, sold_units
+from trimtab.tax.deferral import Deferral, defer_sells
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.lots import LotBook
 from trimtab.tax.normalize import Acquisition, normalize
@@ -109,31 +109,23 @@ class TaxAwareReplay:
         """The targets to plan with and the sells deferred: ``targets`` unchanged and nothing deferred,
         or the deferred assets pinned at their current ``weights`` (percent, like ``targets``) when
         :func:`deferrals` defers some of ``plan``'s sells and the under-target assets can absorb it."""
-        sold = sold_units(plan)
-        if not sold or self.defer_days <= 0 or self.rules.jurisdiction == "uk":
+        if not plan.sells or self.defer_days <= 0 or self.rules.jurisdiction == "uk":
             return dict(targets), ()
         now = snapshot.taken_at
         rate = ONE if snapshot.quote == self.rules.currency else self.rates.rate_on(now.date())
-        candidates = [
-            SellCandidate(
-                asset,
-                amount,
-                snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
-                weights.get(asset, ZERO) - targets.get(asset, ZERO),
-            )
-            for asset, amount in sold.items()
-        ]
-        deferred = deferrals(
+        deferred, pinned = defer_sells(
             self.rules,
             self.book,
             WALLET,
-            candidates,
-            now=now,
+            plan,
+            snapshot=snapshot,
+            weights=weights,
+            targets=targets,
+            rate=rate,
             defer_days=self.defer_days,
             hard_band=self.hard_band,
         )
-        pinned = pinned_targets(targets, weights, [d.asset for d in deferred]) if deferred else None
         if pinned is None:
             return dict(targets), ()
         self.deferred.extend(deferred)
-        return pinned, tuple(deferred)
+        return pinned, deferred

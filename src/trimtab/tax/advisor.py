@@ -24,15 +24,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.money import ONE, ZERO
+from trimtab.money import ZERO
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.portfolio import Snapshot
-from trimtab.tax.deferral import Deferral, SellCandidate, deferrals, pinned_targets, sold_units
+from trimtab.tax.deferral import Deferral, defer_sells, sold_units
 from trimtab.tax.history import quote_rate
 from trimtab.tax.jurisdiction import AddedTax, TaxRules, added_tax
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.tax.normalize import Acquisition, normalize
+from trimtab.tax.normalize import holdings, normalize
 from trimtab.tax.rates import RateTable
 from trimtab.venues.port import Side
 
@@ -83,31 +83,22 @@ class TaxAdvisor:
         now = snapshot.taken_at
         rate = quote_rate(snapshot.quote, self.rules.currency, now.date(), self.rates)
         plan = plan_rebalance(snapshot, targets, settings)
-        deferred: list[Deferral] = []
+        deferred: tuple[Deferral, ...] = ()
         book = self.rules.book(history, now) if plan.sells and self.defer_days > 0 else None
         if book is not None:
-            candidates = [
-                SellCandidate(
-                    asset,
-                    amount,
-                    snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
-                    weights.get(asset, ZERO) - targets.get(asset, ZERO),
-                )
-                for asset, amount in sold_units(plan).items()
-            ]
-            deferred = deferrals(
+            deferred, pinned = defer_sells(
                 self.rules,
                 book,
                 self.wallet,
-                candidates,
-                now=now,
+                plan,
+                snapshot=snapshot,
+                weights=weights,
+                targets=targets,
+                rate=rate,
                 defer_days=self.defer_days,
                 hard_band=self.hard_band,
             )
-            pinned = pinned_targets(targets, weights, [d.asset for d in deferred]) if deferred else None
-            if pinned is None:
-                deferred = []
-            else:
+            if pinned is not None:
                 plan = _without_dust(plan_rebalance(snapshot, pinned, settings), pinned, targets)
                 targets = pinned
         missing = self._missing(plan, history)
@@ -123,15 +114,12 @@ class TaxAdvisor:
             )
             estimate = added_tax(self.rules, history, orders, now)
         note = NOTES[self.rules.jurisdiction].format(method=self.rules.method, wallet=self.wallet)
-        return TaxAdvice(plan, dict(targets), tuple(deferred), estimate, self.rules, note, missing)
+        return TaxAdvice(plan, dict(targets), deferred, estimate, self.rules, note, missing)
 
     def _missing(self, plan: Plan, history: Sequence[TaxEvent]) -> dict[str, Decimal]:
         """Units each sell takes beyond what the history shows the wallet holding."""
-        held: dict[str, Decimal] = {}
-        for record in normalize(history, self.rules.currency):
-            if record.wallet == self.wallet:
-                sign = ONE if isinstance(record, Acquisition) else -ONE
-                held[record.asset] = held.get(record.asset, ZERO) + sign * record.amount
+        records = normalize(history, self.rules.currency)
+        held = holdings(record for record in records if record.wallet == self.wallet)
         return {
             asset: amount - max(held.get(asset, ZERO), ZERO)
             for asset, amount in sold_units(plan).items()

@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from trimtab.money import ONE, ZERO
 from trimtab.planning.plan import Plan
+from trimtab.portfolio import Snapshot
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.lots import LotBook
 
@@ -132,3 +133,35 @@ def sold_units(plan: Plan) -> dict[str, Decimal]:
     for order in plan.sells:
         sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
     return sold
+
+
+def defer_sells(
+    rules: TaxRules,
+    book: LotBook,
+    wallet: str,
+    plan: Plan,
+    *,
+    snapshot: Snapshot,
+    weights: Mapping[str, Decimal],
+    targets: Mapping[str, Decimal],
+    rate: Decimal,
+    defer_days: int,
+    hard_band: Decimal,
+) -> tuple[tuple[Deferral, ...], dict[str, Decimal] | None]:
+    """Which of ``plan``'s sells to defer (:func:`deferrals`, each sold at the snapshot's price x
+    ``rate`` into the report currency, less the fee) and the targets pinned for them
+    (:func:`pinned_targets`); ``((), None)`` when nothing is deferred."""
+    candidates = [
+        SellCandidate(
+            asset,
+            amount,
+            snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
+            weights.get(asset, ZERO) - targets.get(asset, ZERO),
+        )
+        for asset, amount in sold_units(plan).items()
+    ]
+    deferred = deferrals(
+        rules, book, wallet, candidates, now=snapshot.taken_at, defer_days=defer_days, hard_band=hard_band
+    )
+    pinned = pinned_targets(targets, weights, [d.asset for d in deferred]) if deferred else None
+    return (tuple(deferred), pinned) if pinned is not None else ((), None)

@@ -18,7 +18,7 @@ The estimated tax (:meth:`TaxRules.tax_on`) is a model, not an assessment (not t
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -33,12 +33,12 @@ from trimtab.config.tax_section import (
 )
 from trimtab.money import HUNDRED, ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, de_period_end, local_date, uk_tax_year, us_anniversary
-from trimtab.tax.germany import GermanReport, de_report
+from trimtab.tax.germany import GermanReport, de_reports
 from trimtab.tax.lots import LotBook, LotOrder, fifo
 from trimtab.tax.model import Disposal, Lot, TaxEvent
-from trimtab.tax.normalize import normalize
-from trimtab.tax.uk import UKReport, uk_report
-from trimtab.tax.us import PER_WALLET_FROM, US_ZONE, Method, USReport, order_for, us_report
+from trimtab.tax.normalize import Record, normalize
+from trimtab.tax.uk import UKReport, uk_reports
+from trimtab.tax.us import PER_WALLET_FROM, US_ZONE, Method, USReport, order_for, us_reports
 
 TaxReport = USReport | GermanReport | UKReport
 US_LOSS_LIMIT = Decimal(3000)  # per year against ordinary income (1,500 married filing separately)
@@ -89,14 +89,17 @@ class TaxRules:
 
     def report(self, records: Sequence[TaxEvent], year: int) -> TaxReport:
         """The jurisdiction's report of ``year`` from ``records`` (every earlier event included)."""
-        normalized = normalize(records, self.currency)
+        return self.reports(normalize(records, self.currency), (year,))[year]
+
+    def reports(self, records: Sequence[Record], years: Iterable[int]) -> Mapping[int, TaxReport]:
+        """The report of each of ``years`` from one walk through the normalized ``records``."""
         if self.jurisdiction == "us":
-            return us_report(
-                normalized, year=year, method=self.method, zone=self.zone, wash_sale=self.wash_sale
+            return us_reports(
+                records, years=years, method=self.method, zone=self.zone, wash_sale=self.wash_sale
             )
         if self.jurisdiction == "de":
-            return de_report(normalized, year=year)
-        return uk_report(normalized, year=year)
+            return de_reports(records, years=years)
+        return uk_reports(records, years=years)
 
     def tax_on(self, report: TaxReport) -> Decimal:
         """The estimated tax of a year's totals (see the module docstring); negative = a saving."""

@@ -111,3 +111,12 @@ def normalize(events: Iterable[TaxEvent], report_currency: str) -> list[Record]:
                 Sale(event.fee_asset, event.wallet, event.fee, value, event.timestamp, event.line, fee=True)
             )
     return records
+
+
+def holdings(records: Iterable[Record]) -> dict[str, Decimal]:
+    """Units of each asset the records leave (acquired minus disposed of, fee units included)."""
+    held: dict[str, Decimal] = {}
+    for record in records:
+        amount = record.amount if isinstance(record, Acquisition) else -record.amount
+        held[record.asset] = held.get(record.asset, ZERO) + amount
+    return held
