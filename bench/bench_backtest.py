@@ -245,7 +245,8 @@ def measured_sweep(prices: Path, budget: float) -> bool:
     """A real sweep through ``trimtab.backtest.sweep.run_sweep`` on 2 processes, stopped after ``budget``
     seconds, then extrapolated to the 1,000 configs. False (and a line saying why) if the API does not fit."""
     try:
-        from trimtab.backtest.sweep import SweepPoint, run_sweep
+        from trimtab.backtest.sweep import run_sweep
+        from trimtab.backtest.sweep_grid import SweepPoint
         from trimtab.config import Strategy
     except ImportError as error:
         print(f"trimtab.backtest.sweep is there but not usable here ({error}); falling back to the estimate")

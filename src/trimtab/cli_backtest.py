@@ -183,7 +183,8 @@ def sweep(
 
     Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out."""
     from trimtab.backtest import sweep_report
-    from trimtab.backtest.sweep import parse_grid, run_sweep, sweep_points
+    from trimtab.backtest.sweep import run_sweep
+    from trimtab.backtest.sweep_grid import parse_grid, sweep_points
 
     def action() -> None:
         loaded = load_config(config)

@@ -13,12 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from trimtab.backtest import sweep as sweeping
+from trimtab.backtest import sweep_grid
 from trimtab.backtest.data import load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.study import run_study
-from trimtab.backtest.sweep import Sweep, SweepGrid, run_sweep
+from trimtab.backtest.sweep import Sweep, run_sweep
+from trimtab.backtest.sweep_grid import SweepGrid
 from trimtab.cli import app
-from trimtab.config import config_from_mapping
+from trimtab.config import Strategy, config_from_mapping
 from trimtab.policy import Interval
 
 D = Decimal
@@ -98,8 +100,8 @@ def test_a_higher_fee_never_raises_a_runs_final_value() -> None:
 
 def test_inverse_volatility_reads_its_look_back_from_before_the_start() -> None:
     config = config_from_mapping(PORTFOLIO, "test")
-    point = sweeping.SweepPoint(sweeping.Strategy.THRESHOLD, sweeping.INVERSE_VOLATILITY, D(0), D(5))
-    variant = config_from_mapping(sweeping.variant_mapping(config, point), "test")
+    point = sweep_grid.SweepPoint(Strategy.THRESHOLD, sweep_grid.INVERSE_VOLATILITY, D(0), D(5))
+    variant = config_from_mapping(sweep_grid.variant_mapping(config, point), "test")
     assert variant.portfolio.dynamic_weights is not None
     assert variant.portfolio.dynamic_weights.cash_weight == 10  # the quote's target weight
     sweep = run_sweep(config, [point], workers=1, start=date(2023, 1, 1), end=date(2023, 12, 31))

@@ -19,7 +19,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trimtab.backtest.output import metrics_report
-from trimtab.backtest.sweep import INVERSE_VOLATILITY, Sweep, SweepRun
+from trimtab.backtest.sweep import Sweep, SweepRun
+from trimtab.backtest.sweep_grid import INVERSE_VOLATILITY
 from trimtab.config import Strategy
 from trimtab.errors import ConfigError
 from trimtab.files import write_atomically
