@@ -54,7 +54,7 @@ from trimtab.cli_support import (
     out,
     warn,
 )
-from trimtab.config import load_config
+from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError, TaxError, TrimtabError
 from trimtab.files import write_atomically
 from trimtab.ledger.store import LedgerStore
@@ -186,12 +186,6 @@ def report(
             raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
         lots = cast(Method, choice_flag("--method", method, METHODS)) if method is not None else "fifo"
         zone = _zone(timezone) if timezone is not None else US_ZONE
-        if transactions is None and where == "us":
-            # The ledger's bot traded under the config's standing order: report with the same lots.
-            section = load_config(config).tax
-            if section is not None and section.jurisdiction == "us":
-                lots = lots if method is not None else section.lot_method
-                zone = zone if timezone is not None else _zone(section.zone_name)
         if transactions is not None:
             if rates is not None:
                 raise ConfigError(
@@ -199,7 +193,13 @@ def report(
                 )
             events = read_events(transactions, report_currency=currency)
         else:
-            events = _ledger_events(config, currency, rates)
+            loaded = load_config(config)
+            section = loaded.tax
+            if where == "us" and section is not None and section.jurisdiction == "us":
+                # The ledger's bot traded under the config's standing order: report with the same lots.
+                lots = lots if method is not None else section.lot_method
+                zone = zone if timezone is not None else _zone(section.zone_name)
+            events = _ledger_events(loaded, config, currency, rates)
         taxed = compute(where, events, year=year, method=lots, zone=zone, from_ledger=transactions is None)
         if csv_out is not None:
             try:
@@ -290,11 +290,10 @@ def _zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def _ledger_events(config_path: Path, currency: str, rates: Path | None) -> list[TaxEvent]:
+def _ledger_events(loaded: Config, config_path: Path, currency: str, rates: Path | None) -> list[TaxEvent]:
     """The ledger's imported history in ``currency`` and the bot's fills on the config's exchange.
 
     Warns (stderr) about imported events priced in another currency: they are left out."""
-    loaded = load_config(config_path)
     table = load_rates(rates) if rates is not None else None
     with LedgerStore.open(ledger_url(loaded, config_path)) as store:
         counts = store.tax_event_counts()

@@ -248,9 +248,12 @@ class _Replay:
         """Ask the policy at ``bar``; if it says so, rebalance and append ``bar`` to ``rebalances``."""
         now, prices, targets = self._time(bar), self._prices(bar), self._targets(bar)
         last_rebalance = self._time(rebalances[-1])
-        if policy.decide(now, self._weights(prices), targets, last_rebalance).rebalance:
+        weights = self._weights(prices)
+        if policy.decide(now, weights, targets, last_rebalance).rebalance:
             self._fill(closes, values, rebalances[-1], bar)
-            await self._rebalance(bar, run_id=len(rebalances), now=now, prices=prices, targets=targets)
+            await self._rebalance(
+                bar, run_id=len(rebalances), now=now, prices=prices, targets=targets, weights=weights
+            )
             rebalances.append(bar)
 
     def _checks(self, policy: Policy) -> Iterator[int]:
@@ -340,6 +343,7 @@ class _Replay:
         now: datetime | None = None,
         prices: Mapping[str, Decimal] | None = None,
         targets: Mapping[str, Decimal] | None = None,
+        weights: Mapping[str, Decimal] | None = None,
     ) -> None:
         now = now if now is not None else self._time(bar)
         prices = prices if prices is not None else self._prices(bar)
@@ -356,7 +360,8 @@ class _Replay:
         )
         plan = plan_rebalance(snapshot, targets, self.first_plan)
         if self.deferral is not None and plan.sells:
-            targets, deferred = self.deferral.targets(snapshot, self._weights(prices), targets, plan)
+            weights = weights if weights is not None else self._weights(prices)
+            targets, deferred = self.deferral.targets(snapshot, weights, targets, plan)
             if deferred:
                 plan = plan_rebalance(snapshot, targets, self.first_plan)
         if plan.orders:

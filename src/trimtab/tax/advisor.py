@@ -30,9 +30,9 @@ from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.portfolio import Snapshot
 from trimtab.tax.deferral import Deferral, defer_sells, sold_units
 from trimtab.tax.history import quote_rate
-from trimtab.tax.jurisdiction import AddedTax, TaxRules, added_tax
-from trimtab.tax.model import EventType, TaxEvent
-from trimtab.tax.normalize import holdings, normalize
+from trimtab.tax.jurisdiction import AddedTax, TaxRules, TaxYear
+from trimtab.tax.model import EventType, TaxEvent, priced_trade
+from trimtab.tax.normalize import wallet_holdings
 from trimtab.tax.rates import RateTable
 from trimtab.venues.port import Side
 
@@ -84,7 +84,8 @@ class TaxAdvisor:
         rate = quote_rate(snapshot.quote, self.rules.currency, now.date(), self.rates)
         plan = plan_rebalance(snapshot, targets, settings)
         deferred: tuple[Deferral, ...] = ()
-        book = self.rules.book(history, now) if plan.sells and self.defer_days > 0 else None
+        year = TaxYear.of(self.rules, history, now)
+        book = year.book if plan.sells and self.defer_days > 0 else None
         if book is not None:
             deferred, pinned = defer_sells(
                 self.rules,
@@ -112,14 +113,13 @@ class TaxAdvisor:
                 wallet=self.wallet,
                 currency=self.rules.currency,
             )
-            estimate = added_tax(self.rules, history, orders, now)
+            estimate = year.adding(orders)
         note = NOTES[self.rules.jurisdiction].format(method=self.rules.method, wallet=self.wallet)
         return TaxAdvice(plan, dict(targets), deferred, estimate, self.rules, note, missing)
 
     def _missing(self, plan: Plan, history: Sequence[TaxEvent]) -> dict[str, Decimal]:
         """Units each sell takes beyond what the history shows the wallet holding."""
-        records = normalize(history, self.rules.currency)
-        held = holdings(record for record in records if record.wallet == self.wallet)
+        held = wallet_holdings(history, self.rules.currency, self.wallet)
         return {
             asset: amount - max(held.get(asset, ZERO), ZERO)
             for asset, amount in sold_units(plan).items()
@@ -142,12 +142,16 @@ def plan_events(
 ) -> list[TaxEvent]:
     """The plan's orders as tax events at their reference prices (converted with ``rate``), each fee
     charged in the report ``currency``: what the history would gain if they filled as planned."""
-    events: list[TaxEvent] = []
-    for order in plan.orders:
-        price = order.reference_price * rate
-        kind = EventType.SELL if order.side is Side.SELL else EventType.BUY
-        fee = order.amount * price * fee_rate
-        events.append(
-            TaxEvent(when, wallet, kind, order.asset, order.amount, price, fee, currency if fee else "")
+    return [
+        priced_trade(
+            when,
+            wallet,
+            EventType.SELL if order.side is Side.SELL else EventType.BUY,
+            order.asset,
+            order.amount,
+            order.reference_price * rate,
+            fee_rate=fee_rate,
+            currency=currency,
         )
-    return events
+        for order in plan.orders
+    ]

@@ -35,10 +35,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from trimtab.money import ONE, ZERO, floor_to_step, fmt
-from trimtab.tax.jurisdiction import TaxRules, added_tax
+from trimtab.tax.jurisdiction import TaxRules, TaxYear
 from trimtab.tax.lots import LotBook, allocate
-from trimtab.tax.model import EventType, Lot, TaxEvent
-from trimtab.tax.normalize import Acquisition, normalize
+from trimtab.tax.model import EventType, Lot, TaxEvent, priced_trade
+from trimtab.tax.normalize import wallet_holdings
 from trimtab.tax.uk import UKReport
 from trimtab.tax.wash_sale import wash_sale_enabled
 
@@ -124,17 +124,27 @@ class Harvest:
 @dataclass(frozen=True)
 class _Context:
     rules: TaxRules
-    history: Sequence[TaxEvent]
+    base: TaxYear  # this year as the history leaves it: walked once, asked per candidate
     wallet: str
     when: datetime
     day: date
-    year: int
     fee_rate: Decimal
 
+    @property
+    def year(self) -> int:
+        return self.base.year
+
     def trade(self, kind: EventType, asset: str, units: Decimal, price: Decimal) -> TaxEvent:
-        fee = units * price * self.fee_rate
-        currency = self.rules.currency if fee else ""
-        return TaxEvent(self.when, self.wallet, kind, asset, units, price, fee, currency)
+        return priced_trade(
+            self.when,
+            self.wallet,
+            kind,
+            asset,
+            units,
+            price,
+            fee_rate=self.fee_rate,
+            currency=self.rules.currency,
+        )
 
     def round_trip(self, asset: str, units: Decimal, price: Decimal) -> list[TaxEvent]:
         return [
@@ -159,18 +169,18 @@ def find_harvest(
     fills). Raises :class:`~trimtab.errors.TaxError` (or ValueError in the UK) when the history
     cannot be taxed, e.g. it sells more than it bought.
     """
-    ctx = _Context(rules, history, wallet, when, rules.local_day(when), rules.year_of(when), fee_rate)
+    ctx = _Context(rules, TaxYear.of(rules, history, when), wallet, when, rules.local_day(when), fee_rate)
     candidates: list[Candidate] = []
     if rules.jurisdiction == "uk":
-        report = rules.report(history, ctx.year)
+        report = ctx.base.report
         assert isinstance(report, UKReport)
-        held = _wallet_units(ctx)
+        held = wallet_holdings(history, rules.currency, wallet)  # the UK pool spans every wallet
         for holding in sorted(holdings, key=lambda h: h.asset):
             found = _pool_candidate(ctx, report, held.get(holding.asset, ZERO), holding, min_loss)
             if found is not None:
                 candidates.append(found)
     else:
-        book = rules.book(history, when)
+        book = ctx.base.book
         assert book is not None
         for holding in sorted(holdings, key=lambda h: h.asset):
             found = _lot_candidate(ctx, book, holding, min_loss)
@@ -181,7 +191,7 @@ def find_harvest(
     if chosen:
         prices = {h.asset: h.price for h in holdings}
         events = [e for c in chosen for e in ctx.round_trip(c.asset, c.units, prices[c.asset])]
-        saving = -added_tax(rules, history, events, when).tax
+        saving = -ctx.base.adding(events).tax
     return Harvest(rules.jurisdiction, rules.currency, ctx.year, min_loss, tuple(candidates), saving)
 
 
@@ -237,19 +247,9 @@ def _harvest_lot(rules: TaxRules, piece: Lot, value: Decimal, day: date) -> Harv
 def _savings(ctx: _Context, asset: str, units: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
     """Tax saved this year by the sale with its rebuy, and by the sale alone."""
     sale, rebuy = ctx.round_trip(asset, units, price)
-    with_rebuy = added_tax(ctx.rules, ctx.history, [sale, rebuy], ctx.when)
-    alone = added_tax(ctx.rules, ctx.history, [sale], ctx.when)
+    with_rebuy = ctx.base.adding([sale, rebuy])
+    alone = ctx.base.adding([sale])
     return -with_rebuy.tax, -alone.tax
-
-
-def _wallet_units(ctx: _Context) -> dict[str, Decimal]:
-    """Units of each asset the history leaves in the wallet (the UK pool spans every wallet)."""
-    held: dict[str, Decimal] = {}
-    for record in normalize(ctx.history, ctx.rules.currency):
-        if record.wallet == ctx.wallet:
-            sign = ONE if isinstance(record, Acquisition) else -ONE
-            held[record.asset] = held.get(record.asset, ZERO) + sign * record.amount
-    return held
 
 
 def _pool_candidate(

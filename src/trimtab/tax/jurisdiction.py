@@ -141,11 +141,7 @@ class TaxRules:
 
     def book(self, records: Sequence[TaxEvent], when: datetime) -> LotBook | None:
         """The open lots after ``records`` (US and Germany; None for the UK, which pools)."""
-        if self.jurisdiction == "uk":
-            return None
-        report = self.report(records, self.year_of(when))
-        assert isinstance(report, USReport | GermanReport)
-        return report.book
+        return TaxYear.of(self, records, when).book
 
 
 @dataclass(frozen=True)
@@ -159,23 +155,51 @@ class AddedTax:
     report: TaxReport
 
 
+@dataclass(frozen=True)
+class TaxYear:
+    """The tax year of ``when`` as ``history`` leaves it, walked once: its report, its estimated tax
+    and (US, Germany) its open lots; :meth:`adding` then prices any events added on top of it."""
+
+    rules: TaxRules
+    history: tuple[TaxEvent, ...]
+    report: TaxReport
+    tax: Decimal
+
+    @classmethod
+    def of(cls, rules: TaxRules, history: Sequence[TaxEvent], when: datetime) -> TaxYear:
+        report = rules.report(history, rules.year_of(when))
+        return cls(rules, tuple(history), report, rules.tax_on(report))
+
+    @property
+    def year(self) -> int:
+        return self.report.year
+
+    @property
+    def book(self) -> LotBook | None:
+        """The open lots after the history (None for the UK, which pools)."""
+        return None if isinstance(self.report, UKReport) else self.report.book
+
+    def adding(self, added: Sequence[TaxEvent]) -> AddedTax:
+        """The tax effect of ``added`` (e.g. a plan's orders) on top of the history.
+
+        Computed as the difference of two whole-year reports, so the jurisdiction's netting, the
+        Freigrenze cliff, the UK exempt amount and the UK same-day and 30-day re-matching of earlier
+        disposals are all counted.
+        """
+        after = self.rules.report([*self.history, *added], self.year)
+        unchanged = Counter(self.report.disposals)
+        changed: list[Disposal] = []
+        for row in after.disposals:
+            if unchanged[row] > 0:
+                unchanged[row] -= 1
+            else:
+                changed.append(row)
+        return AddedTax(self.year, self.rules.tax_on(after) - self.tax, tuple(changed), after)
+
+
 def added_tax(
     rules: TaxRules, history: Sequence[TaxEvent], added: Sequence[TaxEvent], when: datetime
 ) -> AddedTax:
-    """The tax effect of ``added`` (e.g. a plan's orders at ``when``) on top of ``history``.
-
-    Computed as the difference of two whole-year reports, so the jurisdiction's netting, the
-    Freigrenze cliff, the UK exempt amount and the UK same-day and 30-day re-matching of earlier
-    disposals are all counted.
-    """
-    year = rules.year_of(when)
-    before = rules.report(history, year)
-    after = rules.report([*history, *added], year)
-    unchanged = Counter(before.disposals)
-    changed: list[Disposal] = []
-    for row in after.disposals:
-        if unchanged[row] > 0:
-            unchanged[row] -= 1
-        else:
-            changed.append(row)
-    return AddedTax(year, rules.tax_on(after) - rules.tax_on(before), tuple(changed), after)
+    """The tax effect of ``added`` at ``when`` on top of ``history`` (one question; for several, make
+    one :class:`TaxYear` and ask it each time)."""
+    return TaxYear.of(rules, history, when).adding(added)

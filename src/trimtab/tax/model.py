@@ -108,3 +108,20 @@ class Disposal:
     @property
     def gain(self) -> Decimal:
         return self.proceeds - self.cost + self.adjustment
+
+
+def priced_trade(  # noqa: PLR0917 (an event's facts in their natural order)
+    when: datetime,
+    wallet: str,
+    kind: EventType,
+    asset: str,
+    amount: Decimal,
+    price: Decimal,
+    *,
+    fee_rate: Decimal,
+    currency: str,
+) -> TaxEvent:
+    """A buy or sell of ``amount`` at ``price`` (report currency) whose fee, ``fee_rate`` of its value,
+    is paid in the report ``currency``: a trade the bot is about to make, priced for an estimate."""
+    fee = amount * price * fee_rate
+    return TaxEvent(when, wallet, kind, asset, amount, price, fee, currency if fee else "")

@@ -113,6 +113,11 @@ def normalize(events: Iterable[TaxEvent], report_currency: str) -> list[Record]:
     return records
 
 
+def wallet_holdings(events: Iterable[TaxEvent], currency: str, wallet: str) -> dict[str, Decimal]:
+    """Units of each asset ``events`` (priced in ``currency``) leave in ``wallet``, fee units included."""
+    return holdings(record for record in normalize(events, currency) if record.wallet == wallet)
+
+
 def holdings(records: Iterable[Record]) -> dict[str, Decimal]:
     """Units of each asset the records leave (acquired minus disposed of, fee units included)."""
     held: dict[str, Decimal] = {}
