@@ -11,12 +11,12 @@ import os
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from trimtab.clock import Clock, environment_clock, utc_now
 from trimtab.config.models import Config, Strategy, UnlistedAssets
 from trimtab.errors import ConfigError
 from trimtab.execution.executor import ExecutionSettings
-from trimtab.ledger.store import LedgerStore
 from trimtab.markets import MarketRules
 from trimtab.planning.planner import PlannerSettings
 from trimtab.policy import (
@@ -28,22 +28,20 @@ from trimtab.policy import (
     WindowedPolicy,
 )
 from trimtab.pricedata import PriceHistory, bundled_history
-from trimtab.service import Bot, BotParts
-from trimtab.tax.advisor import TaxAdvisor
-from trimtab.tax.jurisdiction import TaxRules
-from trimtab.tax.rates import load_rates
 from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
 from trimtab.venues.port import Venue
 from trimtab.weights import InverseVolatility, StaticWeights, TargetWeights
 
+# The bot's ledger (SQLAlchemy, Alembic), service and tax advisor are imported by build_bot: a backtest
+# needs only build_policy, build_weights and planner_settings and starts faster without them.
+if TYPE_CHECKING:
+    from trimtab.service import Bot
+    from trimtab.tax.advisor import TaxAdvisor
+
 LEDGER_FILE_NAME = "ledger.db"
 THRESHOLD_CHECK_INTERVAL = timedelta(hours=1)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def data_dir(config: Config, config_path: Path) -> Path:
@@ -239,11 +237,18 @@ def build_bot(
     config: Config,
     config_path: Path,
     *,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock | None = None,
     history: PriceHistory | None = None,
 ) -> Bot:
-    """A ready bot: paper venue (state in the data folder), ledger opened and migrated."""
+    """A ready bot: paper venue (state in the data folder), ledger opened and migrated.
+
+    Without ``clock`` the bot runs on the system's UTC time, or on the fixed time of ``TRIMTAB_NOW``
+    (paper exchange only)."""
+    from trimtab.ledger.store import LedgerStore
+    from trimtab.service import Bot, BotParts
+
     source = str(config_path)
+    clock = clock or environment_clock(config.exchange.is_paper) or utc_now
     history = history or bundled_history()
     folder = data_dir(config, config_path)
     try:
@@ -274,6 +279,10 @@ def tax_advisor(config: Config, config_path: Path) -> TaxAdvisor | None:
     section = config.tax
     if section is None:
         return None
+    from trimtab.tax.advisor import TaxAdvisor
+    from trimtab.tax.jurisdiction import TaxRules
+    from trimtab.tax.rates import load_rates
+
     rates = None
     if section.rates_file is not None:
         path = Path(section.rates_file).expanduser()

@@ -8,16 +8,13 @@ the traceback.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from trimtab import __version__, render, reports
-from trimtab.assembly import build_bot, build_policy, build_weights, check_exchange, ledger_url
+from trimtab import __version__
 from trimtab.cli_backtest import backtest, sweep
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
@@ -29,10 +26,14 @@ from trimtab.cli_support import (
     out,
 )
 from trimtab.cli_tax import tax_app
-from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError
-from trimtab.ledger.store import LedgerStore
-from trimtab.service import Bot
+
+# `trimtab --help` and every command's start-up import only typer, rich and these front-end modules:
+# the config (pydantic), the ledger (SQLAlchemy, Alembic), the bot and the renderers are imported by the
+# commands that use them (tests/cli/test_startup.py keeps it so).
+if TYPE_CHECKING:
+    from trimtab.config import Config
+    from trimtab.service import Bot
 
 T = TypeVar("T")
 
@@ -54,6 +55,11 @@ OverrideOption = Annotated[
 
 def with_bot(config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]]) -> T:
     """Load the config, build the bot, run ``job`` on it and close it whatever happens."""
+    import asyncio
+
+    from trimtab.assembly import build_bot
+    from trimtab.config import load_config
+
     config = load_config(config_path)
     bot = build_bot(config, config_path)
 
@@ -74,6 +80,8 @@ def init(
     debug: DebugOption = False,
 ) -> None:
     """Write a commented example config (paper exchange, the seed's portfolio)."""
+
+    from importlib import resources
 
     def action() -> None:
         if config.exists() and not force:
@@ -99,6 +107,8 @@ def validate(
     config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False, debug: DebugOption = False
 ) -> None:
     """Check a config file without doing anything."""
+    from trimtab.assembly import build_policy, build_weights, check_exchange
+    from trimtab.config import load_config
 
     def action() -> None:
         loaded = load_config(config)
@@ -129,6 +139,7 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False, debug: DebugOption = False
 ) -> None:
     """Show holdings, weights, targets and drift."""
+    from trimtab import render, reports
 
     def action() -> None:
         view = with_bot(config, lambda bot: bot.portfolio())
@@ -148,6 +159,7 @@ def plan(
     debug: DebugOption = False,
 ) -> None:
     """Show the decision and the orders a rebalance would place. Nothing is placed or recorded."""
+    from trimtab import render, reports
 
     def action() -> None:
         planned = with_bot(config, lambda bot: bot.plan(force=force))
@@ -174,6 +186,7 @@ def rebalance(
     """Rebalance once, if the policy says so (or with --force), and record the run in the ledger.
 
     An unfinished earlier run (killed, or the exchange went away mid-run) is finished first instead."""
+    from trimtab import render, reports
 
     def action() -> None:
         outcome = with_bot(
@@ -228,6 +241,10 @@ def history(
     debug: DebugOption = False,
 ) -> None:
     """Show past runs from the ledger: decisions, orders, fees, value."""
+    from trimtab import render, reports
+    from trimtab.assembly import ledger_url
+    from trimtab.config import load_config
+    from trimtab.ledger.store import LedgerStore
 
     def action() -> None:
         loaded = load_config(config)

@@ -7,7 +7,7 @@ results of both runs (:mod:`trimtab.backtest.tax`; estimates, not tax advice).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
@@ -25,9 +25,13 @@ from trimtab.cli_support import (
     out,
     warn,
 )
-from trimtab.config import load_config
-from trimtab.config.tax_section import Jurisdiction
 from trimtab.errors import ConfigError
+
+if TYPE_CHECKING:  # the config (pydantic) and the tax stack are imported by the runs that use them
+    from trimtab.backtest.tax import TaxSetup
+    from trimtab.backtest.tax_aware import TaxAwareReplay
+    from trimtab.config import Config
+    from trimtab.config.tax_section import Jurisdiction
 
 PricesOption = Annotated[
     Path | None,
@@ -82,17 +86,23 @@ def backtest(
     from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
     from trimtab.backtest.study import run_study, window_warnings
-    from trimtab.backtest.tax import JURISDICTIONS, study_tax, tax_setup
-    from trimtab.backtest.tax_aware import TaxAwareReplay
+    from trimtab.config import load_config
 
     def action() -> None:
         if tax_rates is not None and tax is None:
             raise ConfigError("command line", "--tax-rates", "only applies with --tax us|de|uk")
-        jurisdiction = (
-            cast(Jurisdiction, choice_flag("--tax", tax, JURISDICTIONS)) if tax is not None else None
-        )
+        # The tax stack is imported only by a run that uses it (--tax, or the config's tax-aware deferral).
+        jurisdiction = None
+        if tax is not None:
+            from trimtab.backtest.tax import JURISDICTIONS
+
+            jurisdiction = cast("Jurisdiction", choice_flag("--tax", tax, JURISDICTIONS))
         loaded = load_config(config)
-        setup = tax_setup(loaded, config, jurisdiction, tax_rates) if jurisdiction is not None else None
+        setup = None
+        if jurisdiction is not None:
+            from trimtab.backtest.tax import tax_setup
+
+            setup = tax_setup(loaded, config, jurisdiction, tax_rates)
         settings = BacktestSettings(
             initial=decimal_flag("--initial", initial, positive=True),
             fee_rate=decimal_flag("--fee-rate", fee_rate)
@@ -103,12 +113,7 @@ def backtest(
             quote=loaded.quote,
         )
         frame = load_price_frame(prices)
-        section = loaded.tax
-        deferral = None
-        if section is not None and section.defer_days > 0:  # tax-aware, like the live bot
-            own = setup if setup is not None and setup.rules.jurisdiction == section.jurisdiction else None
-            rates = (own or tax_setup(loaded, config, section.jurisdiction, None)).rates
-            deferral = TaxAwareReplay.from_section(section, threshold_percent=loaded.threshold, rates=rates)
+        deferral = _deferral(loaded, config, setup)
         study = run_study(
             loaded,
             frame,
@@ -118,7 +123,11 @@ def backtest(
             settings=settings,
             deferral=deferral,
         )
-        taxes = study_tax(study, setup) if setup is not None else None  # before any file is written
+        taxes = None
+        if setup is not None:  # before any file is written
+            from trimtab.backtest.tax import study_tax
+
+            taxes = study_tax(study, setup)
         if trades is not None:
             output.write_trades(trades, study)
         if report is not None:
@@ -145,6 +154,19 @@ def backtest(
                 output.print_tax(out, taxes)
 
     guarded(debug, action)
+
+
+def _deferral(loaded: Config, config: Path, setup: TaxSetup | None) -> TaxAwareReplay | None:
+    """The config's tax-aware deferral of sells, like the live bot's (None unless ``tax.defer_days``)."""
+    section = loaded.tax
+    if section is None or section.defer_days <= 0:
+        return None
+    from trimtab.backtest.tax import tax_setup
+    from trimtab.backtest.tax_aware import TaxAwareReplay
+
+    own = setup if setup is not None and setup.rules.jurisdiction == section.jurisdiction else None
+    rates = (own or tax_setup(loaded, config, section.jurisdiction, None)).rates
+    return TaxAwareReplay.from_section(section, threshold_percent=loaded.threshold, rates=rates)
 
 
 def sweep(
@@ -185,6 +207,7 @@ def sweep(
     from trimtab.backtest import sweep_report
     from trimtab.backtest.sweep import run_sweep
     from trimtab.backtest.sweep_grid import parse_grid, sweep_points
+    from trimtab.config import load_config
 
     def action() -> None:
         loaded = load_config(config)

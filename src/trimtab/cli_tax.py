@@ -29,19 +29,16 @@ Not tax advice: the human output ends with that line (the JSON does not carry it
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.markup import escape
 
-from trimtab import render
-from trimtab.assembly import build_bot, ledger_url
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
     ConfigOption,
@@ -54,23 +51,20 @@ from trimtab.cli_support import (
     out,
     warn,
 )
-from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError, TaxError, TrimtabError
-from trimtab.files import write_atomically
-from trimtab.ledger.store import LedgerStore
-from trimtab.service import Bot
-from trimtab.tax.germany import de_report
-from trimtab.tax.harvest_output import harvest_json, print_harvest
-from trimtab.tax.harvest_plan import HarvestOutcome
-from trimtab.tax.history import all_events
-from trimtab.tax.importer import read_events
-from trimtab.tax.lots import Oversold
-from trimtab.tax.model import TaxEvent
-from trimtab.tax.normalize import normalize
-from trimtab.tax.output import CURRENCIES, TaxReport, csv_text, print_report, report_json
-from trimtab.tax.rates import load_rates
-from trimtab.tax.uk import uk_report
-from trimtab.tax.us import METHODS, US_ZONE, Method, us_report
+
+# The config (pydantic), the ledger (SQLAlchemy, Alembic), the bot and the tax stack are imported by the
+# commands that use them, so that `trimtab --help` and the other commands start without them.
+if TYPE_CHECKING:
+    from trimtab.config import Config
+    from trimtab.config.tax_section import Jurisdiction, TaxSection
+    from trimtab.tax.jurisdiction import TaxRules
+    from trimtab.tax.rates import RateTable
+    from trimtab.service import Bot
+    from trimtab.tax.harvest_plan import HarvestOutcome
+    from trimtab.tax.model import TaxEvent
+    from trimtab.tax.output import TaxReport
+    from trimtab.tax.us import Method
 
 CLI = "command line"
 NO_CHOICE = {
@@ -110,6 +104,11 @@ def import_history(
     debug: DebugOption = False,
 ) -> None:
     """Store trade history in the ledger for tax reports; events already there are skipped."""
+    from trimtab.assembly import ledger_url
+    from trimtab.config import load_config
+    from trimtab.ledger.store import LedgerStore
+    from trimtab.tax.importer import read_events
+    from trimtab.tax.output import CURRENCIES
 
     def action() -> None:
         report_currency = choice_flag("--currency", currency, tuple(CURRENCIES.values()))
@@ -144,63 +143,91 @@ def import_history(
 
 @tax_app.command("report")
 def report(
-    jurisdiction: Annotated[str, typer.Option("--jurisdiction", "-j", help="us, de or uk.")],
     year: Annotated[
         int, typer.Option("--year", help="Tax year (UK: the year it starts in, 2024 = 2024/25).")
     ],
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option("--jurisdiction", "-j", help="us, de or uk (default: the config's tax.jurisdiction)."),
+    ] = None,
     transactions: Annotated[
         Path | None, typer.Option("--transactions", help="Report on this history CSV instead of the ledger.")
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="With --transactions: the currency the file's prices are in, USD, EUR or GBP "
+            "(default: the report's; USD is converted with --rates).",
+        ),
     ] = None,
     method: Annotated[
         str | None,
         typer.Option(
             "--method",
-            help="US lot choice: fifo, hifo or min-tax (default: the config's tax.method for the ledger, else fifo).",
+            help="US lot choice: fifo, hifo or min-tax (default: the config's tax.method; "
+            "for the ledger min-tax when the config has a US tax: section, else fifo).",
         ),
     ] = None,
     rates: Annotated[
         Path | None,
         typer.Option(
-            "--rates", help="Daily USDT->report-currency rates, CSV date,rate (default: USDT = USD)."
+            "--rates",
+            help="Daily date,rate CSV: report-currency units per USD, USDT counted as USD "
+            "(default: the config's tax.rates_file; without one USDT = USD).",
         ),
     ] = None,
     timezone: Annotated[
-        str | None, typer.Option("--timezone", help="US only: the taxpayer's time zone (America/New_York).")
+        str | None,
+        typer.Option(
+            "--timezone", help="US only: the taxpayer's time zone (default: tax.timezone, else America/New_York)."
+        ),
     ] = None,
     csv_out: Annotated[
         Path | None, typer.Option("--csv", help="Also write the disposals as CSV here.")
     ] = None,
+    allow_future: AllowFutureOption = False,
+    allow_duplicates: AllowDuplicatesOption = False,
     config: ConfigOption = DEFAULT_CONFIG,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
     """Realized gains of one tax year: one row per disposal, and the year's totals."""
+    from trimtab.config import load_config
+    from trimtab.files import write_atomically
+    from trimtab.tax.importer import read_events
+    from trimtab.tax.output import CURRENCIES, csv_text, print_report, report_json
+    from trimtab.tax.us import METHODS, US_ZONE
 
     def action() -> None:
-        where = choice_flag("--jurisdiction", jurisdiction, tuple(CURRENCIES))
-        currency = CURRENCIES[where]
+        # The config gives the defaults; a --transactions report needs none (the file may not exist).
+        loaded = load_config(config) if transactions is None or config.exists() else None
+        section = loaded.tax if loaded is not None else None
+        where = _jurisdiction(jurisdiction, section)
+        own = section if section is not None and section.jurisdiction == where else None
+        report_currency = CURRENCIES[where]
         check_year(year, datetime.now(UTC).date())
-        if where != "us" and method is not None:
-            raise ConfigError(CLI, "--method", f"{NO_CHOICE[where]}; leave --method out")
-        if where != "us" and timezone is not None:
-            raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
-        lots = cast(Method, choice_flag("--method", method, METHODS)) if method is not None else "fifo"
-        zone = _zone(timezone) if timezone is not None else US_ZONE
+        rules = _rules(where, own, method, timezone, ledger=transactions is None)
+        table = _rates(rates, own, config)
         if transactions is not None:
-            if rates is not None:
-                raise ConfigError(
-                    CLI, "--rates", f"converts the bot's fills; a --transactions file is priced in {currency}"
-                )
-            events = read_events(transactions, report_currency=currency)
+            events = _file_events(
+                transactions,
+                currency,
+                rules,
+                table,
+                year=year,
+                explicit_rates=rates is not None,
+                allow_future=allow_future,
+                allow_duplicates=allow_duplicates,
+            )
         else:
-            loaded = load_config(config)
-            section = loaded.tax
-            if where == "us" and section is not None and section.jurisdiction == "us":
-                # The ledger's bot traded under the config's standing order: report with the same lots.
-                lots = lots if method is not None else section.lot_method
-                zone = zone if timezone is not None else _zone(section.zone_name)
-            events = _ledger_events(loaded, config, currency, rates)
-        taxed = compute(where, events, year=year, method=lots, zone=zone, from_ledger=transactions is None)
+            if currency is not None:
+                raise ConfigError(
+                    CLI, "--currency", "only with --transactions: the ledger keeps each import's currency"
+                )
+            assert loaded is not None  # loaded whenever there is no --transactions file
+            events = _ledger_events(loaded, config, report_currency, table, rules.horizon(year))
+        taxed = compute(rules, events, year=year, from_ledger=transactions is None)
         if csv_out is not None:
             try:
                 write_atomically(csv_out, csv_text(taxed))
@@ -239,6 +266,10 @@ def harvest(
     debug: DebugOption = False,
 ) -> None:
     """Holdings at a loss worth selling and buying back for tax, and the rule that limits each."""
+    from trimtab import render
+    from trimtab.assembly import build_bot
+    from trimtab.config import load_config
+    from trimtab.tax.harvest_output import harvest_json, print_harvest
 
     def action() -> None:
         loaded = load_config(config)
@@ -260,6 +291,10 @@ def harvest(
 
 
 def _harvest(bot: Bot, min_loss: Decimal, execute: bool) -> HarvestOutcome:
+    import asyncio
+
+    from trimtab.tax.lots import Oversold
+
     async def main() -> HarvestOutcome:
         try:
             return await bot.harvest(min_loss=min_loss, execute=execute)
@@ -290,20 +325,122 @@ def _zone(name: str) -> ZoneInfo:
         ) from None
 
 
-def _ledger_events(loaded: Config, config_path: Path, currency: str, rates: Path | None) -> list[TaxEvent]:
-    """The ledger's imported history in ``currency`` and the bot's fills on the config's exchange.
+def _jurisdiction(flag: str | None, section: TaxSection | None) -> str:
+    """``--jurisdiction``, else the config's ``tax.jurisdiction``; ConfigError when neither says."""
+    from trimtab.tax.output import CURRENCIES
 
-    Warns (stderr) about imported events priced in another currency: they are left out."""
-    table = load_rates(rates) if rates is not None else None
+    if flag is not None:
+        return choice_flag("--jurisdiction", flag, tuple(CURRENCIES))
+    if section is None:
+        raise ConfigError(
+            CLI, "--jurisdiction", "expected us, de or uk (or a config with tax.jurisdiction), got none"
+        )
+    return section.jurisdiction
+
+
+def _rules(
+    where: str, own: TaxSection | None, method: str | None, timezone: str | None, *, ledger: bool
+) -> TaxRules:
+    """The report's rules: the flags, else the config's ``tax:`` section of this jurisdiction (``own``).
+
+    The ledger's default lot order is the section's standing order (``min-tax`` unless set: the
+    bot traded under it); a --transactions file's is ``tax.method`` when set, else FIFO."""
+    from dataclasses import replace
+
+    from trimtab.tax.jurisdiction import TaxRules
+    from trimtab.tax.us import METHODS
+
+    if where != "us" and method is not None:
+        raise ConfigError(CLI, "--method", f"{NO_CHOICE[where]}; leave --method out")
+    if where != "us" and timezone is not None:
+        raise ConfigError(CLI, "--timezone", f"only a US report takes a time zone, not a {where} one")
+    rules = TaxRules.from_section(own) if own is not None else TaxRules.defaults(cast("Jurisdiction", where))
+    if where != "us":
+        return rules
+    lots: Method = "fifo"
+    if method is not None:
+        lots = cast("Method", choice_flag("--method", method, METHODS))
+    elif own is not None and (ledger or own.method is not None):
+        lots = own.lot_method
+    zone = _zone(timezone) if timezone is not None else rules.zone
+    return replace(rules, method=lots, zone=zone)
+
+
+def _rates(flag: Path | None, own: TaxSection | None, config_path: Path) -> RateTable | None:
+    """``--rates``, else the config's ``tax.rates_file`` (relative to the config file), else None."""
+    from trimtab.tax.rates import load_rates
+
+    if flag is not None:
+        return load_rates(flag)
+    if own is None or own.rates_file is None:
+        return None
+    path = Path(own.rates_file).expanduser()
+    return load_rates(path if path.is_absolute() else config_path.parent / path)
+
+
+def _file_events(  # noqa: PLR0913 (the flags of one file)
+    path: Path,
+    currency: str | None,
+    rules: TaxRules,
+    table: RateTable | None,
+    *,
+    year: int,
+    explicit_rates: bool,
+    allow_future: bool,
+    allow_duplicates: bool,
+) -> list[TaxEvent]:
+    """The events of a --transactions file that can count for ``year``, in the report currency."""
+    from trimtab.tax.history import in_currency
+    from trimtab.tax.import_checks import check_history
+    from trimtab.tax.importer import read_events
+    from trimtab.tax.output import CURRENCIES
+
+    wanted = rules.currency
+    priced = choice_flag("--currency", currency, tuple(CURRENCIES.values())) if currency else wanted
+    if priced not in (wanted, "USD"):
+        raise ConfigError(
+            CLI,
+            "--currency",
+            f"a {wanted} report reads a file priced in {wanted}, or in USD converted with --rates; "
+            f"got {priced}",
+        )
+    if explicit_rates and priced == wanted:
+        raise ConfigError(
+            CLI,
+            "--rates",
+            f"{path} is read as priced in {wanted}, the report's currency, so there is nothing to "
+            "convert; leave --rates out, or give the file's currency with --currency USD",
+        )
+    events = read_events(path, report_currency=priced, day_zone=rules.zone)
+    check_history(
+        events, str(path), now=datetime.now(UTC), allow_future=allow_future, allow_duplicates=allow_duplicates
+    )
+    horizon = rules.horizon(year)  # later rows cannot change the year: no rate is asked for them
+    return [in_currency(event, priced, wanted, table) for event in events if event.timestamp < horizon]
+
+
+def _ledger_events(
+    loaded: Config, config_path: Path, currency: str, table: RateTable | None, before: datetime
+) -> list[TaxEvent]:
+    """The ledger's imported history and the bot's fills on the config's exchange in ``currency``,
+    before the report's horizon ``before``.
+
+    Warns (stderr) about imported events priced in a currency that cannot be converted: they are
+    left out."""
+    from trimtab.assembly import ledger_url
+    from trimtab.ledger.store import LedgerStore
+    from trimtab.tax.history import ledger_history
+
     with LedgerStore.open(ledger_url(loaded, config_path)) as store:
-        counts = store.tax_event_counts()
-        events = all_events(store, rates=table, report_currency=currency, wallet=loaded.exchange.name)
-    for other, count in sorted(counts.items()):
-        if other != currency:
-            warn(
-                f"{_plural(count, 'imported event')} priced in {other} left out of this {currency} report "
-                f"(import their file with --currency {currency} to include them)"
-            )
+        history = ledger_history(
+            store, rates=table, report_currency=currency, wallet=loaded.exchange.name, before=before
+        )
+    events = history.events
+    for other, count in sorted(history.left_out.items()):
+        warn(
+            f"{_plural(count, 'imported event')} priced in {other} left out of this {currency} report: "
+            f"only history priced in {currency}, or in USD with --rates, can be converted"
+        )
     if not events:
         warn(
             f"the ledger holds no history imported in {currency} and no fills on {loaded.exchange.name}; "
@@ -312,27 +449,16 @@ def _ledger_events(loaded: Config, config_path: Path, currency: str, rates: Path
     return events
 
 
-def compute(
-    jurisdiction: str,
-    events: Sequence[TaxEvent],
-    *,
-    year: int,
-    method: Method = "fifo",
-    zone: ZoneInfo = US_ZONE,
-    from_ledger: bool = False,
-) -> TaxReport:
-    """The ``jurisdiction``'s report of ``year`` from ``events`` (priced in its currency).
+def compute(rules: TaxRules, events: Sequence[TaxEvent], *, year: int, from_ledger: bool = False) -> TaxReport:
+    """The report of ``year`` under ``rules`` from ``events`` (priced in its currency).
 
     Every failure of the history is a one-line TaxError (exit 2); from the ledger, a sale of more
     than a wallet holds also says how to add the missing history.
     """
+    from trimtab.tax.lots import Oversold
+
     try:
-        records = normalize(events, CURRENCIES[jurisdiction])
-        if jurisdiction == "us":
-            return us_report(records, year=year, method=method, zone=zone)
-        if jurisdiction == "de":
-            return de_report(records, year=year)
-        return uk_report(records, year=year)
+        return rules.report(events, year)
     except TrimtabError as error:
         if from_ledger and isinstance(error, Oversold):
             raise TaxError(

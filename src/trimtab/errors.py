@@ -8,7 +8,8 @@
     ├── LedgerError               the ledger cannot be opened or written (exit code 1)
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
     ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
-    │   └── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
+    │   ├── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
+    │   └── AccountMismatch       the paper account and the ledger disagree: the bot refuses to trade
     └── VenueError                the venue (exchange) failed
         ├── TemporaryVenueError   retry later: network, rate limit, exchange busy
         ├── OrderRejected         re-plan or skip this order: invalid order, funds, minimum notional
@@ -59,6 +60,11 @@ class GuardTripped(TrimtabError):
 
 class KillSwitchTripped(GuardTripped):
     """Too many runs failed in a row: the bot refuses to trade until a human looks."""
+
+
+class AccountMismatch(GuardTripped):
+    """The paper account and the ledger disagree (one was deleted, emptied or replaced): the bot refuses to
+    trade until a human restores the missing file or starts both over (``trimtab reset``)."""
 
 
 class VenueError(TrimtabError):

@@ -8,7 +8,7 @@ import math
 from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,11 +16,12 @@ from rich.table import Table
 
 from trimtab.backtest.metrics import Metrics
 from trimtab.backtest.study import Study
-from trimtab.backtest.tax import RunTax, StudyTax
-from trimtab.backtest.tax_aware import TaxAwareReplay
 from trimtab.errors import ConfigError
 from trimtab.money import fmt
-from trimtab.tax.output import NOT_TAX_ADVICE, cents
+
+if TYPE_CHECKING:  # the tax stack is imported by the runs with --tax or a tax-aware config only
+    from trimtab.backtest.tax import RunTax, StudyTax
+    from trimtab.backtest.tax_aware import TaxAwareReplay
 
 
 def _number(value: float) -> float | None:
@@ -145,6 +146,8 @@ def tax_report(tax: StudyTax) -> dict[str, Any]:
 
 def tax_notes(tax: StudyTax) -> list[str]:
     """What the figures assume, one sentence each (the human output ends with them)."""
+    from trimtab.tax.output import NOT_TAX_ADVICE
+
     parity = tax.parity_warning()
     return [
         *([parity] if parity is not None else []),
@@ -184,10 +187,14 @@ def print_tax(console: Console, tax: StudyTax) -> None:
 
 
 def _cents(value: Decimal) -> str:
+    from trimtab.tax.output import cents
+
     return str(cents(value) + 0)  # + 0: -0.00 becomes 0.00
 
 
 def _money(value: Decimal) -> str:
+    from trimtab.tax.output import cents
+
     return f"{cents(value) + 0:,.2f}"
 
 

@@ -14,39 +14,21 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from trimtab.config.fields import shown
 from trimtab.config.models import Config
+from trimtab.config.safe_yaml import FileRefused, load_yaml, read_limited
 from trimtab.errors import ConfigError
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(
-    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
-) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            line = key_node.start_mark.line + 1
-            raise yaml.constructor.ConstructorError(None, None, f"key {key!r} appears twice (line {line})")
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def parse_yaml(text: str, source: str) -> dict[str, Any]:
     """Parse YAML text that must hold a mapping at its top."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        data = load_yaml(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(source, where, f"not valid YAML: {problem}") from None
+        raise ConfigError(source, where, f"not valid YAML: {_cut(problem)}") from None
     if data is None:
         raise ConfigError(
             source, "", "the file is empty; expected a config with at least portfolio.target_weights"
@@ -61,12 +43,14 @@ def load_config(path: Path) -> Config:
     source = str(path)
     if not path.exists():
         raise ConfigError(source, "", "no such file (create one with `trimtab init`)")
-    if path.is_dir():
-        raise ConfigError(source, "", "is a directory; expected a YAML file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(source, "", f"cannot read the file ({error})") from None
+        text = read_limited(path).decode("utf-8")
+    except FileRefused as refused:
+        raise ConfigError(source, "", str(refused)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, "", "not a UTF-8 text file; expected a YAML file") from None
+    except OSError as error:
+        raise ConfigError(source, "", f"cannot read the file ({error.strerror or error})") from None
     return config_from_mapping(parse_yaml(text, source), source)
 
 
@@ -77,7 +61,7 @@ def config_from_mapping(data: dict[str, Any], source: str) -> Config:
     except ValidationError as error:
         problems = error.errors(include_url=False)
         first = problems[0]
-        message = describe_problem(first)
+        message = _cut(describe_problem(first))
         if len(problems) > 1:
             message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
         raise ConfigError(source, dotted(first["loc"]), message) from None
@@ -96,8 +80,13 @@ def dotted(loc: tuple[int | str, ...]) -> str:
     return text
 
 
-def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+#: The longest message one problem may give (a validator may quote the input).
+MAX_MESSAGE_CHARS = 300
+
+
+def _cut(message: str) -> str:
+    message = " ".join(message.split())
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def describe_problem(problem: ErrorDetails) -> str:
@@ -110,27 +99,27 @@ def describe_problem(problem: ErrorDetails) -> str:
     if kind == "extra_forbidden":
         return _unknown_key(problem["loc"])
     if kind in ("decimal_parsing", "decimal_type", "float_parsing", "float_type", "finite_number"):
-        return f"expected a number, got {_shown(got)}"
+        return f"expected a number, got {shown(got)}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"expected a whole number, got {_shown(got)}"
+        return f"expected a whole number, got {shown(got)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         symbol = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[
             kind
         ]
         bound = next(iter(ctx.values()))
-        return f"expected a number {symbol} {bound}, got {_shown(got)}"
+        return f"expected a number {symbol} {bound}, got {shown(got)}"
     if kind in ("enum", "literal_error"):
-        return f"expected {ctx.get('expected', 'one of the allowed values')}, got {_shown(got)}"
+        return f"expected {ctx.get('expected', 'one of the allowed values')}, got {shown(got)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return f"expected a mapping of keys, got {_shown(got)}"
+        return f"expected a mapping of keys, got {shown(got)}"
     if kind in ("tuple_type", "list_type"):
-        return f"expected a list, got {_shown(got)}"
+        return f"expected a list, got {shown(got)}"
     if kind in ("too_short", "too_long"):
-        return f"expected a list of {_length_phrase(ctx)}, got {_shown(got)}"
+        return f"expected a list of {_length_phrase(ctx)}, got {shown(got)}"
     if kind in ("string_type",):
-        return f"expected text, got {_shown(got)}"
+        return f"expected text, got {shown(got)}"
     if kind == "date_from_datetime_parsing" or kind.startswith("date"):
-        return f"expected a date YYYY-MM-DD, got {_shown(got)}"
+        return f"expected a date YYYY-MM-DD, got {shown(got)}"
     if kind == "value_error":
         return str(problem["msg"]).removeprefix("Value error, ")
     return str(problem["msg"])

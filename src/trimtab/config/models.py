@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from trimtab.config.fields import Frozen, NonNegative, Percent, Positive
+from trimtab.config.fields import Amount, Finite, Frozen, Percent, Price, Step, Tick, Value, shown, within
 from trimtab.config.fields import asset_name as _asset_name
 from trimtab.config.tax_section import TaxSection
 from trimtab.policy.calendar import Interval
@@ -80,7 +80,7 @@ class DynamicWeights(Frozen):
 
 
 class Portfolio(Frozen):
-    target_weights: dict[str, NonNegative] | None = None
+    target_weights: dict[str, Percent] | None = None
     dynamic_weights: DynamicWeights | None = None
     unlisted_assets: UnlistedAssets = UnlistedAssets.IGNORE
 
@@ -126,7 +126,7 @@ class Schedule(Frozen):
                 hours, minutes = (int(part) for part in value.split(":"))
                 return dt.time(hours, minutes)
             except ValueError:
-                raise ValueError(f"expected a UTC time HH:MM such as '12:00', got {value!r}") from None
+                raise ValueError(f"expected a UTC time HH:MM such as '12:00', got {shown(value)}") from None
         return value
 
     @model_validator(mode="after")
@@ -138,7 +138,7 @@ class Schedule(Frozen):
         elif self.interval in (Interval.MONTHLY, Interval.QUARTERLY):
             if self.day is not None and (not isinstance(self.day, int) or not 1 <= self.day <= 31):
                 raise ValueError(
-                    f"a {self.interval} schedule takes day: a day of the month 1-31, got {self.day!r}"
+                    f"a {self.interval} schedule takes day: a day of the month 1-31, got {shown(self.day)}"
                 )
         elif self.day is not None:
             raise ValueError("a daily schedule takes no day")
@@ -185,10 +185,11 @@ class RebalanceWindow(Frozen):
 
 class Rebalancing(Frozen):
     strategy: Strategy = Strategy.THRESHOLD
-    threshold_percent: Positive = Decimal(5)
-    relative_threshold_percent: Positive | None = None
-    check_interval_hours: Positive = Decimal(24)
-    min_trade_usd: NonNegative = Decimal(10)
+    threshold_percent: Annotated[Decimal, Finite, within(0, 100, above=True)] = Decimal(5)
+    relative_threshold_percent: Annotated[Decimal, Finite, within(0, 1000, above=True)] | None = None
+    # From 36 seconds to a (leap) year.
+    check_interval_hours: Annotated[Decimal, Finite, within("0.01", 8784)] = Decimal(24)
+    min_trade_usd: Value = Decimal(10)
     schedule: Schedule | None = None
     rebalance_window: RebalanceWindow | None = None
 
@@ -202,10 +203,10 @@ class Rebalancing(Frozen):
 
 
 class Risk(Frozen):
-    max_single_trade_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(100)
-    slippage_tolerance: Annotated[Decimal, Field(ge=0, lt=100, allow_inf_nan=False)] = Decimal("0.5")
+    max_single_trade_percent: Annotated[Decimal, Finite, within(0, 100, above=True)] = Decimal(100)
+    slippage_tolerance: Annotated[Decimal, Finite, within(0, 100, below=True)] = Decimal("0.5")
     # Stop the run when a price moved more than this (percent) between planning and placing an order.
-    max_price_move_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] = Decimal(2)
+    max_price_move_percent: Annotated[Decimal, Finite, within(0, 100, above=True)] = Decimal(2)
     # The kill switch: `run` stops after this many failed runs in a row.
     max_consecutive_failures: int = Field(default=3, ge=1, le=1000)
 
@@ -213,10 +214,10 @@ class Risk(Frozen):
 class MarketOverride(Frozen):
     """Rules of one paper market; anything left out gets a Binance-like default."""
 
-    amount_step: Positive | None = None
-    min_amount: NonNegative | None = None
-    min_notional: NonNegative | None = None
-    price_tick: NonNegative | None = None
+    amount_step: Step | None = None
+    min_amount: Amount | None = None
+    min_notional: Value | None = None
+    price_tick: Tick | None = None
 
 
 SECRET_KEYS = frozenset(
@@ -239,12 +240,12 @@ class Exchange(Frozen):
     # real exchanges; a local gateway or test server may turn it off.
     rate_limit: bool = True
     # the paper exchange
-    balances: dict[str, NonNegative] = Field(default_factory=dict)
-    prices: dict[str, Positive] | dt.date | None = None
-    fee_rate: Annotated[Decimal, Field(ge=0, lt=Decimal("0.1"), allow_inf_nan=False)] = Decimal("0.001")
+    balances: dict[str, Amount] = Field(default_factory=dict)
+    prices: dict[str, Price] | dt.date | None = None
+    fee_rate: Annotated[Decimal, Finite, within(0, "0.1", below=True)] = Decimal("0.001")
     markets: dict[str, MarketOverride] = Field(default_factory=dict)
-    fill_ratio: Annotated[Decimal, Field(gt=0, le=1, allow_inf_nan=False)] = Decimal(1)
-    slippage_bps: Annotated[Decimal, Field(ge=0, lt=10000, allow_inf_nan=False)] = Decimal(0)
+    fill_ratio: Annotated[Decimal, Finite, within(0, 1, above=True)] = Decimal(1)
+    slippage_bps: Annotated[Decimal, Finite, within(0, 10000, below=True)] = Decimal(0)
 
     @model_validator(mode="before")
     @classmethod
@@ -265,7 +266,7 @@ class Exchange(Frozen):
     def _name(cls, name: str) -> str:
         if not name or not name.replace("_", "").isalnum() or name != name.lower():
             raise ValueError(
-                f"expected 'paper' or a ccxt exchange id in lower case such as 'binance', got {name!r}"
+                f"expected 'paper' or a ccxt exchange id in lower case such as 'binance', got {shown(name)}"
             )
         return name
 
@@ -280,7 +281,7 @@ class Exchange(Frozen):
     @classmethod
     def _url(cls, url: str | None) -> str | None:
         if url is not None and not url.startswith(("http://", "https://")):
-            raise ValueError(f"expected a base URL starting with http:// or https://, got {url!r}")
+            raise ValueError(f"expected a base URL starting with http:// or https://, got {shown(url)}")
         return url.rstrip("/") if url else url
 
     @model_validator(mode="after")
@@ -311,7 +312,7 @@ class Exchange(Frozen):
     def _symbols(cls, markets: dict[str, MarketOverride]) -> dict[str, MarketOverride]:
         for symbol in markets:
             if symbol.count("/") != 1:
-                raise ValueError(f"market {symbol!r} must be written BASE/QUOTE, e.g. BTC/USDT")
+                raise ValueError(f"market {shown(symbol)} must be written BASE/QUOTE, e.g. BTC/USDT")
         return {s.upper(): m for s, m in markets.items()}
 
 

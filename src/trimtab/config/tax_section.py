@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from trimtab.config.fields import Frozen, NonNegative, Percent
+from trimtab.config.fields import Finite, Frozen, Percent, Value, shown, within
 
 Jurisdiction = Literal["us", "de", "uk"]
 LotMethod = Literal["fifo", "hifo", "min-tax"]
@@ -43,8 +43,8 @@ class TaxSection(Frozen):
     rate_percent: Percent | None = None
     long_term_rate_percent: Percent | None = None
     defer_days: int = Field(default=30, ge=0, le=366)
-    hard_band_percent: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
-    harvest_min_loss: NonNegative = Decimal(100)
+    hard_band_percent: Annotated[Decimal, Finite, within(0, 100, above=True)] | None = None
+    harvest_min_loss: Value = Decimal(100)
 
     @field_validator("timezone")
     @classmethod
@@ -54,7 +54,7 @@ class TaxSection(Frozen):
                 ZoneInfo(name)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(
-                    f"expected an IANA time zone such as America/Chicago, got {name!r}"
+                    f"expected an IANA time zone such as America/Chicago, got {shown(name)}"
                 ) from None
         return name
 

@@ -1,7 +1,17 @@
 """The whole tax history of a ledger: imported events plus the bot's own fills, as TaxEvents.
 
 :func:`all_events` is what ``trimtab tax report`` computes from: the history imported with ``trimtab
-tax import`` (priced in the report currency) and every fill the bot recorded, in time order.
+tax import`` and every fill the bot recorded, in time order, priced in the report currency.
+
+Imported events keep the currency they were imported in. Those in the report currency are used as
+they are; those in USD are converted with the rates file (its rate is report-currency units per USD,
+USDT counted as USD, on the event's UTC date: the price, and a fee paid in USD); events in another
+currency cannot be converted and are left out (:func:`ledger_history` counts them for a warning).
+
+``before`` (a report's horizon, :meth:`trimtab.tax.jurisdiction.TaxRules.horizon`) leaves out every
+event from it on: they cannot change that report, so a rate is never demanded for them. Everything up
+to it is kept, years before the report included: earlier acquisitions are the lots and pools the
+year's sales are matched with.
 
 How a fill becomes events (:func:`fill_events`):
 
@@ -30,8 +40,8 @@ Backtest fills are not in the ledger; :func:`fill_events` takes any fill, for a 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
 
 from trimtab.errors import ConfigError, TaxError
@@ -43,11 +53,18 @@ from trimtab.venues.binance_defaults import USD_QUOTES
 from trimtab.venues.port import Fill, Side
 
 
-def quote_rate(quote: str, report_currency: str, day: date, rates: RateTable | None) -> Decimal:
+def quote_rate(
+    quote: str,
+    report_currency: str,
+    day: date,
+    rates: RateTable | None,
+    *,
+    priced: str = "the bot's fills are quoted in",
+) -> Decimal:
     """Units of ``report_currency`` per unit of ``quote`` on ``day`` (see the module docstring).
 
-    ``rates`` None means no rates file was given. Raises ConfigError when one is needed, or when the
-    file has no rate on or before ``day``.
+    ``rates`` None means no rates file was given. Raises ConfigError when one is needed (its message
+    says what is ``priced`` in ``quote``, and the day), or when the file has no rate on or before ``day``.
     """
     if quote == report_currency:
         return ONE
@@ -58,8 +75,8 @@ def quote_rate(quote: str, report_currency: str, day: date, rates: RateTable | N
     raise ConfigError(
         "command line",
         "--rates",
-        f"the bot's fills are quoted in {quote}; a {report_currency} report needs daily "
-        f"{quote}->{report_currency} rates: give a CSV of date,rate with --rates",
+        f"{priced} {quote} (from {day.isoformat()} on); a {report_currency} report needs daily "
+        f"{quote}->{report_currency} rates: give a CSV of date,rate with --rates (or tax.rates_file)",
     )
 
 
@@ -100,12 +117,19 @@ def fill_events(
 
 
 def bot_fills_as_events(
-    store: LedgerStore, *, rates: RateTable | None, report_currency: str, wallet: str
+    store: LedgerStore,
+    *,
+    rates: RateTable | None,
+    report_currency: str,
+    wallet: str,
+    before: datetime | None = None,
 ) -> list[TaxEvent]:
-    """Every fill of the live runs on venue ``wallet`` as events of that wallet, in time order."""
+    """Every fill of the live runs on venue ``wallet`` (before ``before``) as events of that wallet, in
+    time order."""
     return [
         event
         for recorded in store.live_fills(wallet)
+        if before is None or recorded.fill.timestamp < before
         for event in fill_events(
             recorded.symbol,
             recorded.side,
@@ -118,11 +142,68 @@ def bot_fills_as_events(
     ]
 
 
+def in_currency(event: TaxEvent, currency: str, report_currency: str, rates: RateTable | None) -> TaxEvent:
+    """An imported ``event`` priced in ``currency`` re-priced in ``report_currency`` (price, and a fee
+    paid in ``currency``) at the rate of its UTC date; ConfigError when no rate is available."""
+    if currency == report_currency:
+        return event
+    rate = quote_rate(
+        currency, report_currency, event.timestamp.date(), rates, priced="imported history is priced in"
+    )
+    fee, fee_asset = event.fee, event.fee_asset
+    if fee_asset == currency:
+        fee, fee_asset = fee * rate, report_currency
+    return replace(event, price=event.price * rate, fee=fee, fee_asset=fee_asset)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerHistory:
+    """The events a report computes from, and how many imported events were left out, by currency."""
+
+    events: list[TaxEvent]
+    left_out: dict[str, int]
+
+
+def convertible(currency: str, report_currency: str, rates: RateTable | None) -> bool:
+    """Whether events imported in ``currency`` can enter a ``report_currency`` report (see the module)."""
+    return currency == report_currency or (currency == "USD" and rates is not None)
+
+
+def ledger_history(
+    store: LedgerStore,
+    *,
+    rates: RateTable | None,
+    report_currency: str,
+    wallet: str,
+    before: datetime | None = None,
+) -> LedgerHistory:
+    """:func:`all_events`, with the count of imported events (before ``before``) it had to leave out."""
+    imported: list[TaxEvent] = []
+    left_out: dict[str, int] = {}
+    for currency in sorted(store.tax_event_counts()):
+        events = [e for e in store.tax_events(currency) if before is None or e.timestamp < before]
+        if not convertible(currency, report_currency, rates):
+            if events:
+                left_out[currency] = len(events)
+            continue
+        imported.extend(in_currency(event, currency, report_currency, rates) for event in events)
+    fills = bot_fills_as_events(
+        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before
+    )
+    ordered = sorted([*imported, *fills], key=lambda event: event.timestamp)
+    return LedgerHistory(ordered, left_out)
+
+
 def all_events(
-    store: LedgerStore, *, rates: RateTable | None, report_currency: str, wallet: str
+    store: LedgerStore,
+    *,
+    rates: RateTable | None,
+    report_currency: str,
+    wallet: str,
+    before: datetime | None = None,
 ) -> list[TaxEvent]:
-    """The imported history priced in ``report_currency`` and the bot's fills on ``wallet``, by time
-    (on a tie, imported events first)."""
-    imported = store.tax_events(report_currency)
-    fills = bot_fills_as_events(store, rates=rates, report_currency=report_currency, wallet=wallet)
-    return sorted([*imported, *fills], key=lambda event: event.timestamp)
+    """The imported history (in ``report_currency``, or USD converted with ``rates``) and the bot's
+    fills on ``wallet``, before ``before``, by time (on a tie, imported events first)."""
+    return ledger_history(
+        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before
+    ).events

@@ -8,8 +8,10 @@ and a ``buy`` with the same timestamp. ``price`` is in the report currency per u
 A tax report is only as good as its input, so the import is strict and all-or-nothing: the first bad
 cell stops it with a one-line :class:`~trimtab.errors.ConfigError` naming the file, the line and the
 column (``history.csv:7: amount: expected a number above 0, got '-1'``), and no event is returned.
-Numbers are parsed as exact Decimals; times must carry a time of day (the same-day and anniversary
-rules count in local dates, which a bare date cannot give) and are converted to UTC.
+Numbers are parsed as exact Decimals; times are converted to UTC. A time without a zone is UTC; a
+bare date (``2024-03-01``, an export that keeps no time of day) is the start of that day, 00:00, in
+the taxpayer's time zone (``day_zone``): the same-day and anniversary rules count in that zone's
+dates, so the row keeps its date there, and it sorts before the timed rows of the same local day.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from trimtab.errors import ConfigError
 from trimtab.money import ZERO
@@ -35,18 +38,30 @@ _TIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
     r"(?:[Zz]|([+-])(\d{2}):?([0-5]\d))?"
 )
-_TIME_FORMS = "e.g. 2024-03-01T14:05:00Z, 2024-03-01 14:05+01:00 or 2024-03-01 14:05 (read as UTC)"
+_TIME_FORMS = (
+    "e.g. 2024-03-01T14:05:00Z, 2024-03-01 14:05+01:00, 2024-03-01 14:05 (read as UTC) "
+    "or 2024-03-01 (00:00 in the tax time zone)"
+)
+# Where a bare date starts when the caller names no zone: the zone of the currency's jurisdiction.
+DAY_ZONES = {"USD": "America/New_York", "EUR": "Europe/Berlin", "GBP": "Europe/London"}
 
 
-def read_events(path: Path, *, report_currency: str) -> list[TaxEvent]:
+def day_zone_of(currency: str) -> ZoneInfo:
+    """The time zone a bare date of a history priced in ``currency`` starts in (UTC for others)."""
+    return ZoneInfo(DAY_ZONES.get(currency.strip().upper(), "UTC"))
+
+
+def read_events(path: Path, *, report_currency: str, day_zone: tzinfo | None = None) -> list[TaxEvent]:
     """The events of the history CSV at ``path``, in file order, each with its 1-based file ``line``.
 
     ``report_currency`` (e.g. ``"USD"``) is the currency of ``price`` and the one fee asset, besides the
-    row's own asset, that a row can value. Raises :class:`ConfigError` on the first problem (a missing
+    row's own asset, that a row can value. A bare date starts at 00:00 in ``day_zone`` (default: the
+    currency's, :func:`day_zone_of`). Raises :class:`ConfigError` on the first problem (a missing
     or unreadable file, a bad header, no rows, a bad cell); nothing is returned then.
     """
     currency = report_currency.strip().upper()
-    return [_event(row, str(path), line, currency) for line, row in read_table(path, COLUMNS)]
+    zone = day_zone if day_zone is not None else day_zone_of(currency)
+    return [_event(row, str(path), line, currency, zone) for line, row in read_table(path, COLUMNS)]
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -118,15 +133,15 @@ def parse_decimal(cell: str, where: str, key: str, *, allow_zero: bool = False) 
     return value if value else ZERO  # "-0" reads as 0
 
 
-def parse_timestamp(cell: str, where: str, key: str = "timestamp") -> datetime:
-    """An ISO 8601 time with ``Z`` or an offset, or a naive one meaning UTC, as an aware UTC datetime."""
+def parse_timestamp(cell: str, where: str, key: str = "timestamp", day_zone: tzinfo = UTC) -> datetime:
+    """An ISO 8601 time with ``Z`` or an offset, or a naive one meaning UTC, as an aware UTC datetime;
+    a bare date ``YYYY-MM-DD`` is 00:00 of that day in ``day_zone``."""
     if _DATE_ONLY.fullmatch(cell):
-        raise ConfigError(
-            where,
-            key,
-            f"expected a date with a time of day ({_TIME_FORMS}): the same-day and "
-            f"anniversary rules count in the taxpayer's local date, got {cell!r}",
-        )
+        try:
+            start = datetime.fromisoformat(cell).replace(tzinfo=day_zone)
+        except ValueError:  # 2024-02-30
+            raise ConfigError(where, key, f"expected a real date ({_TIME_FORMS}), got {cell!r}") from None
+        return start.astimezone(UTC)
     match = _TIME.fullmatch(cell)
     if match is None:
         raise ConfigError(where, key, f"expected an ISO 8601 time ({_TIME_FORMS}), got {cell!r}")
@@ -146,10 +161,10 @@ def parse_timestamp(cell: str, where: str, key: str = "timestamp") -> datetime:
     return moment.astimezone(UTC)
 
 
-def _event(row: dict[str, str], source: str, line: int, currency: str) -> TaxEvent:
+def _event(row: dict[str, str], source: str, line: int, currency: str, day_zone: tzinfo) -> TaxEvent:
     """Row ``line`` of file ``source`` as a TaxEvent. Cells are checked in column order."""
     where = f"{source}:{line}"
-    timestamp = parse_timestamp(row["timestamp"], where)
+    timestamp = parse_timestamp(row["timestamp"], where, day_zone=day_zone)
     wallet = row["wallet"]
     if not wallet:
         raise ConfigError(where, "wallet", "expected the wallet (account) the row happened in, got ''")
@@ -178,6 +193,13 @@ def _event(row: dict[str, str], source: str, line: int, currency: str) -> TaxEve
     try:
         fee_value(event, currency)  # the rule normalize() applies, checked here rather than mid-report
     except ValueError:
+        if fee_asset in DAY_ZONES:  # a fee in another money: the whole file is likely priced in it
+            raise ConfigError(
+                where,
+                "fee_asset",
+                f"a fee in {fee_asset}, but the prices of this file are read as {currency} "
+                f"(--currency {currency}); if the file is priced in {fee_asset}, give --currency {fee_asset}",
+            ) from None
         raise ConfigError(
             where,
             "fee_asset",

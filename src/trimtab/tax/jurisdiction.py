@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -39,10 +39,12 @@ from trimtab.tax.model import Disposal, Lot, TaxEvent
 from trimtab.tax.normalize import Record, normalize
 from trimtab.tax.uk import UKReport, uk_reports
 from trimtab.tax.us import PER_WALLET_FROM, US_ZONE, Method, USReport, order_for, us_reports
+from trimtab.tax.wash_sale import wash_sale_enabled
 
 TaxReport = USReport | GermanReport | UKReport
 US_LOSS_LIMIT = Decimal(3000)  # per year against ordinary income (1,500 married filing separately)
 DAY = timedelta(days=1)
+MATCH_AHEAD = timedelta(days=30)  # the UK 30-day rule and the US wash-sale window after a sale
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,18 @@ class TaxRules:
         """The tax year ``moment`` falls in (the UK's by its starting year: 2024 = 2024/25)."""
         day = self.local_day(moment)
         return uk_tax_year(day) if self.jurisdiction == "uk" else day.year
+
+    def horizon(self, year: int) -> datetime:
+        """The first moment (UTC) from which no event can change the report of ``year``: the start of
+        the day after the tax year ends, in the rules' zone, 30 days later where a later acquisition
+        is still matched with a sale of the year (the UK's 30-day rule; the US wash-sale rule when it
+        applies to ``year``). Every event before it can count: earlier ones make up the lots and pools."""
+        last = date(year + 1, 4, 5) if self.jurisdiction == "uk" else date(year, 12, 31)
+        reaching = self.jurisdiction == "uk" or (
+            self.jurisdiction == "us" and wash_sale_enabled(year, self.wash_sale)
+        )
+        first_after = last + DAY + (MATCH_AHEAD if reaching else timedelta())
+        return datetime.combine(first_after, time(), self.zone).astimezone(UTC)
 
     def report(self, records: Sequence[TaxEvent], year: int) -> TaxReport:
         """The jurisdiction's report of ``year`` from ``records`` (every earlier event included)."""

@@ -1,8 +1,10 @@
-"""Daily rates from USDT, the quote currency trimtab trades in, to the tax report currency.
+"""Daily rates from USD (and USDT, counted as USD), the money trimtab trades in, to the report currency.
 
-trimtab's trades are priced in USDT, but a tax report is in USD, EUR or GBP. A :class:`RateTable`
-holds one rate per day (report-currency units per 1 USDT) and answers with the rate of the latest
-date on or before the day asked: a file of working-day rates covers the weekends between them.
+trimtab's trades are priced in USDT, and exchange histories are often in USD, but a German or UK tax
+report is in EUR or GBP. A :class:`RateTable` holds one rate per day (report-currency units per 1
+USD, USDT counted as USD) and answers with the rate of the latest date on or before the day asked: a
+file of working-day rates covers the weekends between them. The same file converts the bot's USDT
+fills and history imported in USD (:mod:`trimtab.tax.history`).
 
 The documented default, :meth:`RateTable.identity`, treats 1 USDT as 1 unit of the report currency
 (USDT = USD); a EUR or GBP report needs a rates file, read by :func:`load_rates`::
@@ -37,7 +39,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True, slots=True)
 class RateTable:
-    """Rates (report-currency units per 1 USDT, > 0) from each of ``days`` (strictly increasing) on.
+    """Rates (report-currency units per 1 USD or USDT, > 0) from each of ``days`` (strictly increasing) on.
 
     ``source`` names where the rates came from (the file), for errors.
     """
@@ -71,7 +73,7 @@ class RateTable:
         return self.rates[index]
 
     def convert(self, amount: Decimal, day: date) -> Decimal:
-        """``amount`` USDT on ``day`` in the report currency."""
+        """``amount`` USD (or USDT) on ``day`` in the report currency."""
         return amount * self.rate_on(day)
 
 

@@ -1,0 +1,242 @@
+"""``trimtab tax import`` and ``tax report`` (us fifo/hifo/min-tax, de, uk) on a large history, as whole
+processes: wall time and peak RSS of each. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bench_tax.py [--events 1000000] [--year 2024] [--keep DIR] [--only us-fifo,de]
+
+The history is synthetic and deterministic (seed 0, see :func:`generate`): six assets, five wallets,
+buys and sells with fees (in the report currency or in the coin), some ``fee`` rows, 2019-01 .. 2025-06.
+Four wallets trade actively (sells of 5-60 % of what the wallet holds); one is a savings plan buying
+small amounts every few hours and rarely selling, so it holds thousands of open lots. Each wallet's
+rows are written as one block (exports concatenated), so the file is not in time order. Events are
+priced in USD; the EUR and GBP files are the same rows with their fee currency renamed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRIMTAB = [sys.executable, "-m", "trimtab"]
+HEADER = "timestamp,wallet,type,asset,amount,price,fee,fee_asset\n"
+START = datetime(2019, 1, 1, tzinfo=UTC)
+END = datetime(2025, 6, 30, tzinfo=UTC)
+# asset: (first price in USD, yearly volatility)
+ASSETS = {
+    "BTC": (3800.0, 0.7),
+    "ETH": (130.0, 0.9),
+    "SOL": (1.5, 1.2),
+    "ADA": (0.04, 1.0),
+    "DOT": (3.0, 1.0),
+    "LINK": (0.4, 1.0),
+}
+ACTIVE_WALLETS = ("binance", "kraken", "coinbase", "ledger")
+SAVINGS_WALLET = "bitpanda"
+CONFIG = """portfolio:
+  target_weights: {BTC: 50, ETH: 45, USDT: 5}
+rebalancing:
+  strategy: threshold
+  threshold_percent: 5
+data_dir: data
+exchange:
+  name: paper
+  balances: {USDT: 1000}
+  prices: {BTC: 60000, ETH: 3000}
+"""
+REPORTS = {
+    "us-fifo": ("us", "USD", ["--method", "fifo"]),
+    "us-hifo": ("us", "USD", ["--method", "hifo"]),
+    "us-min-tax": ("us", "USD", ["--method", "min-tax"]),
+    "de": ("de", "EUR", []),
+    "uk": ("uk", "GBP", []),
+}
+
+
+def _prices(rng: random.Random, steps: int) -> dict[str, list[float]]:
+    """A geometric random walk per asset, one price per step (steps spread evenly over the span)."""
+    years = (END - START).days / 365.25
+    walks: dict[str, list[float]] = {}
+    for asset, (first, vol) in ASSETS.items():
+        sigma = vol * (years / steps) ** 0.5
+        price, walk = first, []
+        for _ in range(steps):
+            price *= 1.0 + rng.gauss(0.0, sigma)
+            price = max(price, first / 50)
+            walk.append(price)
+        walks[asset] = walk
+    return walks
+
+
+def _amount(value: float) -> str:
+    return f"{value:.8f}".rstrip("0").rstrip(".") or "0"
+
+
+def _price(value: float) -> str:
+    return f"{value:.6g}" if value < 1 else f"{value:.2f}"
+
+
+def _wallet_rows(  # noqa: PLR0914 (a generator's state)
+    rng: random.Random, wallet: str, count: int, walks: dict[str, list[float]], savings: bool
+) -> list[str]:
+    """``count`` rows of one wallet in time order; never sells more than the wallet holds."""
+    span = (END - START).total_seconds()
+    steps = len(next(iter(walks.values())))
+    held = dict.fromkeys(ASSETS, 0.0)
+    assets = list(ASSETS)
+    moments = sorted(rng.random() * span for _ in range(count))
+    rows: list[str] = []
+    for offset in moments:
+        when = START + timedelta(seconds=int(offset))
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        asset = rng.choice(assets)
+        price = walks[asset][min(int(offset / span * steps), steps - 1)]
+        roll = rng.random()
+        sell_share = 0.02 if savings else 0.42
+        if held[asset] > 0 and roll < sell_share:
+            amount = float(_amount(held[asset] * rng.uniform(0.05, 0.6)))
+            if amount <= 0:
+                continue
+            held[asset] -= amount
+            fee = amount * price * 0.001
+            rows.append(f"{stamp},{wallet},sell,{asset},{_amount(amount)},{_price(price)},{fee:.2f},USD\n")
+        elif held[asset] > 0 and roll < sell_share + 0.03:
+            amount = float(_amount(held[asset] * 0.001))
+            if amount <= 0:
+                continue
+            held[asset] -= amount
+            rows.append(f"{stamp},{wallet},fee,{asset},{_amount(amount)},{_price(price)},,\n")
+        else:
+            value = rng.uniform(20, 200) if savings else rng.uniform(50, 5000)
+            amount = float(_amount(value / price))
+            if amount <= 0:
+                continue
+            if rng.random() < 0.3:  # fee paid in the coin bought: part of the cost and a disposal
+                fee_units = float(_amount(amount * 0.001))
+                held[asset] += amount - fee_units
+                fee = f"{_amount(fee_units)},{asset}" if fee_units > 0 else ","
+                rows.append(f"{stamp},{wallet},buy,{asset},{_amount(amount)},{_price(price)},{fee}\n")
+            else:
+                held[asset] += amount
+                rows.append(
+                    f"{stamp},{wallet},buy,{asset},{_amount(amount)},{_price(price)},{value * 0.001:.2f},USD\n"
+                )
+    return rows
+
+
+def generate(path: Path, events: int, seed: int = 0) -> int:
+    """Write a history of about ``events`` rows priced in USD to ``path``; returns the rows written."""
+    rng = random.Random(seed)
+    walks = _prices(rng, 20_000)
+    shares = {SAVINGS_WALLET: 0.2, **dict.fromkeys(ACTIVE_WALLETS, 0.2)}
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(HEADER)
+        for wallet, share in shares.items():
+            rows = _wallet_rows(rng, wallet, int(events * share), walks, wallet == SAVINGS_WALLET)
+            out.writelines(rows)
+            written += len(rows)
+    return written
+
+
+def recurrency(source: Path, target: Path, currency: str) -> None:
+    """The same rows with fees paid in USD said to be paid in ``currency``."""
+    with source.open("rb") as reading, target.open("wb") as writing:
+        for chunk in iter(lambda: reading.read(1 << 22), b""):
+            writing.write(chunk.replace(b",USD\n", f",{currency}\n".encode()))
+
+
+def run(label: str, args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run one trimtab command as a child process: wall seconds, peak RSS in MiB (the child's own),
+    and the last line it printed."""
+    code = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "tail = (p.stdout.strip().splitlines() or [''])[-1] if p.returncode == 0 else p.stderr.strip()\n"
+        "print(p.returncode, wall, rss, tail, sep='\\t')\n"
+    )
+    # A fresh parent per command, so RUSAGE_CHILDREN holds this command's peak and nothing else.
+    result = subprocess.run(
+        [sys.executable, "-c", code, *TRIMTAB, *args], capture_output=True, text=True, cwd=cwd, check=True
+    )
+    returncode, wall, rss, tail = result.stdout.rstrip("\n").split("\t", 3)
+    if returncode != "0":
+        print(f"{label:<22}: FAILED (exit {returncode}): {tail}")
+    return float(wall), float(rss), tail
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--year", default="2024")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
+    parser.add_argument("--only", help=f"comma-separated reports to run (of {', '.join(REPORTS)})")
+    args = parser.parse_args()
+    chosen = args.only.split(",") if args.only else list(REPORTS)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-tax-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        _bench(folder, args.events, args.year, chosen)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _bench(folder: Path, events: int, year: str, chosen: list[str]) -> None:
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)"
+    )
+    start = time.perf_counter()
+    usd = folder / "history-usd.csv"
+    rows = generate(usd, events)
+    generated = time.perf_counter() - start
+    files = {"USD": usd}
+    for currency in ("EUR", "GBP"):
+        files[currency] = folder / f"history-{currency.lower()}.csv"
+        recurrency(usd, files[currency], currency)
+    size = usd.stat().st_size / 2**20
+    print(f"{'generate':<22}: {rows:,} rows, {size:.0f} MiB, in {generated:.1f} s (+ EUR, GBP copies)")
+    config = folder / "trimtab.yaml"
+    config.write_text(CONFIG, encoding="utf-8")
+    ledger = folder / "data" / "ledger.db"
+    ledger.unlink(missing_ok=True)
+    currencies = {REPORTS[name][1] for name in chosen}
+    for currency in ("USD", "EUR", "GBP"):
+        if currency not in currencies:
+            continue
+        wall, rss, tail = run(
+            f"import {currency}",
+            ["tax", "import", str(files[currency]), "--currency", currency, "-c", str(config)],
+            folder,
+        )
+        print(f"{'import ' + currency:<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail[:70]}")
+    for name in chosen:
+        jurisdiction, currency, extra = REPORTS[name]
+        base = ["tax", "report", "-j", jurisdiction, "--year", year, *extra]
+        for source, more in (
+            ("ledger", ["-c", str(config)]),
+            ("csv", ["--transactions", str(files[currency])]),
+        ):
+            wall, rss, tail = run(f"{name} {source}", [*base, *more, "--json"], folder)
+            disposals = tail.count('"asset"') if tail.startswith("{") else 0
+            print(f"{'report ' + name + ' (' + source + ')':<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS")
+            del disposals
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'this script':<22}: {own:.0f} MiB peak RSS (generating)")
+
+
+if __name__ == "__main__":
+    main()
