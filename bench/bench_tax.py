@@ -85,7 +85,7 @@ def _price(value: float) -> str:
     return f"{value:.6g}" if value < 1 else f"{value:.2f}"
 
 
-def _wallet_rows(  # noqa: PLR0914 (a generator's state)
+def _wallet_rows(
     rng: random.Random, wallet: str, count: int, walks: dict[str, list[float]], savings: bool
 ) -> list[str]:
     """``count`` rows of one wallet in time order; never sells more than the wallet holds."""

@@ -83,8 +83,8 @@ def main() -> None:
                 # at its own first weights, so its premium is against that, not this row.
                 hold = hold or result["buy_and_hold"]  # type: ignore[assignment]
                 rows.append(
-                    f"| {name} | {s['final_value']:,.0f} | {pct(s['cagr'])} | {pct(s['max_drawdown'])} | "  # type: ignore[index]
-                    f"{s['rebalances']} | {s['fees']:,.0f} | {pct(result['premium'])} | {pct(result['theoretical_premium'])} |"  # type: ignore[index]
+                    f"| {name} | {float(s['final_value']):,.0f} | {pct(s['cagr'])} | {pct(s['max_drawdown'])} | "  # type: ignore[index]
+                    f"{s['rebalances']} | {float(s['fees']):,.0f} | {pct(result['premium'])} | {pct(result['theoretical_premium'])} |"  # type: ignore[index]
                 )
             print(f"**{basket}**, {start} .. 2026-01-05, 10,000 USDT, 0.1% fee:\n")
             print(
@@ -92,8 +92,8 @@ def main() -> None:
             )
             print("|---|---:|---:|---:|---:|---:|---:|---:|")
             print(
-                f"| buy and hold | {hold['final_value']:,.0f} | {pct(hold['cagr'])} | {pct(hold['max_drawdown'])} | 0 | "  # type: ignore[index]
-                f"{hold['fees']:,.0f} | | |"  # type: ignore[index]
+                f"| buy and hold | {float(hold['final_value']):,.0f} | {pct(hold['cagr'])} | {pct(hold['max_drawdown'])} | 0 | "  # type: ignore[index]
+                f"{float(hold['fees']):,.0f} | | |"  # type: ignore[index]
             )
             print("\n".join(rows) + "\n")
             if len(weights) >= 3:

@@ -1,4 +1,4 @@
-"""Regenerate the README's "naive against tax-aware" table with trimtab's own `backtest --tax --json`.
+"""Regenerate the README's "naive against tax-aware" table with trimtab's own `backtest --jurisdiction --json`.
 
 Run: .venv/bin/python scripts/tax_awareness.py  (about half a minute)
 The seed basket on the bundled daily history, 0.1% fee, USDT counted 1:1 as the tax currency: each
@@ -28,7 +28,9 @@ def backtest(folder: Path, text: str, jurisdiction: str) -> dict[str, object]:
     path = folder / "config.yaml"
     path.write_text(text, encoding="utf-8")
     command = [*TRIMTAB, "backtest", "-c", str(path), "--start", START, "--fee-rate", FEE, "--json"]
-    done = subprocess.run([*command, "--tax", jurisdiction], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [*command, "--jurisdiction", jurisdiction], capture_output=True, text=True, check=True
+    )
     result: dict[str, object] = json.loads(done.stdout)
     return result
 

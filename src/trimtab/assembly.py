@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from trimtab.clock import Clock, environment_clock, utc_now
 from trimtab.config.models import Config, Strategy, UnlistedAssets
 from trimtab.errors import ConfigError
 from trimtab.execution.executor import ExecutionSettings
+from trimtab.limits import MAX_VALUE, bound
 from trimtab.markets import MarketRules
 from trimtab.planning.planner import PlannerSettings
 from trimtab.policy import (
@@ -28,6 +30,7 @@ from trimtab.policy import (
     WindowedPolicy,
 )
 from trimtab.pricedata import PriceHistory, bundled_history
+from trimtab.redaction import register_secret
 from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
@@ -138,6 +141,15 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
                 f"{asset} has no price on the paper exchange on {price_date or history.last_date}; "
                 "add it to exchange.prices",
             )
+    for asset, amount in sorted(exchange.balances.items()):
+        worth = Decimal(1) if asset == config.quote else (prices or {}).get(asset) or day_prices[asset]
+        if amount * worth > MAX_VALUE:
+            raise ConfigError(
+                source,
+                f"exchange.balances.{asset}",
+                f"{bound(amount)} {asset} at {bound(worth)} are worth more than {bound(MAX_VALUE)} {config.quote}, "
+                "the most one holding of the paper account may be worth",
+            )
     markets: dict[str, MarketRules] = {}
     for symbol, override in exchange.markets.items():
         base, quote = symbol.split("/")
@@ -187,6 +199,7 @@ def build_venue(
     from trimtab.venues.ccxt_venue import CcxtVenue
 
     api_key, secret = os.environ.get(exchange.api_key_env), os.environ.get(exchange.secret_env)
+    register_secret(api_key, secret)  # from now on redacted from everything printed, tracebacks included
     if not api_key or not secret:
         missing = [n for n, v in ((exchange.api_key_env, api_key), (exchange.secret_env, secret)) if not v]
         raise ConfigError(

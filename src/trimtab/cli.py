@@ -1,5 +1,5 @@
 """The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo, backtest, sweep,
-tax (import, report).
+reset, tax (import, report).
 
 Every command takes ``-c/--config``, ``--json`` and ``--debug``. Exit codes: 0 success, 2 bad input
 (config, flags, data files), 1 a failure at run time. Errors are one line on stderr; ``--debug`` adds
@@ -16,6 +16,7 @@ import typer
 
 from trimtab import __version__
 from trimtab.cli_backtest import backtest, sweep
+from trimtab.cli_reset import reset, warning_first
 from trimtab.cli_support import (
     DEFAULT_CONFIG,
     ConfigOption,
@@ -27,6 +28,7 @@ from trimtab.cli_support import (
 )
 from trimtab.cli_tax import tax_app
 from trimtab.errors import ConfigError
+from trimtab.redaction import redact_standard_streams
 
 # `trimtab --help` and every command's start-up import only typer, rich and these front-end modules:
 # the config (pydantic), the ledger (SQLAlchemy, Alembic), the bot and the renderers are imported by the
@@ -142,7 +144,7 @@ def status(
     from trimtab import render, reports
 
     def action() -> None:
-        view = with_bot(config, lambda bot: bot.portfolio())
+        view = with_bot(config, lambda bot: warning_first(bot, bot.portfolio()))
         if as_json:
             emit_json(reports.portfolio_report(view))
         else:
@@ -162,7 +164,7 @@ def plan(
     from trimtab import render, reports
 
     def action() -> None:
-        planned = with_bot(config, lambda bot: bot.plan(force=force))
+        planned = with_bot(config, lambda bot: warning_first(bot, bot.plan(force=force)))
         if as_json:
             emit_json(reports.plan_report(planned))
         else:
@@ -245,8 +247,13 @@ def history(
     from trimtab.assembly import ledger_url
     from trimtab.config import load_config
     from trimtab.ledger.store import LedgerStore
+    from trimtab.limits import MAX_RUN_ID
 
     def action() -> None:
+        if run_id is not None and not 1 <= run_id <= MAX_RUN_ID:
+            raise ConfigError(
+                "command line", "--run", f"expected a run id from 1 to {MAX_RUN_ID}, got {run_id}"
+            )
         loaded = load_config(config)
         ledger = LedgerStore.open(ledger_url(loaded, config))
         try:
@@ -259,7 +266,7 @@ def history(
                 else:
                     render.print_detail(out, detail)
                 return
-            runs = ledger.list_runs(limit)
+            runs = ledger.list_runs(min(limit, MAX_RUN_ID))  # no ledger holds more runs than ids
             if as_json:
                 emit_json({"runs": [reports.summary_report(r) for r in runs]})
             elif not runs:
@@ -297,6 +304,7 @@ def demo(
 
 app.command()(backtest)
 app.command()(sweep)
+app.command()(reset)
 app.add_typer(tax_app, name="tax")
 
 
@@ -319,4 +327,5 @@ def main_options(
 
 
 def main() -> None:
+    redact_standard_streams()  # nothing printed, by trimtab or a library, carries a credential
     app()

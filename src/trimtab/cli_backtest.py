@@ -1,13 +1,16 @@
 """``trimtab backtest`` and ``trimtab sweep``: the config's strategy on real price history.
 
-``backtest --tax us|de|uk [--tax-rates FILE.csv]`` adds the tax of each tax year and the after-tax
-results of both runs (:mod:`trimtab.backtest.tax`; estimates, not tax advice).
+``backtest --jurisdiction us|de|uk [--rates FILE.csv]`` (default: the config's ``tax.jurisdiction`` and
+``tax.rates_file``; ``-j none`` leaves tax out) adds the tax of each tax year and the after-tax results
+of both runs (:mod:`trimtab.backtest.tax`; estimates, not tax advice). The flags are spelt as in
+``tax report``; the old ``--tax`` and ``--tax-rates`` still work, hidden, with a warning.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import typer
 
@@ -64,20 +67,25 @@ def backtest(
     market_rules: MarketRulesOption = False,
     report: ReportOption = None,
     trades: Annotated[Path | None, typer.Option("--trades", help="Write every fill as CSV here.")] = None,
-    tax: Annotated[
+    jurisdiction: Annotated[
         str | None,
         typer.Option(
-            "--tax", help="Tax paid per year and after-tax results: us, de or uk (estimates, not tax advice)."
+            "--jurisdiction",
+            "-j",
+            help="Tax paid per year and after-tax results: us, de or uk, or none "
+            "(default: the config's tax.jurisdiction; estimates, not tax advice).",
         ),
     ] = None,
-    tax_rates: Annotated[
+    rates: Annotated[
         Path | None,
         typer.Option(
-            "--tax-rates",
-            help="Daily date,rate CSV from the quote (USDT) to the tax currency "
+            "--rates",
+            help="Daily date,rate CSV: tax-currency units per USD, USDT counted as USD "
             "(default: the config's tax.rates_file, else 1:1).",
         ),
     ] = None,
+    old_tax: Annotated[str | None, typer.Option("--tax", hidden=True)] = None,  # deprecated spelling
+    old_tax_rates: Annotated[Path | None, typer.Option("--tax-rates", hidden=True)] = None,  # deprecated
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -85,30 +93,30 @@ def backtest(
     from trimtab.backtest import output
     from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
-    from trimtab.backtest.study import run_study, window_warnings
+    from trimtab.backtest.study import run_study
     from trimtab.config import load_config
 
     def action() -> None:
-        if tax_rates is not None and tax is None:
-            raise ConfigError("command line", "--tax-rates", "only applies with --tax us|de|uk")
-        # The tax stack is imported only by a run that uses it (--tax, or the config's tax-aware deferral).
-        jurisdiction = None
-        if tax is not None:
-            from trimtab.backtest.tax import JURISDICTIONS
-
-            jurisdiction = cast("Jurisdiction", choice_flag("--tax", tax, JURISDICTIONS))
+        asked = _renamed("--tax", old_tax, "--jurisdiction", jurisdiction)
+        rates_file = _renamed("--tax-rates", old_tax_rates, "--rates", rates)
         loaded = load_config(config)
+        where = _tax_jurisdiction(asked, loaded)
+        if rates_file is not None and where is None:
+            raise ConfigError(
+                "command line", "--rates", "only applies with --jurisdiction us|de|uk (or tax.jurisdiction)"
+            )
+        # The tax stack is imported only by a run that uses it (a jurisdiction, or the config's deferral).
         setup = None
-        if jurisdiction is not None:
+        if where is not None:
             from trimtab.backtest.tax import tax_setup
 
-            setup = tax_setup(loaded, config, jurisdiction, tax_rates)
+            setup = tax_setup(loaded, config, where, rates_file)
         settings = BacktestSettings(
             initial=decimal_flag("--initial", initial, positive=True),
-            fee_rate=decimal_flag("--fee-rate", fee_rate)
+            fee_rate=decimal_flag("--fee-rate", fee_rate, below=Decimal("0.1"))
             if fee_rate is not None
             else loaded.exchange.fee_rate,
-            slippage_bps=decimal_flag("--slippage-bps", slippage_bps),
+            slippage_bps=decimal_flag("--slippage-bps", slippage_bps, below=Decimal(10000)),
             market_rules=market_rules,
             quote=loaded.quote,
         )
@@ -135,7 +143,7 @@ def backtest(
 
             write_report(report, study, title=f"trimtab backtest: {config.name}", tax=taxes)
         summary = output.study_report(study)
-        warnings = list(window_warnings(loaded, study.frame))
+        warnings = list(study.warnings)
         for warning in warnings:
             warn(warning)
         aware = output.deferral_report(deferral) if deferral is not None else None
@@ -154,6 +162,29 @@ def backtest(
                 output.print_tax(out, taxes)
 
     guarded(debug, action)
+
+
+T = TypeVar("T")
+
+
+def _renamed(old: str, old_value: T | None, new: str, value: T | None) -> T | None:
+    """The value of flag ``new``, or of its deprecated spelling ``old`` (with a warning)."""
+    if old_value is None:
+        return value
+    if value is not None and value != old_value:
+        raise ConfigError("command line", old, f"is the old spelling of {new}; give only {new}")
+    warn(f"{old} is deprecated: use {new} (the same flag as in `trimtab tax report`)")
+    return old_value
+
+
+def _tax_jurisdiction(flag: str | None, loaded: Config) -> Jurisdiction | None:
+    """``--jurisdiction`` (``none``: no tax), else the config's ``tax.jurisdiction``, else None."""
+    if flag is None:
+        return loaded.tax.jurisdiction if loaded.tax is not None else None
+    from trimtab.backtest.tax import JURISDICTIONS
+
+    where = choice_flag("--jurisdiction", flag, (*JURISDICTIONS, "none"))
+    return None if where == "none" else cast("Jurisdiction", where)
 
 
 def _deferral(loaded: Config, config: Path, setup: TaxSetup | None) -> TaxAwareReplay | None:

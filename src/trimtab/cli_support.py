@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -15,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from trimtab.errors import ConfigError, TrimtabError
+from trimtab.limits import MAX_VALUE, interval
+from trimtab.redaction import redact
 
 T = TypeVar("T")
 
@@ -30,17 +33,24 @@ err = Console(stderr=True, highlight=False)
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {redact(message)}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
 
 
+def print_traceback(error: BaseException) -> None:
+    """``error``'s traceback (its causes included) on stderr, credentials redacted (``--debug``)."""
+    sys.stderr.write(redact("".join(traceback.format_exception(error))))
+    sys.stderr.flush()
+
+
 def guarded(debug: bool, action: Callable[[], T]) -> T:
-    """Run ``action``, turning every failure into one line and an exit code (a traceback with --debug)."""
+    """Run ``action``, turning every failure into one line and an exit code; with ``debug`` the traceback
+    comes first. Both are printed through :func:`trimtab.redaction.redact`, never by Python itself."""
     try:
         return action()
     except TrimtabError as error:
         if debug:
-            raise
+            print_traceback(error)
         fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -48,7 +58,8 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
         raise
     except Exception as error:  # a bug or an unexpected failure of a library: still one line
         if debug:
-            raise
+            print_traceback(error)
+            fail(f"unexpected {type(error).__name__}: {error}", 1)
         fail(f"unexpected {type(error).__name__}: {error} (run again with --debug for the traceback)", 1)
 
 
@@ -70,15 +81,30 @@ def choice_flag(flag: str, text: str, choices: Sequence[str]) -> str:
     return value
 
 
-def decimal_flag(flag: str, text: str, *, positive: bool = False) -> Decimal:
+def decimal_flag(
+    flag: str,
+    text: str,
+    *,
+    positive: bool = False,
+    at_most: Decimal = MAX_VALUE,
+    below: Decimal | None = None,
+) -> Decimal:
+    """``text`` as a number from 0 (above 0 with ``positive``) up to ``at_most`` (:data:`MAX_VALUE`
+    unless given), or up to but not including ``below``."""
+    shown = text if len(text) <= 40 else text[:39] + "…"
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ConfigError("command line", flag, f"expected a number, got {text!r}") from None
-    if not value.is_finite() or value < 0 or (positive and value == 0):
-        raise ConfigError(
-            "command line", flag, f"expected a number {'>' if positive else '>='} 0, got {text}"
-        )
+        raise ConfigError("command line", flag, f"expected a number, got {shown!r}") from None
+    high = below if below is not None else at_most
+    if (
+        not value.is_finite()
+        or value < 0
+        or (positive and value == 0)
+        or (value >= high if below is not None else value > high)
+    ):
+        allowed = interval(Decimal(0), high, above=positive, below=below is not None)
+        raise ConfigError("command line", flag, f"expected a number in {allowed}, got {shown}")
     return value
 
 

@@ -3,20 +3,25 @@ and the losses worth harvesting out.
 
 ``tax import FILE.csv`` stores a history CSV (``timestamp,wallet,type,asset,amount,price,fee,fee_asset``,
 see :mod:`trimtab.tax.importer`) in the config's ledger, priced in ``--currency`` (USD, EUR or GBP;
-default USD). A file with a bad row imports nothing (one line naming the line and the column, exit
-2). Importing is idempotent: events already in the ledger are skipped and counted, so importing the
-same file twice, or a longer export of it later, never doubles the history
-(:mod:`trimtab.ledger.tax_records`).
+default the config's tax currency, else USD). A file with a bad row imports nothing (one line naming
+the line and the column, exit 2); so does one with rows dated in the future or repeating an earlier
+row exactly, unless ``--allow-future`` / ``--allow-duplicates`` (:mod:`trimtab.tax.import_checks`).
+A bare date is 00:00 in the taxpayer's zone. Importing is idempotent: events already in the ledger
+are skipped and counted, so importing the same file twice, or a longer export of it later, never
+doubles the history (:mod:`trimtab.ledger.tax_records`).
 
-``tax report --jurisdiction us|de|uk --year YYYY`` computes the year from the ledger's history in the
-jurisdiction's currency (us USD, de EUR, uk GBP) plus the bot's own fills on the config's exchange
-(:mod:`trimtab.tax.history`), or from ``--transactions FILE.csv`` alone. ``--method`` (fifo, hifo,
-min-tax; for the ledger the config's ``tax.method`` and ``tax.timezone`` when it has a US ``tax:`` section, the
-standing order the bot traded under, else fifo) and ``--timezone`` (default America/New_York) are US only: Germany prescribes FIFO per wallet
-and the UK share matching, each in its own calendar. ``--rates FILE.csv`` holds daily rates from the
-bot's quote (USDT) to the report currency; without it USDT counts as USD, so a EUR or GBP report of
-bot fills needs one. ``--csv OUT`` writes the form-shaped CSV (:mod:`trimtab.tax.output`) atomically.
-The year is a 4-digit year no later than this one (for the UK, the tax year starting in it).
+``tax report --year YYYY`` computes the year of ``--jurisdiction us|de|uk`` (default the config's
+``tax.jurisdiction``) in its currency (us USD, de EUR, uk GBP) from the ledger's history plus the
+bot's own fills on the config's exchange (:mod:`trimtab.tax.history`), or from ``--transactions
+FILE.csv`` alone (priced in the report currency or, with ``--currency USD``, in USD). ``--method``
+(fifo, hifo, min-tax) and ``--timezone`` are US only, defaulting to the config's US ``tax:`` section
+(for the ledger its standing order, ``min-tax`` unless set; for a file ``tax.method`` or fifo):
+Germany prescribes FIFO per wallet and the UK share matching, each in its own calendar. ``--rates
+FILE.csv`` (default ``tax.rates_file``) holds daily report-currency units per USD, USDT counted as
+USD; it converts the bot's fills and USD history, and is asked for only when an event before the
+report's horizon (:meth:`~trimtab.tax.jurisdiction.TaxRules.horizon`) needs it. ``--csv OUT`` writes
+the form-shaped CSV (:mod:`trimtab.tax.output`) atomically. The year is a 4-digit year no later than
+this one (for the UK, the tax year starting in it).
 
 ``tax harvest`` needs the config's ``tax:`` section: it lists the holdings whose unrealized loss is
 above ``--min-loss`` (default ``tax.harvest_min_loss``), what selling and buying back would save this
@@ -58,12 +63,12 @@ from trimtab.errors import ConfigError, TaxError, TrimtabError
 if TYPE_CHECKING:
     from trimtab.config import Config
     from trimtab.config.tax_section import Jurisdiction, TaxSection
-    from trimtab.tax.jurisdiction import TaxRules
-    from trimtab.tax.rates import RateTable
     from trimtab.service import Bot
     from trimtab.tax.harvest_plan import HarvestOutcome
+    from trimtab.tax.jurisdiction import TaxRules
     from trimtab.tax.model import TaxEvent
     from trimtab.tax.output import TaxReport
+    from trimtab.tax.rates import RateTable
     from trimtab.tax.us import Method
 
 CLI = "command line"
@@ -79,6 +84,17 @@ tax_app = typer.Typer(
     "Not tax advice.",
     no_args_is_help=True,
 )
+
+
+AllowFutureOption = Annotated[
+    bool, typer.Option("--allow-future", help="Accept rows dated after now (refused by default).")
+]
+AllowDuplicatesOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-duplicates", help="Accept rows that repeat an earlier row exactly (refused by default)."
+    ),
+]
 
 
 def _plural(count: int, word: str) -> str:
@@ -98,8 +114,15 @@ def import_history(
     ],
     config: ConfigOption = DEFAULT_CONFIG,
     currency: Annotated[
-        str, typer.Option("--currency", help="The currency the file's prices are in: USD, EUR or GBP.")
-    ] = "USD",
+        str | None,
+        typer.Option(
+            "--currency",
+            help="The currency the file's prices are in: USD, EUR or GBP "
+            "(default: the config's tax: currency, else USD).",
+        ),
+    ] = None,
+    allow_future: AllowFutureOption = False,
+    allow_duplicates: AllowDuplicatesOption = False,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -107,13 +130,27 @@ def import_history(
     from trimtab.assembly import ledger_url
     from trimtab.config import load_config
     from trimtab.ledger.store import LedgerStore
-    from trimtab.tax.importer import read_events
+    from trimtab.tax.import_checks import check_history
+    from trimtab.tax.importer import day_zone_of, read_events
+    from trimtab.tax.jurisdiction import TaxRules
     from trimtab.tax.output import CURRENCIES
 
     def action() -> None:
-        report_currency = choice_flag("--currency", currency, tuple(CURRENCIES.values()))
         loaded = load_config(config)
-        events = read_events(file, report_currency=report_currency)  # all or nothing, before the ledger
+        section = loaded.tax
+        default = section.currency if section is not None else "USD"
+        report_currency = choice_flag("--currency", currency or default, tuple(CURRENCIES.values()))
+        # A bare date starts at 00:00 in the taxpayer's zone: the config's, when it prices in this currency.
+        own = section is not None and section.currency == report_currency
+        zone = TaxRules.from_section(section).zone if own and section else day_zone_of(report_currency)
+        events = read_events(file, report_currency=report_currency, day_zone=zone)
+        check_history(  # all or nothing, before the ledger
+            events,
+            str(file),
+            now=datetime.now(UTC),
+            allow_future=allow_future,
+            allow_duplicates=allow_duplicates,
+        )
         with LedgerStore.open(ledger_url(loaded, config)) as store:
             added = store.record_tax_events(
                 events, source=str(file), report_currency=report_currency, imported_at=datetime.now(UTC)
@@ -133,7 +170,10 @@ def import_history(
                 }
             )
             return
-        line = f"imported {_plural(added, 'event')} from {escape(str(file))} ({_span(first, last)})"
+        line = (
+            f"imported {_plural(added, 'event')} priced in {report_currency} from {escape(str(file))} "
+            f"({_span(first, last)})"
+        )
         if skipped:
             line += f"; skipped {skipped} already in the ledger"
         out.print(line, soft_wrap=True)
@@ -180,7 +220,8 @@ def report(
     timezone: Annotated[
         str | None,
         typer.Option(
-            "--timezone", help="US only: the taxpayer's time zone (default: tax.timezone, else America/New_York)."
+            "--timezone",
+            help="US only: the taxpayer's time zone (default: tax.timezone, else America/New_York).",
         ),
     ] = None,
     csv_out: Annotated[
@@ -195,9 +236,7 @@ def report(
     """Realized gains of one tax year: one row per disposal, and the year's totals."""
     from trimtab.config import load_config
     from trimtab.files import write_atomically
-    from trimtab.tax.importer import read_events
-    from trimtab.tax.output import CURRENCIES, csv_text, print_report, report_json
-    from trimtab.tax.us import METHODS, US_ZONE
+    from trimtab.tax.output import csv_text, print_report, report_json
 
     def action() -> None:
         # The config gives the defaults; a --transactions report needs none (the file may not exist).
@@ -205,28 +244,27 @@ def report(
         section = loaded.tax if loaded is not None else None
         where = _jurisdiction(jurisdiction, section)
         own = section if section is not None and section.jurisdiction == where else None
-        report_currency = CURRENCIES[where]
         check_year(year, datetime.now(UTC).date())
         rules = _rules(where, own, method, timezone, ledger=transactions is None)
-        table = _rates(rates, own, config)
         if transactions is not None:
+            priced = _file_currency(transactions, currency, rules.currency, explicit_rates=rates is not None)
             events = _file_events(
                 transactions,
-                currency,
+                priced,
                 rules,
-                table,
+                _rates(rates, own, config),
                 year=year,
-                explicit_rates=rates is not None,
                 allow_future=allow_future,
                 allow_duplicates=allow_duplicates,
             )
         else:
+            table = _rates(rates, own, config)
             if currency is not None:
                 raise ConfigError(
                     CLI, "--currency", "only with --transactions: the ledger keeps each import's currency"
                 )
             assert loaded is not None  # loaded whenever there is no --transactions file
-            events = _ledger_events(loaded, config, report_currency, table, rules.horizon(year))
+            events = _ledger_events(loaded, config, rules, table, rules.horizon(year))
         taxed = compute(rules, events, year=year, from_ledger=transactions is None)
         if csv_out is not None:
             try:
@@ -378,24 +416,11 @@ def _rates(flag: Path | None, own: TaxSection | None, config_path: Path) -> Rate
     return load_rates(path if path.is_absolute() else config_path.parent / path)
 
 
-def _file_events(  # noqa: PLR0913 (the flags of one file)
-    path: Path,
-    currency: str | None,
-    rules: TaxRules,
-    table: RateTable | None,
-    *,
-    year: int,
-    explicit_rates: bool,
-    allow_future: bool,
-    allow_duplicates: bool,
-) -> list[TaxEvent]:
-    """The events of a --transactions file that can count for ``year``, in the report currency."""
-    from trimtab.tax.history import in_currency
-    from trimtab.tax.import_checks import check_history
-    from trimtab.tax.importer import read_events
+def _file_currency(path: Path, currency: str | None, wanted: str, *, explicit_rates: bool) -> str:
+    """The currency a --transactions file is priced in (``--currency``, else the report's ``wanted``);
+    ConfigError when a ``wanted`` report cannot use it, or when --rates would have nothing to convert."""
     from trimtab.tax.output import CURRENCIES
 
-    wanted = rules.currency
     priced = choice_flag("--currency", currency, tuple(CURRENCIES.values())) if currency else wanted
     if priced not in (wanted, "USD"):
         raise ConfigError(
@@ -411,19 +436,41 @@ def _file_events(  # noqa: PLR0913 (the flags of one file)
             f"{path} is read as priced in {wanted}, the report's currency, so there is nothing to "
             "convert; leave --rates out, or give the file's currency with --currency USD",
         )
+    return priced
+
+
+def _file_events(
+    path: Path,
+    priced: str,
+    rules: TaxRules,
+    table: RateTable | None,
+    *,
+    year: int,
+    allow_future: bool,
+    allow_duplicates: bool,
+) -> list[TaxEvent]:
+    """The events of a --transactions file priced in ``priced`` that can count for ``year``, in the
+    report currency."""
+    from trimtab.tax.history import in_currency
+    from trimtab.tax.import_checks import check_history
+    from trimtab.tax.importer import read_events
+
+    wanted = rules.currency
     events = read_events(path, report_currency=priced, day_zone=rules.zone)
     check_history(
         events, str(path), now=datetime.now(UTC), allow_future=allow_future, allow_duplicates=allow_duplicates
     )
     horizon = rules.horizon(year)  # later rows cannot change the year: no rate is asked for them
-    return [in_currency(event, priced, wanted, table) for event in events if event.timestamp < horizon]
+    return [
+        in_currency(event, priced, wanted, table, rules.zone) for event in events if event.timestamp < horizon
+    ]
 
 
 def _ledger_events(
-    loaded: Config, config_path: Path, currency: str, table: RateTable | None, before: datetime
+    loaded: Config, config_path: Path, rules: TaxRules, table: RateTable | None, before: datetime
 ) -> list[TaxEvent]:
-    """The ledger's imported history and the bot's fills on the config's exchange in ``currency``,
-    before the report's horizon ``before``.
+    """The ledger's imported history and the bot's fills on the config's exchange in the report
+    currency, before the report's horizon ``before``.
 
     Warns (stderr) about imported events priced in a currency that cannot be converted: they are
     left out."""
@@ -431,15 +478,22 @@ def _ledger_events(
     from trimtab.ledger.store import LedgerStore
     from trimtab.tax.history import ledger_history
 
+    currency = rules.currency
     with LedgerStore.open(ledger_url(loaded, config_path)) as store:
         history = ledger_history(
-            store, rates=table, report_currency=currency, wallet=loaded.exchange.name, before=before
+            store,
+            rates=table,
+            report_currency=currency,
+            wallet=loaded.exchange.name,
+            before=before,
+            zone=rules.zone,
         )
     events = history.events
     for other, count in sorted(history.left_out.items()):
         warn(
             f"{_plural(count, 'imported event')} priced in {other} left out of this {currency} report: "
-            f"only history priced in {currency}, or in USD with --rates, can be converted"
+            f"it can only use history priced in {currency}"
+            + ("" if currency == "USD" else ", or in USD converted with --rates")
         )
     if not events:
         warn(
@@ -449,7 +503,9 @@ def _ledger_events(
     return events
 
 
-def compute(rules: TaxRules, events: Sequence[TaxEvent], *, year: int, from_ledger: bool = False) -> TaxReport:
+def compute(
+    rules: TaxRules, events: Sequence[TaxEvent], *, year: int, from_ledger: bool = False
+) -> TaxReport:
     """The report of ``year`` under ``rules`` from ``events`` (priced in its currency).
 
     Every failure of the history is a one-line TaxError (exit 2); from the ledger, a sale of more

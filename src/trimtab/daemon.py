@@ -17,7 +17,7 @@ from datetime import datetime
 
 from rich.console import Console
 
-from trimtab.errors import KillSwitchTripped, TrimtabError
+from trimtab.errors import AccountMismatch, KillSwitchTripped, TrimtabError
 from trimtab.service import Bot, RunOutcome
 
 
@@ -36,8 +36,8 @@ async def run_loop(
             try:
                 outcome = await bot.rebalance(command="run", override_kill_switch=override_kill_switch)
                 _report(out, as_json, outcome, None)
-            except KillSwitchTripped:
-                raise
+            except (KillSwitchTripped, AccountMismatch):
+                raise  # every further check would refuse the same way: a human must look
             except TrimtabError as error:
                 _report(out, as_json, None, str(error))
             override_kill_switch = False  # only for the first run after the human looked

@@ -25,6 +25,7 @@ from rich.console import Console
 from trimtab import render, reports
 from trimtab.assembly import build_bot, ledger_url
 from trimtab.config import Config, config_from_mapping, load_config, parse_yaml
+from trimtab.demo_files import DEMO_DATA, DemoFolder
 from trimtab.errors import ConfigError
 from trimtab.ledger.store import LedgerStore
 from trimtab.money import floor_to_step, fmt
@@ -34,8 +35,6 @@ from trimtab.venues.binance_defaults import default_rules
 START_DATE = date(2024, 1, 1)
 PRICE_DATE = date(2024, 12, 31)
 INITIAL_CASH = Decimal(10000)
-DEMO_CONFIG = "demo.yaml"
-DEMO_DATA = "demo-data"
 
 
 def drifted_balances(targets: dict[str, Decimal], quote: str) -> dict[str, Decimal]:
@@ -92,32 +91,32 @@ def run_demo(
         text = resources.files("trimtab.examples").joinpath("trimtab.yaml").read_text(encoding="utf-8")
         source = parse_yaml(text, "bundled example config")
         base = config_from_mapping(source, "bundled example config")
-    folder = directory or Path(tempfile.mkdtemp(prefix="trimtab-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    # Start from a clean account each time: only the demo's own files are removed.
-    shutil.rmtree(folder / DEMO_DATA, ignore_errors=True)
     mapping = demo_mapping(base, source)
-    demo_config = folder / DEMO_CONFIG
-    demo_config.write_text(
-        "# Written by `trimtab demo`: the portfolio bought on "
-        f"{START_DATE} and marked to the closes of {PRICE_DATE}.\n"
-        + yaml.safe_dump(_plain(mapping), sort_keys=False),
-        encoding="utf-8",
+    # Start from a clean account each time, deleting only what an earlier demo created (see demo_files).
+    text = (
+        f"# Written by `trimtab demo`: the portfolio bought on {START_DATE} and marked to the closes of "
+        f"{PRICE_DATE}.\n" + yaml.safe_dump(_plain(mapping), sort_keys=False)
     )
-    config = load_config(demo_config)
-    clock_time = datetime.combine(PRICE_DATE + timedelta(days=1), time(12, 0), tzinfo=UTC)
-    bot = build_bot(config, demo_config, clock=lambda: clock_time)
+    demo_folder = DemoFolder.claim(directory or Path(tempfile.mkdtemp(prefix="trimtab-demo-")), text)
+    folder = demo_folder.path
+    demo_config = demo_folder.write_config(text)
+    try:
+        config = load_config(demo_config)
+        clock_time = datetime.combine(PRICE_DATE + timedelta(days=1), time(12, 0), tzinfo=UTC)
+        bot = build_bot(config, demo_config, clock=lambda: clock_time)
 
-    async def scenario() -> tuple[Any, Any, Any]:
-        try:
-            before = await bot.portfolio()
-            planned = await bot.plan()
-            outcome = await bot.rebalance(force=not planned.decision.rebalance, command="demo")
-            return before, planned, outcome
-        finally:
-            await bot.close()
+        async def scenario() -> tuple[Any, Any, Any]:
+            try:
+                before = await bot.portfolio()
+                planned = await bot.plan()
+                outcome = await bot.rebalance(force=not planned.decision.rebalance, command="demo")
+                return before, planned, outcome
+            finally:
+                await bot.close()
 
-    before, planned, outcome = asyncio.run(scenario())
+        before, planned, outcome = asyncio.run(scenario())
+    finally:
+        demo_folder.record()
     ledger = LedgerStore.open(ledger_url(config, demo_config))
     try:
         entry = ledger.run_detail(outcome.run_id)

@@ -30,3 +30,8 @@ def bound(value: Decimal) -> str:
     if value != 0 and (abs(value) >= 10**6 or abs(value) < Decimal("0.0001")):
         return f"{value.normalize():e}".replace("e+", "e")
     return format(value.normalize(), "f")
+
+
+def interval(low: Decimal, high: Decimal, *, above: bool = False, below: bool = False) -> str:
+    """``[0, 100]``; ``above``/``below`` make an end open: ``(0, 100]``, ``[0, 0.1)``."""
+    return f"{'(' if above else '['}{bound(low)}, {bound(high)}{')' if below else ']'}"

@@ -14,7 +14,9 @@ class MarketRules:
 
     ``amount_step`` is the lot step (Binance LOT_SIZE stepSize), ``min_amount`` the smallest order
     amount, ``min_notional`` the smallest ``amount * price`` in the quote currency and
-    ``price_tick`` the price grid (0 means no grid).
+    ``price_tick`` the price grid (0 means no grid). ``max_amount`` and ``max_notional`` are the
+    largest order the market accepts (ccxt ``limits.amount.max`` and ``limits.cost.max``; None: no
+    maximum): the planner splits a larger trade into several orders.
     """
 
     base: str
@@ -23,6 +25,8 @@ class MarketRules:
     min_amount: Decimal
     min_notional: Decimal
     price_tick: Decimal = ZERO
+    max_amount: Decimal | None = None
+    max_notional: Decimal | None = None
 
     @property
     def symbol(self) -> str:

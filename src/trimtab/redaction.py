@@ -69,19 +69,39 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in sorted(values, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
-    lowered = text.lower()
-    if any(word in lowered for word in _CREDENTIAL_WORDS):
-        # The patterns are slow on long text: run them only on the lines that name a credential.
-        text = "\n".join(_redact_line(line) for line in text.split("\n"))
+    text = _redact_shapes(text)
     if "://" in text:
         text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
     return text
 
 
+def _redact_shapes(text: str) -> str:
+    """The credential-shaped parameters and headers of ``text`` redacted. The patterns are slow on long
+    text (a ``--json`` report can be hundreds of megabytes), so they run only on the lines that contain a
+    credential word, found with ``str.find``."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few non-ASCII letters change length when lowered: go line by line
+        return "\n".join(_redact_line(line) for line in text.split("\n"))
+    lines: set[tuple[int, int]] = set()
+    for word in _CREDENTIAL_WORDS:
+        at = lowered.find(word)
+        while at != -1:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end == -1 else end
+            lines.add((start, end))
+            at = lowered.find(word, end)
+    if not lines:
+        return text
+    pieces, done = [], 0
+    for start, end in sorted(lines):
+        pieces += [text[done:start], _redact_line(text[start:end])]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
 def _redact_line(line: str) -> str:
-    lowered = line.lower()
-    if not any(word in lowered for word in _CREDENTIAL_WORDS):
-        return line
     line = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", line)
     return _SECRET_ENTRY.sub(_redact_entry, line)
 

@@ -10,20 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from trimtab.errors import (
+    AccountMismatch,
     GuardTripped,
     KillSwitchTripped,
     LedgerError,
     PlanningError,
     TemporaryVenueError,
+    TrimtabError,
 )
+from trimtab.execution.agreement import account_disagreement
 from trimtab.execution.client_ids import client_order_id
 from trimtab.execution.executor import Execution, ExecutionSettings, Executor
-from trimtab.ledger.records import PlannedOrderRecord
+from trimtab.ledger.records import PlannedOrderRecord, RunDetail, SnapshotKind
 from trimtab.ledger.store import LedgerStore
 from trimtab.money import ZERO
 from trimtab.planning.plan import Plan, PlannedOrder
@@ -167,6 +170,16 @@ class Bot:
             unmanaged=unmanaged,
         )
 
+    def account_disagreement(self) -> str | None:
+        """One line saying how the paper account and the ledger disagree, or None
+        (:mod:`trimtab.execution.agreement`): ``status`` and ``plan`` warn, trading refuses."""
+        return account_disagreement(self.parts.venue, self.parts.ledger)
+
+    def _require_agreement(self) -> None:
+        problem = self.account_disagreement()
+        if problem is not None:
+            raise AccountMismatch(problem)
+
     async def plan(self, *, force: bool = False) -> PlanView:
         """Decide and plan without placing anything or writing to the ledger."""
         return await self._plan(await self.portfolio(), force)
@@ -209,9 +222,12 @@ class Bot:
         finished first, instead of starting a new one. A failure before any order was placed, or one
         that is not temporary, marks the run ``failed`` with its one-line reason and re-raises; a
         temporary failure or an interruption while orders are in flight leaves the run open for the
-        next run to reconcile. Every record written stays, each one complete.
+        next run to reconcile; so does a ledger that cannot be written then (disk full, database locked),
+        since an order the venue executed may lack its record. Every record written stays, each one
+        complete. A paper account that disagrees with the ledger is refused before anything else.
         """
         ledger = self.parts.ledger
+        self._require_agreement()
         if not dry_run:
             unfinished = ledger.unfinished_run()
             if unfinished is not None:
@@ -248,14 +264,30 @@ class Bot:
         try:
             outcome = await job
         except BaseException as error:  # including Ctrl-C and cancellation
-            open_ended = isinstance(error, TemporaryVenueError | KeyboardInterrupt | asyncio.CancelledError)
+            open_ended = isinstance(
+                error, TemporaryVenueError | LedgerError | KeyboardInterrupt | asyncio.CancelledError
+            )
             if self._in_flight and open_ended:
-                raise  # orders may be on the venue: the run stays open and the next run finishes it
+                # Orders may be on the venue, some perhaps without their record: the run stays open and
+                # the next run reconciles it with the venue. Marking it failed would lose them for good.
+                if isinstance(error, LedgerError):
+                    raise _stays_open(error) from error
+                raise
+            # Bad input (a config, a data file: exit code 2) found before any order is fixed by the user,
+            # not by waiting: the run ends "skipped" with its reason, which the kill switch does not count.
+            bad_input = isinstance(error, TrimtabError) and error.exit_code == 2 and not self._in_flight
             # If the ledger itself is what failed, marking the run may fail too; the original error matters more.
             with contextlib.suppress(LedgerError):
-                ledger.finish_run(run_id, "failed", clock(), error=_one_line(error))
+                ledger.finish_run(
+                    run_id, "skipped" if bad_input else "failed", clock(), error=_one_line(error)
+                )
             raise
-        ledger.finish_run(run_id, outcome.status, clock())
+        try:
+            ledger.finish_run(run_id, outcome.status, clock())
+        except LedgerError as error:
+            if not self._in_flight:
+                raise
+            raise _stays_open(error) from error
         return outcome
 
     def _check_kill_switch(self) -> None:
@@ -304,6 +336,8 @@ class Bot:
         advisor = self.parts.tax
         if advisor is None:
             raise PlanningError("tax harvest needs the config's tax: section")
+        if execute:
+            self._require_agreement()
         portfolio = await self.portfolio()
         history = self._tax_history(advisor)
         found, plan = plan_harvest(
@@ -339,6 +373,8 @@ class Bot:
         """Finish the unfinished run ``run_id`` from its journal (see :meth:`Executor.resume`)."""
         detail = self.parts.ledger.run_detail(run_id)
         assert detail is not None  # unfinished_run() just returned it
+        if not detail.planned_orders and not detail.skipped:
+            return await self._resume_unplanned(detail)
         current = await self.portfolio()
         journal = [
             (_planned(record), record.client_order_id)
@@ -361,6 +397,33 @@ class Bot:
             settings=self.parts.planner,
         )
         return await self._finish(run_id, "live", planned, execution)
+
+    async def _resume_unplanned(self, detail: RunDetail) -> RunOutcome:
+        """Finish a run that stopped before its plan was journaled: it placed nothing (orders are placed
+        only once journaled), so it is decided and planned now, from the current portfolio, as the run
+        it was (its client order ids included). A harvest is not guessed at: it is closed as skipped."""
+        self._in_flight = False  # nothing of this run is on the venue yet
+        run = detail.summary
+        current = await self.portfolio()
+        if not any(s.kind is SnapshotKind.BEFORE for s in detail.snapshots):
+            self._record_before(run.id, current)
+        if run.command == "harvest":
+            planned = PlanView(
+                current,
+                Decision(False, "it placed nothing; run `trimtab tax harvest --execute` again"),
+                Plan((), (), current.total_value),
+                False,
+            )
+        else:
+            planned = await self._plan(current, run.forced)
+        said = planned.decision
+        reason = f"resumed run {run.id}, stopped before its plan was recorded: {said.reason}"
+        planned = replace(planned, decision=Decision(said.rebalance, reason))
+        if run.reason is None:  # the run recorded no decision before it stopped
+            self.parts.ledger.record_decision(run.id, planned.decision, planned.targets)
+        if not said.rebalance:
+            return RunOutcome(run.id, "skipped", "live", planned, (), None)
+        return await self._execute(run.id, run.started_at, "live", planned)
 
     async def _finish(self, run_id: int, mode: str, planned: PlanView, execution: Execution) -> RunOutcome:
         after = self.view(await self.snapshot())
@@ -387,6 +450,13 @@ def _planned(record: PlannedOrderRecord) -> PlannedOrder:
         limit_price=record.limit_price,
         reference_price=record.reference_price,
         value=record.value,
+    )
+
+
+def _stays_open(error: LedgerError) -> LedgerError:
+    return LedgerError(
+        f"{error}; the run stays open: the next `trimtab rebalance` or `run` reconciles it with the "
+        "exchange and records every order the ledger missed"
     )
 
 

@@ -181,13 +181,18 @@ def test_frames_built_directly_do_not_freeze_the_callers_arrays() -> None:
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [
-        ("when,BTC\n2024-01-01,1\n", "line 1", "expected a header whose first column is 'date'"),
+        ("BTC,ETH\n1,2\n", "line 1", "expected a header whose first column holds the times, named like date"),
         ("date\n2024-01-01\n", "line 1", "expected at least one asset column"),
         ("date,BTC,BTC\n2024-01-01,1,2\n", "line 1", "asset column BTC appears more than once"),
         ("date,BTC\n", "", "the file has a header but no rows"),
-        ("date,BTC\n2024-01-01,1\n2024-01-32,2\n", "line 3", "expected a time YYYY-MM-DD, got '2024-01-32'"),
-        ("date,BTC\n2024-01-01,1\n2024-1-2,2\n", "line 3", "expected a time YYYY-MM-DD, got '2024-1-2'"),
-        ("datetime_utc,BTC\n2024-01-01,1\n", "line 2", "expected a time YYYY-MM-DD HH:MM, got '2024-01-01'"),
+        (
+            "date,BTC\n2024-01-01,1\n2024-01-32,2\n",
+            "line 3",
+            "column date: expected a time YYYY-MM-DD like line 2 (the formats read: YYYY-MM-DD, "
+            "YYYY-MM-DD HH:MM[:SS] ('T' or a space; a zone Z or +HH:MM, else UTC), or epoch seconds or "
+            "milliseconds), got '2024-01-32'",
+        ),
+        ("date,BTC\n2024-01-01,1\n2024-1-2,2\n", "line 3", "expected a time YYYY-MM-DD like line 2"),
         ("datetime_utc,BTC\n2024-01-01 00:30,1\n", "line 2", "expected a whole hour, got '2024-01-01 00:30'"),
         ("date,BTC\n2024-01-01,1\n2024-01-02,abc\n", "line 3", "BTC: expected a price, got 'abc'"),
         ("date,BTC\n2024-01-01,1\n2024-01-02,nan\n", "line 3", "BTC: expected a price, got 'nan'"),

@@ -44,9 +44,11 @@ def test_backtest_json_has_both_sides_and_the_premium(write_config: Callable[...
         }
     assert report["strategy"]["rebalances"] == 23  # monthly on the 1st: Feb 2022 .. Dec 2023
     assert report["buy_and_hold"]["rebalances"] == 0
-    assert report["strategy"]["fees"] > report["buy_and_hold"]["fees"] > 0
-    assert isinstance(report["premium"], float)
-    assert isinstance(report["theoretical_premium"], float)
+    assert Decimal(report["strategy"]["fees"]) > Decimal(report["buy_and_hold"]["fees"]) > 0
+    assert isinstance(report["premium"], str)  # decimal strings, never floats (README "JSON output")
+    assert Decimal(report["theoretical_premium"]) == Decimal(report["theoretical_premium"]).quantize(
+        Decimal("1e-10")
+    )
     assert report["start"].startswith("2022-01-01")
 
 
@@ -91,33 +93,15 @@ def test_bad_flags_are_exit_2(write_config: Callable[..., Path]) -> None:
     assert "/nonexistent.csv" in err
 
 
-def test_a_window_that_holds_no_bar_close_is_a_warning(write_config: Callable[..., Path]) -> None:
-    # Daily closes are at 00:00 UTC; a 08-20 window never contains one, so nothing is ever rebalanced.
-    config = write_config(
-        "portfolio:\n  target_weights: {BTC: 50, ETH: 50}\n"
-        "rebalancing: {strategy: threshold, threshold_percent: 5}\n"
-        "rebalance_window: {hours_utc: [8, 20]}\n"
-    )
-    code, out, err = invoke(
-        "backtest", "-c", str(config), "--start", "2023-01-01", "--end", "2023-06-30", "--json"
-    )
-    assert code == 0, err
-    assert "holds none of the 1d bar closes" in err
-    report = json.loads(out)
-    assert report["strategy"]["rebalances"] == 0
-    assert report["warnings"] == [line for line in report["warnings"] if "rebalance_window" in line]
-    assert len(report["warnings"]) == 1
-
-
 def test_backtest_tax_json_has_each_year_for_both_runs(write_config: Callable[..., Path]) -> None:
     code, out, err = invoke(
         "backtest", "-c", str(write_config(CONFIG)), "--start", "2023-01-01", "--end", "2024-12-31",
-        "--tax", "DE", "--json",
+        "-j", "DE", "--json",
     )  # fmt: skip
     assert code == 0, err
     tax = json.loads(out)["tax"]
     assert (tax["jurisdiction"], tax["currency"]) == ("de", "EUR")
-    assert tax["quote_counted_as_currency"] is True  # no --tax-rates: USDT counted as EUR
+    assert tax["quote_counted_as_currency"] is True  # no --rates: USDT counted as EUR
     assert tax["rates"] == {"rate_percent": "42"}
     assert [year["year"] for year in tax["years"]] == [2023, 2024]
     for year in tax["years"]:
@@ -149,7 +133,7 @@ def test_backtest_tax_prints_the_years_the_after_tax_values_and_the_caveats(
     html = tmp_path / "report.html"
     code, out, err = invoke(
         "backtest", "-c", str(write_config(CONFIG)), "--start", "2022-01-01", "--end", "2023-12-31",
-        "--tax", "us", "--report", str(html),
+        "--jurisdiction", "us", "--report", str(html),
     )  # fmt: skip
     assert code == 0, err
     assert "Estimated tax (US, USD)" in out
@@ -167,38 +151,40 @@ def test_backtest_tax_uses_the_config_section_and_its_rates(
     (tmp_path / "gbp.csv").write_text("date,rate\n2020-01-01,0.8\n", encoding="utf-8")
     config = write_config(CONFIG + "tax: {jurisdiction: uk, rate_percent: 20, rates_file: gbp.csv}\n")
     args = ("backtest", "-c", str(config), "--start", "2022-01-01", "--end", "2023-12-31", "--json")
-    code, out, err = invoke(*args, "--tax", "uk")
+    code, out, err = invoke(*args)  # the section's jurisdiction is the default
     assert code == 0, err
+    assert json.loads(out) == json.loads(invoke(*args, "-j", "uk")[1])
     tax = json.loads(out)["tax"]
     assert tax["rates"] == {"rate_percent": "20"}
     assert tax["conversion"].endswith("gbp.csv")
     assert tax["quote_counted_as_currency"] is False
     assert [year["year"] for year in tax["years"]] == [2021, 2022, 2023]  # UK tax years from 6 April
     # Another jurisdiction ignores the section: its defaults.
-    code, out, err = invoke(*args, "--tax", "de")
+    code, out, err = invoke(*args, "-j", "de")
     assert code == 0, err
     assert json.loads(out)["tax"]["rates"] == {"rate_percent": "42"}
+    code, out, err = invoke(*args, "-j", "none")  # and no tax at all
+    assert code == 0, err
+    assert "tax" not in json.loads(out)
 
 
 def test_bad_tax_flags_are_one_line_errors(write_config: Callable[..., Path], tmp_path: Path) -> None:
     config = str(write_config(CONFIG))
-    code, _, err = invoke("backtest", "-c", config, "--tax", "fr")
+    code, _, err = invoke("backtest", "-c", config, "-j", "fr")
     assert code == 2
-    assert "--tax: expected one of us, de, uk, got 'fr'" in err
-    code, _, err = invoke("backtest", "-c", config, "--tax-rates", "rates.csv")
+    assert "--jurisdiction: expected one of us, de, uk, none, got 'fr'" in err
+    code, _, err = invoke("backtest", "-c", config, "--rates", "rates.csv")
     assert code == 2
-    assert "only applies with --tax" in err
-    code, _, err = invoke("backtest", "-c", config, "--tax", "de", "--tax-rates", str(tmp_path / "none.csv"))
+    assert "--rates: only applies with --jurisdiction us|de|uk (or tax.jurisdiction)" in err
+    code, _, err = invoke("backtest", "-c", config, "-j", "de", "--rates", str(tmp_path / "none.csv"))
     assert code == 2
     assert "none.csv" in err
     late = tmp_path / "late.csv"
     late.write_text("date,rate\n2023-01-01,0.9\n", encoding="utf-8")
-    code, _, err = invoke(
-        "backtest", "-c", config, "--start", "2022-01-01", "--tax", "de", "--tax-rates", str(late)
-    )
+    code, _, err = invoke("backtest", "-c", config, "--start", "2022-01-01", "-j", "de", "--rates", str(late))
     assert code == 2
     assert "no rate on or before 2022-01-01" in err
-    code, _, err = invoke("backtest", "-c", config, "--start", "2019-01-01", "--tax", "uk")
+    code, _, err = invoke("backtest", "-c", config, "--start", "2019-01-01", "-j", "uk")
     assert code == 2
     assert "start on or after 2020-04-06" in err
     assert len(err.strip().splitlines()) == 1
@@ -207,7 +193,7 @@ def test_bad_tax_flags_are_one_line_errors(write_config: Callable[..., Path], tm
 def test_a_tax_section_makes_the_backtest_tax_aware(write_config: Callable[..., Path]) -> None:
     """Like the live bot: with a tax: section sells of young German gains wait (here up to 60 days within
     a 15-point band), which changes the trades; without one (or defer_days 0) nothing is deferred."""
-    args = ("--start", "2023-01-01", "--end", "2024-12-31", "--json", "--tax", "de")
+    args = ("--start", "2023-01-01", "--end", "2024-12-31", "--json", "-j", "de")
     aware = write_config(
         CONFIG + "tax: {jurisdiction: de, defer_days: 60, hard_band_percent: 15}\n", name="a.yaml"
     )
@@ -224,3 +210,32 @@ def test_a_tax_section_makes_the_backtest_tax_aware(write_config: Callable[..., 
     assert with_deferral["tax"]["strategy"] != without["tax"]["strategy"]
     code, out, _ = invoke("backtest", "-c", str(aware), "--start", "2023-01-01", "--end", "2024-12-31")
     assert "Tax-aware (de, config tax:):" in out
+
+
+def test_the_old_tax_flag_spellings_still_work_with_a_warning(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "eur.csv").write_text("date,rate\n2020-01-01,0.9\n", encoding="utf-8")
+    args = (
+        "backtest",
+        "-c",
+        str(write_config(CONFIG)),
+        "--start",
+        "2023-01-01",
+        "--end",
+        "2023-12-31",
+        "--json",
+    )
+    code, old, err = invoke(*args, "--tax", "de", "--tax-rates", str(tmp_path / "eur.csv"))
+    assert code == 0, err
+    assert err.splitlines() == [
+        "warning: --tax is deprecated: use --jurisdiction (the same flag as in `trimtab tax report`)",
+        "warning: --tax-rates is deprecated: use --rates (the same flag as in `trimtab tax report`)",
+    ]
+    code, new, err = invoke(*args, "-j", "de", "--rates", str(tmp_path / "eur.csv"))
+    assert (code, err) == (0, "")
+    assert json.loads(old) == json.loads(new)
+    assert json.loads(new)["tax"]["conversion"].endswith("eur.csv")
+    code, _, err = invoke(*args, "--tax", "de", "-j", "us")
+    assert code == 2
+    assert "--tax: is the old spelling of --jurisdiction; give only --jurisdiction" in err

@@ -111,7 +111,9 @@ def test_import_stores_the_history_and_names_its_span(
     config, history = write_config(), write(tmp_path, "us.csv", US_HISTORY)
     code, out, err = invoke("tax", "import", str(history), "-c", str(config))
     assert code == 0, err
-    assert out == f"imported 4 events from {history} (2023-01-10 15:00 .. 2025-01-01 03:00 UTC)\n"
+    assert (
+        out == f"imported 4 events priced in USD from {history} (2023-01-10 15:00 .. 2025-01-01 03:00 UTC)\n"
+    )
     with ledger_of(config) as ledger:
         events = ledger.tax_events("USD")
         assert [(str(e.type), e.asset, str(e.amount), e.line) for e in events] == [
@@ -129,7 +131,7 @@ def test_importing_twice_skips_what_is_there(write_config: Callable[..., Path], 
     code, out, _ = invoke("tax", "import", str(history), "-c", str(config))
     assert code == 0
     assert out.endswith("; skipped 4 already in the ledger\n")
-    assert out.startswith("imported 0 events from")
+    assert out.startswith("imported 0 events priced in USD from")
     # A longer export of the same account later: only its new row goes in.
     longer = write(tmp_path, "us-later.csv", US_HISTORY + "2025-02-01T12:00:00Z,coinbase,buy,ETH,2,3000,,\n")
     code, out, _ = invoke("tax", "import", str(longer), "-c", str(config), "--json")
@@ -443,14 +445,15 @@ def test_a_method_is_refused_where_the_law_fixes_it(tmp_path: Path, jurisdiction
         ),
         (
             ("-j", "us", "--year", "2024", "--rates", "rates.csv"),
-            "--rates: converts the bot's fills; a --transactions file is priced in USD",
+            "--rates: {history} is read as priced in USD, the report's currency, so there is nothing to "
+            "convert; leave --rates out, or give the file's currency with --currency USD",
         ),
     ],
 )
 def test_bad_flags_are_one_line_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
     history = str(write(tmp_path, "us.csv", US_HISTORY))
     line = one_line_error(*invoke("tax", "report", *args, "--transactions", history))
-    assert line == f"error: command line: {message}"
+    assert line == f"error: command line: {message.format(history=history)}"
 
 
 def test_a_history_that_sells_more_than_it_holds_is_a_one_line_error(tmp_path: Path) -> None:
@@ -514,14 +517,13 @@ def test_paper_fills_feed_the_lots(write_config: Callable[..., Path], tmp_path: 
         invoke("tax", "import", str(tmp_path / "start.csv"), "-c", str(config), "--currency", "EUR")[0] == 0
     )
     line = one_line_error(*invoke("tax", "report", "-j", "de", "--year", str(year), "-c", str(config)))
-    assert "--rates: the bot's fills are quoted in USDT; a EUR report needs daily USDT->EUR rates" in line
+    # The history imported in USD needs the rates as much as the fills quoted in USDT do.
+    assert "--rates: imported history is priced in USD (the first on 2024-01-01)" in line
+    assert "a EUR report needs daily USD->EUR rates" in line
     rates = write(tmp_path, "rates.csv", "date,rate\n2024-01-01,0.9\n")
     code, out, err = report("de", str(year), "-c", str(config), "--rates", str(rates), "--json")
     assert code == 0, err
-    assert err == (
-        "warning: 4 imported events priced in USD left out of this EUR report (import their file with "
-        "--currency EUR to include them)\n"
-    )
+    assert err == ""  # the history imported in USD is converted with the same rates, not left out
     sell = next(f for f in fills if f.side is Side.SELL)
     first = next(d for d in json.loads(out)["disposals"] if D(d["amount"]) == sell.fill.amount)
     assert D(first["proceeds"]) == (sell.fill.price * sell.fill.amount - sell.fill.fee) * D("0.9")
@@ -550,8 +552,8 @@ def test_an_empty_ledger_reports_nothing_and_says_why(
     assert code == 0
     assert out.startswith("US disposals 2024 (USD, lots fifo): no disposals.")
     assert err.splitlines() == [
-        "warning: 5 imported events priced in EUR left out of this USD report (import their file with "
-        "--currency USD to include them)",
+        "warning: 5 imported events priced in EUR left out of this USD report: it can only use history "
+        "priced in USD",
         "warning: the ledger holds no history imported in USD and no fills on paper; import it with "
         "`trimtab tax import FILE.csv --currency USD`",
     ]

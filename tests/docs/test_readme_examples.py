@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from readme_examples import ReadmeScript, Step, output_mismatch, read_script
 
 README = Path(__file__).resolve().parents[2] / "README.md"

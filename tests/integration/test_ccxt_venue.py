@@ -79,13 +79,18 @@ def sent(emu: BinanceEmulator, method: str, path: str) -> list[dict[str, str]]:
 # ------------------------------------------------------------------------------------------- market data
 
 
+# The emulator's LOT_SIZE maxQty and NOTIONAL maxNotional: the market's largest order, which the planner
+# splits within (ccxt limits.amount.max and limits.cost.max).
+MAX_QTY, MAX_COST = D(9000), D(9000000)
+
+
 async def test_markets_become_market_rules_with_exact_decimals(
     emulator: BinanceEmulator, venue: CcxtVenue
 ) -> None:
     rules = await venue.fetch_markets("USDT", ["BTC", "ETH", "USDT", "XRP"])
     assert rules == {
-        "BTC": MarketRules("BTC", "USDT", D("0.00001"), D("0.00001"), D("5"), D("0.01")),
-        "ETH": MarketRules("ETH", "USDT", D("0.0001"), D("0.0001"), D("5"), D("0.01")),
+        "BTC": MarketRules("BTC", "USDT", D("0.00001"), D("0.00001"), D("5"), D("0.01"), MAX_QTY, MAX_COST),
+        "ETH": MarketRules("ETH", "USDT", D("0.0001"), D("0.0001"), D("5"), D("0.01"), MAX_QTY, MAX_COST),
     }
     assert str(rules["BTC"].amount_step) == "0.00001"
     assert str(rules["BTC"].min_notional) == "5"
@@ -104,7 +109,7 @@ async def test_markets_of_a_small_coin_keep_every_digit(sleeps: Sleeps) -> None:
             assert await venue.fetch_prices("USDT", ["DOGE"]) == {"DOGE": D("0.12345")}
         finally:
             await venue.close()
-    assert rules == {"DOGE": MarketRules("DOGE", "USDT", D(1), D(10), D(1), D("0.00001"))}
+    assert rules == {"DOGE": MarketRules("DOGE", "USDT", D(1), D(10), D(1), D("0.00001"), MAX_QTY, MAX_COST)}
 
 
 async def test_balances_have_free_and_total(venue: CcxtVenue, make_exchange: object) -> None:

@@ -225,7 +225,7 @@ def test_weights_after_rebalance_are_within_the_minimum_trade_bound_of_target(ca
         if value == 0:
             return
         cap = value * case.settings.max_trade_percent / HUNDRED
-        weights = {a: case.targets.get(a, ZERO) for a in case.managed()}
+        weights = planned_targets(case, plan)
         target = {a: value * w / HUNDRED for a, w in weights.items()}
         delta = {a: target[a] - snap.value(a) for a in weights}
         bound: dict[str, D] = {}
@@ -251,6 +251,50 @@ def test_weights_after_rebalance_are_within_the_minimum_trade_bound_of_target(ca
                 step_value = snap.markets[asset].amount_step * snap.prices[asset]
                 tight = step_value if delta[asset] < 0 else 2 * step_value + room
                 assert abs(after - target[asset]) <= tight + slack, (asset, after, target[asset], tight)
+
+
+HELD = "stays at its current weight and nothing is sold to pay for it"
+
+
+def planned_targets(case: Case, plan: Plan) -> dict[str, D]:
+    """The targets a plan aims at: the case's, except that an asset whose buy cannot be placed is held
+    at its current weight and the other targets, the cash's included, share the rest in proportion."""
+    targets = {a: case.targets.get(a, ZERO) for a in case.managed()}
+    targets[QUOTE] += HUNDRED - sum(case.targets.values(), ZERO)
+    held = {s.asset for s in plan.skipped if HELD in s.reason}
+    if not held:
+        return targets
+    value = case.value()
+    current = {a: case.snapshot.value(a) * HUNDRED / value for a in held}
+    others = {a: w for a, w in targets.items() if a not in held}
+    left, wanted = HUNDRED - sum(current.values(), ZERO), sum(others.values(), ZERO)
+    pinned = {a: w * left / wanted if wanted else ZERO for a, w in others.items()} | current
+    pinned[QUOTE] += HUNDRED - sum(pinned.values(), ZERO)
+    return pinned
+
+
+@EXAMPLES
+@given(cases())
+def test_no_sell_pays_for_a_buy_that_cannot_be_placed(case: Case) -> None:
+    """Every sell takes an asset above its target towards it (never below it by a lot step or more);
+    an asset whose buy cannot be placed gets no order and is held where it is, and the sells are then
+    only those the other assets need (the weight bounds above hold against the held targets)."""
+    with exact_arithmetic():
+        snap, plan = case.snapshot, plan_of(case)
+        value = case.value()
+        if value == 0:
+            return
+        targets = planned_targets(case, plan)
+        held = {s.asset for s in plan.skipped if HELD in s.reason}
+        assert not held & {o.asset for o in plan.orders}
+        sold: dict[str, D] = {}
+        for order in plan.sells:
+            sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
+        for asset, amount in sold.items():
+            price, step = snap.prices[asset], snap.markets[asset].amount_step
+            target_value = value * targets[asset] / HUNDRED
+            assert snap.value(asset) > target_value, (asset, "sold below its target already")
+            assert (snap.balances[asset].total - amount) * price > target_value - step * price, asset
 
 
 @EXAMPLES

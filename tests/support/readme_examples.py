@@ -55,7 +55,9 @@ def console_steps(lines: list[str], first_line: int) -> list[Step]:
     while index < len(lines):
         line = lines[index]
         if not line.startswith("$ "):
-            raise ValueError(f"README line {first_line + index}: console block output before any '$ ' command")
+            raise ValueError(
+                f"README line {first_line + index}: console block output before any '$ ' command"
+            )
         command = strip_comment(line[2:])
         shown: list[str] = []
         index += 1

@@ -63,8 +63,8 @@ def test_a_conversion_without_rates_names_the_flag(quote: str, currency: str) ->
     with pytest.raises(ConfigError) as caught:
         quote_rate(quote, currency, date(2026, 3, 1), None)
     assert str(caught.value) == (
-        f"command line: --rates: the bot's fills are quoted in {quote}; a {currency} report needs daily "
-        f"{quote}->{currency} rates: give a CSV of date,rate with --rates"
+        f"command line: --rates: the bot's fills are quoted in {quote} (the first on 2026-03-01); a {currency} "
+        f"report needs daily {quote}->{currency} rates: give a CSV of date,rate with --rates (or tax.rates_file)"
     )
 
 

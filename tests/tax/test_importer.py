@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -131,7 +132,7 @@ def test_reads_a_utf8_bom_and_crlf_and_counts_file_lines(tmp_path: Path) -> None
 
 
 BAD_ROWS = [
-    ("2024-03-01,w,buy,BTC,1,100,,", "timestamp", "expected a date with a time of day"),
+    ("2024-02-30,w,buy,BTC,1,100,,", "timestamp", "expected a real date"),
     ("yesterday,w,buy,BTC,1,100,,", "timestamp", "expected an ISO 8601 time"),
     ("2024-02-30 10:00,w,buy,BTC,1,100,,", "timestamp", "expected a real date and time"),
     ("2024-03-01T10:00+24:00,w,buy,BTC,1,100,,", "timestamp", "expected a real date and time"),
@@ -241,3 +242,45 @@ def test_broken_csv_is_one_line_error(tmp_path: Path) -> None:
     message = error_of(path)
     assert message.startswith(f"{path}:3: not a valid CSV line (")
     assert "\n" not in message
+
+
+# -- a date without a time of day; a fee in another money -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("currency", "zone", "start_utc"),
+    [
+        # 00:00 of the day in the taxpayer's zone, so the row keeps its date where the rules count dates.
+        ("USD", None, datetime(2024, 3, 1, 5, tzinfo=UTC)),  # New York, EST (UTC-5)
+        ("EUR", None, datetime(2024, 2, 29, 23, tzinfo=UTC)),  # Berlin, CET (UTC+1)
+        ("GBP", None, datetime(2024, 3, 1, tzinfo=UTC)),  # London, GMT
+        ("USD", "America/Los_Angeles", datetime(2024, 3, 1, 8, tzinfo=UTC)),
+    ],
+)
+def test_a_bare_date_is_midnight_in_the_tax_time_zone(
+    tmp_path: Path, currency: str, zone: str | None, start_utc: datetime
+) -> None:
+    path = write(tmp_path, HEADER + "2024-03-01,w,buy,BTC,1,100,,\n")
+    day_zone = ZoneInfo(zone) if zone else None
+    [event] = read_events(path, report_currency=currency, day_zone=day_zone)
+    assert event.timestamp == start_utc
+    local = ZoneInfo(
+        zone or {"USD": "America/New_York", "EUR": "Europe/Berlin", "GBP": "Europe/London"}[currency]
+    )
+    assert event.timestamp.astimezone(local).date().isoformat() == "2024-03-01"
+
+
+def test_a_bare_date_sorts_before_the_timed_rows_of_its_day(tmp_path: Path) -> None:
+    # The buy is dated by day only, the sale on the same New York day at 09:30: the buy comes first.
+    path = write(tmp_path, HEADER + "2024-03-01 14:30,w,sell,BTC,1,200,,\n2024-03-01,w,buy,BTC,1,100,,\n")
+    records = normalize(read_events(path, report_currency="USD"), "USD")
+    assert [type(record) for record in records] == [Acquisition, Sale]
+
+
+def test_a_fee_in_another_money_says_the_file_may_be_priced_in_it(tmp_path: Path) -> None:
+    # A USD export read as a GBP file: the first USD fee shows it, and the hint names --currency.
+    path = write(tmp_path, HEADER + "2024-03-01 10:00,w,buy,BTC,1,40000,10,USD\n")
+    assert error_of(path, "GBP") == (
+        f"{path}:2: fee_asset: a fee in USD, but the prices of this file are read as GBP "
+        "(--currency GBP); if the file is priced in USD, give --currency USD"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -113,3 +114,48 @@ def test_the_lot_order_is_the_us_method_and_fifo_elsewhere() -> None:
     # At 200 a unit: lot 2 is a short-term loss (first), lot 1 a long-term gain.
     assert [lot.lot_id for lot in rules.lot_order(D(200), day)(lots)] == ["2", "1"]
     assert [lot.lot_id for lot in DE.lot_order(D(200), day)(lots)] == ["1", "2"]
+
+
+# -- the horizon: the first moment whose events cannot change a year's report ----------------------
+
+
+def test_the_horizon_is_the_end_of_the_tax_year_in_the_rules_zone() -> None:
+    assert DE.horizon(2025) == at("2025-12-31T23:00:00")  # midnight in Berlin (CET)
+    assert US.horizon(2025) == at("2026-01-01T05:00:00")  # midnight in New York (EST)
+    # The UK year ends on 5 April, and a buy within 30 days after a sale is matched with it.
+    assert UK.horizon(2024) == at("2025-05-05T23:00:00")  # 6 May 2025 00:00 in London (BST)
+
+
+def test_the_us_horizon_reaches_30_days_further_when_the_wash_sale_rule_applies() -> None:
+    washing = replace(US, wash_sale=True)
+    assert washing.horizon(2025) == at("2026-01-31T05:00:00")
+
+
+def test_events_after_the_horizon_do_not_change_the_report() -> None:
+    # Property of the horizon itself: whatever happens later, the year's report is the same.
+    history = [
+        event(EventType.BUY, "2024-03-01T12:00:00", "2", "100"),
+        event(EventType.SELL, "2025-12-30T12:00:00", "1", "80"),
+        event(EventType.BUY, "2026-01-05T12:00:00", "1", "70"),  # inside the UK/wash-sale window
+        event(EventType.SELL, "2026-02-20T12:00:00", "2", "90"),
+    ]
+    for rules in (US, replace(US, wash_sale=True), DE, UK):
+        year = 2025
+        horizon = rules.horizon(year)
+        before = [e for e in history if e.timestamp < horizon]
+        assert rules.report(before, year).disposals == rules.report(history, year).disposals
+
+
+def test_the_wash_sale_window_is_why_the_us_horizon_reaches_further() -> None:
+    washing = replace(US, wash_sale=True)
+    history = [
+        event(EventType.BUY, "2024-03-01T12:00:00", "1", "100"),
+        event(EventType.SELL, "2025-12-30T12:00:00", "1", "80"),  # a loss of 20
+        event(EventType.BUY, "2026-01-05T12:00:00", "1", "70"),  # bought back within 30 days
+    ]
+    full = washing.report(history, 2025)
+    cut_at_year_end = washing.report(history[:2], 2025)
+    assert full.total != cut_at_year_end.total  # the rebuy disallows the loss
+    assert (
+        washing.report([e for e in history if e.timestamp < washing.horizon(2025)], 2025).total == full.total
+    )

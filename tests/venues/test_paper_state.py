@@ -166,7 +166,7 @@ def test_corrupt_state_file_is_a_one_line_config_error(
     message = str(caught.value)
     assert message.startswith(f"{path}: paper venue state: ")
     assert problem in message
-    assert message.endswith("delete the file to start again from the configured balances")
+    assert message.endswith("start the account and the ledger over with `trimtab reset`")
     assert "\n" not in message
 
 

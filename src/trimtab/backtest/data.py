@@ -1,12 +1,13 @@
 """Close prices for the vectorised backtest: a wide CSV turned into one float matrix on a complete time grid.
 
-Two CSV formats are read (see ``trimtab/data/SOURCES.md``); the first header cell says which:
+The file (read by :mod:`trimtab.backtest.price_csv`): a time column first, named like one (``date``,
+``datetime_utc``, ``timestamp``, ...), in any of the formats of :mod:`trimtab.backtest.time_column`
+(``YYYY-MM-DD``; ISO 8601 date and time, ``T`` or space, with or without seconds and zone; epoch seconds
+or milliseconds). Dates make daily bars; times make daily or hourly bars, whichever spacing most rows have.
 
-``date`` (daily, ``YYYY-MM-DD``)
-    The UTC day on which the candle OPENS; the value is its close at 24:00 UTC, so the bar's close time is
-    ``date + 1 day`` (the row dated 2020-08-11 is the price at 2020-08-12 00:00 UTC).
-``datetime_utc`` (hourly, ``YYYY-MM-DD HH:MM``)
-    The UTC hour on which the candle opens; its close time is one hour later.
+A row's time is when its candle OPENS (Binance's klines, ccxt's OHLCV and pandas' resample all label a
+candle so) and its value is the candle's close, so the bar's close time is one bar later: the row dated
+2020-08-11 is the price at 2020-08-12 00:00 UTC, the row ``2024-03-01 05:00`` the price at 06:00.
 
 Every other column is an asset; a cell is empty before the asset listed. In the loaded
 :class:`PriceFrame` time is always the bar CLOSE time (the moment the price is known and a trade at it
@@ -24,10 +25,6 @@ Example::
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,17 +36,13 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from trimtab.backtest.price_csv import PriceTable, read_price_table
 from trimtab.errors import ConfigError
 
 BUNDLED_NAME = "daily_close_usd.csv"
 
 Bar = Literal["1d", "1h"]
 
-# first header cell -> bar length and the exact width of its time stamps
-_FORMATS: dict[str, tuple[Bar, int, str]] = {
-    "date": ("1d", 10, "YYYY-MM-DD"),
-    "datetime_utc": ("1h", 16, "YYYY-MM-DD HH:MM"),
-}
 _STEP_SECONDS: dict[Bar, int] = {"1d": 86_400, "1h": 3_600}
 _BARS_PER_YEAR: dict[Bar, float] = {"1d": 365.0, "1h": 8_760.0}
 # Real outages are hours long (the longest in the bundled data is 33 h). A gap of weeks is far more likely a
@@ -98,7 +91,8 @@ class PriceFrame:
     def select(self, assets: Sequence[str], start: date | None = None, end: date | None = None) -> PriceFrame:
         """The given assets (in that order) on the bars whose close date lies in ``[start, end]`` (inclusive).
 
-        ``None`` leaves that side open. Every selected asset must have a price at the first selected bar,
+        ``end=None`` runs to the last bar; ``start=None`` starts at the first bar at which every selected
+        asset has a price. A given start must have a price of every selected asset at its first bar,
         otherwise ConfigError says the earliest start date that works. Unknown or repeated assets and an empty
         selection are ConfigErrors too.
         """
@@ -106,14 +100,25 @@ class PriceFrame:
             raise TypeError("assets must be a sequence of asset names, not one string")
         columns = self._columns(assets)
         days = self.times.astype("datetime64[D]")
-        lo = 0 if start is None else int(np.searchsorted(days, np.datetime64(start, "D"), side="left"))
+        if start is None:
+            firsts = {a: self._first_close(c) for a, c in zip(assets, columns, strict=True)}
+            if max(firsts.values()) == len(self.times):
+                self._raise_not_listed(max(firsts, key=lambda a: firsts[a]), firsts)
+            lo = max(firsts.values())
+        else:
+            lo = int(np.searchsorted(days, np.datetime64(start, "D"), side="left"))
         hi = len(days) if end is None else int(np.searchsorted(days, np.datetime64(end, "D"), side="right"))
         if lo >= hi:
             raise ConfigError(
                 self.source,
                 "start" if start is not None else "end",
                 f"no bars between {start or 'the start'} and {end or 'the end'}; "
-                f"the file covers bar close dates {_day(self.times[0])} .. {_day(self.times[-1])}",
+                f"the file covers bar close dates {_day(self.times[0])} .. {_day(self.times[-1])}"
+                + (
+                    f", and every selected asset has a price from {_day(self.times[lo])}"
+                    if start is None and 0 < lo < len(self.times)
+                    else ""
+                ),
             )
         closes = self.closes[lo:hi, columns]
         missing = [j for j in range(len(columns)) if np.isnan(closes[0, j])]
@@ -128,6 +133,22 @@ class PriceFrame:
             closes=closes.copy(),
             bar=self.bar,
         )
+
+    def clamped(self, start: date | None, end: date | None) -> list[str]:
+        """A note for each of ``start`` and ``end`` that lies outside the file and so is moved to its edge."""
+        first, last = _day(self.times[0]), _day(self.times[-1])
+        notes = []
+        if start is not None and start < first:
+            notes.append(
+                f"--start {start} is before the prices in {self.source}, whose first bar closes on {first}: "
+                f"the run starts on {first}"
+            )
+        if end is not None and end > last:
+            notes.append(
+                f"--end {end} is after the prices in {self.source}, whose last bar closes on {last}: "
+                f"the run ends on {last}"
+            )
+        return notes
 
     def _columns(self, assets: Sequence[str]) -> list[int]:
         if not assets:
@@ -188,181 +209,102 @@ def load_price_frame(path: Path | None = None) -> PriceFrame:
     if path is None:
         return _bundled_frame()
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        data = Path(path).read_bytes()
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read the file ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), "", "not a UTF-8 text file") from None
-    return parse_price_frame(text, str(path))
+    return parse_price_frame(data, str(path))
 
 
 @cache
 def _bundled_frame() -> PriceFrame:
-    text = resources.files("trimtab.data").joinpath(BUNDLED_NAME).read_text(encoding="utf-8")
-    return parse_price_frame(text, f"bundled {BUNDLED_NAME}")
+    data = resources.files("trimtab.data").joinpath(BUNDLED_NAME).read_bytes()
+    return parse_price_frame(data, f"bundled {BUNDLED_NAME}")
 
 
-def parse_price_frame(text: str, source: str) -> PriceFrame:
+def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
     """Parse the text of a wide CSV; ``source`` names it in errors. See :func:`load_price_frame`."""
-    header_line, _, body = text.partition("\n")
-    header = next(csv.reader([header_line]), [])
-    kind = header[0].strip().lower() if header else ""
-    if kind not in _FORMATS:
-        raise ConfigError(
-            source,
-            "line 1",
-            "expected a header whose first column is 'date' (daily, YYYY-MM-DD) or 'datetime_utc' "
-            f"(hourly, YYYY-MM-DD HH:MM), got {header[0] if header else 'an empty line'!r}",
-        )
-    bar, stamp_width, stamp_format = _FORMATS[kind]
-    assets = tuple(name.strip() for name in header[1:])
-    _check_assets(assets, source)
-    table = _read_fast(body, len(assets)) or _read_slowly(text, assets, source)
-    if not table.lines:
-        raise ConfigError(source, "", "the file has a header but no rows")
-    bad = np.argwhere((~(table.values > 0) & ~np.isnan(table.values)) | np.isinf(table.values))
+    table = read_price_table(data, source)
+    values = table.values
+    bad = np.argwhere((~(values > 0) & ~np.isnan(values)) | np.isinf(values))
     if len(bad):
         i, j = (int(k) for k in bad[0])
         raise ConfigError(
             source,
             f"line {table.lines[i]}",
-            f"{assets[j]}: prices must be positive and finite, got {table.values[i, j]:g}",
+            f"{table.assets[j]}: prices must be positive and finite, got {values[i, j]:g}",
         )
-    opens = _parse_times(table, source, width=stamp_width, fmt=stamp_format, bar=bar)
+    opens = table.seconds
+    backwards = np.flatnonzero(np.diff(opens) <= 0)
+    if len(backwards):
+        i = int(backwards[0]) + 1
+        raise ConfigError(
+            source,
+            f"line {table.lines[i]}",
+            f"times must increase, {table.stamp(i)} follows {table.stamp(i - 1)}",
+        )
+    bar = _bar_of(table, source)
     step = _STEP_SECONDS[bar]
-    offsets = (opens - opens[0]).astype(np.int64)
+    _check_grid(table, bar, source)
+    offsets = opens - opens[0]
     gaps = np.diff(offsets)
     if len(gaps) and gaps.max() > _MAX_GAP_SECONDS:
         i = int(np.argmax(gaps)) + 1
         raise ConfigError(
             source,
             f"line {table.lines[i]}",
-            f"{table.stamps[i]} follows {table.stamps[i - 1]}: "
-            "a gap of more than 7 days looks like a wrong date",
+            f"{table.stamp(i)} follows {table.stamp(i - 1)}: a gap of more than 7 days looks like a wrong date",
         )
     # Reindex onto the complete grid: rows missing from the file are outages, filled from the bar before.
-    grid = np.full((int(offsets[-1]) // step + 1, len(assets)), np.nan)
-    grid[offsets // step] = table.values
-    closes_at = opens[0] + np.timedelta64(step, "s") * (np.arange(len(grid)) + 1)
-    return PriceFrame(source=source, times=closes_at, assets=assets, closes=_forward_fill(grid), bar=bar)
+    grid = np.full((int(offsets[-1]) // step + 1, len(table.assets)), np.nan)
+    grid[offsets // step] = values
+    closes_at = (opens[0] + step * (np.arange(len(grid), dtype=np.int64) + 1)).astype("datetime64[s]")
+    return PriceFrame(
+        source=source, times=closes_at, assets=table.assets, closes=_forward_fill(grid), bar=bar
+    )
 
 
-@dataclass(frozen=True, eq=False)
-class _Table:
-    stamps: list[str]  # the time cell of each data row, stripped
-    values: NDArray[np.float64]  # (rows, assets); NaN where the cell is empty
-    lines: list[int]  # the file line of each data row, for error messages
+def _bar_of(table: PriceTable, source: str) -> Bar:
+    """Daily or hourly: dates are days; times are as far apart as most neighbouring rows are."""
+    if table.time_format.kind == "date":
+        return "1d"
+    gaps = np.diff(table.seconds)
+    if not len(gaps):  # one row: midnight reads as a day
+        return "1d" if table.seconds[0] % 86_400 == 0 else "1h"
+    steps, counts = np.unique(gaps, return_counts=True)
+    step = int(steps[np.argmax(counts)])
+    for bar, seconds in _STEP_SECONDS.items():
+        if step == seconds:
+            return bar
+    i = int(np.flatnonzero(gaps == step)[0]) + 1
+    raise ConfigError(
+        source,
+        f"line {table.lines[i]}",
+        f"most rows are {_duration(step)} apart ({table.stamp(i - 1)}, {table.stamp(i)}); "
+        "expected one row a day or one an hour",
+    )
 
 
-# Only digits, number punctuation and time-stamp punctuation: no quotes, no text such as "nan" or "inf".
-_PLAIN = re.compile(r"[^0-9.,eE+\- :\n]")
+def _check_grid(table: PriceTable, bar: Bar, source: str) -> None:
+    """Hourly rows on whole UTC hours; daily rows all at the time of day of the first."""
+    seconds = table.seconds
+    if bar == "1h":
+        off = np.flatnonzero(seconds % 3_600)
+        expected = "a whole hour"
+    else:
+        off = np.flatnonzero((seconds - seconds[0]) % 86_400)
+        clock = str(np.datetime64(int(seconds[0]), "s"))[11:]
+        expected = f"one row a day at {clock} UTC like line {table.lines[0]}"
+    if len(off):
+        i = int(off[0])
+        raise ConfigError(source, f"line {table.lines[i]}", f"expected {expected}, got {table.stamp(i)!r}")
 
 
-def _read_fast(body: str, assets: int) -> _Table | None:
-    """numpy's C reader for the common, plain file; None sends anything unusual to :func:`_read_slowly`.
-
-    The csv module plus float() per cell takes ~0.5 s for the 72k x 19 hourly file; this takes ~0.15 s.
-    """
-    rows = body.splitlines()
-    plain = "\n".join(rows)
-    # a row with an extra cell would pass unnoticed through usecols; one with a missing cell makes loadtxt fail
-    if not rows or _PLAIN.search(plain) or plain.count(",") != len(rows) * assets:
-        return None
-    # Empty cells become "nan" (the file has no text of its own, checked above); ",,," needs two passes.
-    filled = plain.replace(",,", ",nan,").replace(",,", ",nan,").replace(",\n", ",nan\n")
-    if filled.endswith(","):
-        filled += "nan"
-    try:
-        values = np.loadtxt(
-            io.StringIO(filled), delimiter=",", comments=None, usecols=range(1, assets + 1), ndmin=2
-        )
-    except ValueError:  # a ragged row or an unparsable number: the slow reader names the line
-        return None
-    if values.shape != (len(rows), assets):  # loadtxt skipped a blank line: line numbers would be off
-        return None
-    return _Table([row.partition(",")[0].strip() for row in rows], values, list(range(2, len(rows) + 2)))
-
-
-def _read_slowly(text: str, assets: tuple[str, ...], source: str) -> _Table:
-    """The csv module and float() per cell: handles quoting and blank lines, and finds the bad line."""
-    reader = csv.reader(io.StringIO(text))
-    next(reader)  # the header, already checked
-    stamps: list[str] = []
-    values: list[list[float]] = []
-    lines: list[int] = []
-    for row in reader:
-        if not "".join(row).strip():  # a blank line
-            continue
-        if len(row) != len(assets) + 1:
-            raise ConfigError(
-                source, f"line {reader.line_num}", f"expected {len(assets) + 1} columns, got {len(row)}"
-            )
-        stamps.append(row[0].strip())
-        values.append(
-            [
-                _price(cell.strip(), asset, reader.line_num, source)
-                for cell, asset in zip(row[1:], assets, strict=True)
-            ]
-        )
-        lines.append(reader.line_num)
-    return _Table(stamps, np.array(values, dtype=np.float64).reshape(len(lines), len(assets)), lines)
-
-
-def _price(cell: str, asset: str, line: int, source: str) -> float:
-    if not cell:
-        return math.nan
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ConfigError(source, f"line {line}", f"{asset}: expected a price, got {cell!r}") from None
-    if not math.isfinite(value):
-        raise ConfigError(source, f"line {line}", f"{asset}: expected a price, got {cell!r}")
-    return value
-
-
-def _check_assets(assets: tuple[str, ...], source: str) -> None:
-    if not assets:
-        raise ConfigError(source, "line 1", "expected at least one asset column after the time column")
-    if "" in assets:
-        raise ConfigError(source, "line 1", f"asset column {assets.index('') + 2} has no name")
-    repeated = sorted({a for a in assets if assets.count(a) > 1})
-    if repeated:
-        raise ConfigError(source, "line 1", f"asset column {', '.join(repeated)} appears more than once")
-
-
-def _parse_times(table: _Table, source: str, *, width: int, fmt: str, bar: Bar) -> NDArray[np.datetime64]:
-    """Bar OPEN times as datetime64[s], checked: exact format, whole units, strictly increasing."""
-    stamps = table.stamps
-    bad = [i for i, stamp in enumerate(stamps) if len(stamp) != width]
-    try:
-        if bad:
-            raise ValueError
-        opens = np.array(stamps, dtype="datetime64[m]").astype("datetime64[s]")
-    except ValueError:
-        i = bad[0] if bad else _first_bad_time(stamps)
-        raise ConfigError(
-            source, f"line {table.lines[i]}", f"expected a time {fmt}, got {stamps[i]!r}"
-        ) from None
-    off_grid = np.flatnonzero(opens.astype(np.int64) % _STEP_SECONDS[bar])
-    if len(off_grid):  # only possible for hourly stamps: minutes other than :00
-        i = int(off_grid[0])
-        raise ConfigError(source, f"line {table.lines[i]}", f"expected a whole hour, got {stamps[i]!r}")
-    backwards = np.flatnonzero(np.diff(opens) <= np.timedelta64(0, "s"))
-    if len(backwards):
-        i = int(backwards[0]) + 1
-        raise ConfigError(
-            source, f"line {table.lines[i]}", f"times must increase, {stamps[i]} follows {stamps[i - 1]}"
-        )
-    return opens
-
-
-def _first_bad_time(stamps: list[str]) -> int:
-    for i, stamp in enumerate(stamps):
-        try:
-            np.datetime64(stamp, "m")
-        except ValueError:
-            return i
-    return 0  # not reached: numpy failed on the whole list, so one stamp fails on its own
+def _duration(seconds: int) -> str:
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def _forward_fill(values: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -36,10 +36,12 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from trimtab.backtest.capital import refuse_small_capital, smallest_capital
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
 from trimtab.backtest.screen import DriftScreen, drift_band
 from trimtab.backtest.venue import ReplayVenue
+from trimtab.backtest.volatility import RollingVolatility, daily_rows, target_slack
 from trimtab.execution.executor import ExecutionSettings, Executor
 from trimtab.markets import MarketRules
 from trimtab.money import HUNDRED, ONE, ZERO
@@ -51,6 +53,7 @@ from trimtab.venues.binance_defaults import default_rules
 from trimtab.venues.paper import PaperSettings
 from trimtab.venues.port import OrderResult, Side
 from trimtab.weights.base import TargetWeights
+from trimtab.weights.inverse_volatility import InverseVolatility
 
 FRACTIONAL_STEP = Decimal("1e-12")
 
@@ -207,6 +210,13 @@ class _Replay:
         self.fractional = {
             a: MarketRules(a, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO) for a in self.assets
         }
+        # Dynamic weights read daily closes: their rows once, and inverse volatility's windows at once.
+        self.daily = daily_rows(self.history) if weights.lookback_days else None
+        self.rolling = (
+            RollingVolatility(weights, self.history, self.assets)
+            if isinstance(weights, InverseVolatility)
+            else None
+        )
 
     async def run(self, policy: Policy | None) -> BacktestRun:
         frame = self.frame
@@ -217,6 +227,7 @@ class _Replay:
         values = np.empty((bars, len(self.assets) + 1), dtype=np.float64)
         rebalances = [0]
         await self._rebalance(0, run_id=0)
+        self._check_capital()
         if policy is not None:
             screen = self._screen(policy, closes) if self.use_screen else None
             checks = self._screened_checks(screen) if screen else self._checks(policy)
@@ -265,11 +276,19 @@ class _Replay:
 
     def _screen(self, policy: Policy, closes: NDArray[np.float64]) -> DriftScreen | None:
         band = drift_band(policy)
-        if band is None or self.weights.lookback_days:
+        if band is None or (self.weights.lookback_days and self.rolling is None):
             return None
         step = -(-band.check_interval // self.frame.spacing)  # the evenly spaced grid's bars per check
         checks = np.arange(1, len(self.frame.times), max(1, step), dtype=np.int64)
-        return DriftScreen(band, closes, checks, (*self.assets, self.quote), self.weights.targets({}))
+        names = (*self.assets, self.quote)
+        if self.rolling is None:
+            return DriftScreen(band, closes, checks, names, self.weights.targets({}))
+        # Inverse volatility: the targets of every check at once, in floats (see volatility.py).
+        lasts = np.searchsorted(self.history.times, self.frame.times[checks], side="right") - 1
+        moving = self.rolling.screen_targets(lasts, names)
+        if moving is None:
+            return None
+        return DriftScreen(band, closes, checks, names, moving, slack=target_slack(len(names)))
 
     def _screened_checks(self, screen: DriftScreen) -> Iterator[int]:
         """The checks where the policy may fire; between them it is known to say no (see screen.py)."""
@@ -298,6 +317,23 @@ class _Replay:
         row = self.frame.closes[bar]
         return {a: Decimal(repr(float(row[c]))) for a, c in zip(self.assets, self.columns, strict=True)}
 
+    def _check_capital(self) -> None:
+        """Refuse a starting capital that bought nothing of a targeted asset (see :mod:`.capital`)."""
+        targets = self._targets(0)
+        unbought = {
+            a: targets[a] for a in self.assets if targets.get(a, ZERO) > 0 and not self.balances.get(a)
+        }
+        if unbought:
+            prices = self._prices(0)
+            need = smallest_capital(
+                unbought,
+                prices,
+                self._markets(prices),
+                min_trade_value=self.planner.min_trade_value,
+                fee_rate=self.settings.fee_rate,
+            )
+            raise refuse_small_capital(self.settings.initial, self.quote, unbought, need)
+
     def _holdings(self) -> tuple[NDArray[np.float64], float]:
         """The amount of each asset and the cash, as floats for the vectorised parts (worked out once
         per rebalance: the screen and the equity curve both need them)."""
@@ -319,7 +355,12 @@ class _Replay:
         # Dynamic weights see only the daily closes up to this bar (the look-back window before it).
         history = self.history
         last = int(np.searchsorted(history.times, self.frame.times[bar], side="right")) - 1
-        daily = _daily_rows(history, last, needed + 1)
+        fast = self.rolling.targets(last) if self.rolling is not None else None
+        if fast is not None:
+            return fast
+        assert self.daily is not None
+        end = int(np.searchsorted(self.daily, last, side="right"))
+        daily = self.daily[max(0, end - needed - 1) : end]
         closes: dict[str, list[Decimal]] = {}
         for asset in self.assets:
             column = history.assets.index(asset)
@@ -392,13 +433,3 @@ class _Replay:
         if self.settings.market_rules:
             return {a: default_rules(a, self.quote, prices[a]) for a in self.assets}
         return self.fractional
-
-
-def _daily_rows(frame: PriceFrame, bar: int, count: int) -> list[int]:
-    """Row indexes of the last ``count`` daily closes up to ``bar`` (every row for daily bars; the
-    23:00 bar of each day, i.e. the close at 24:00 UTC, for hourly bars)."""
-    if frame.bar == "1d":
-        return list(range(max(0, bar - count + 1), bar + 1))
-    hours = frame.times[: bar + 1].astype("datetime64[h]").astype(np.int64)
-    ends = np.flatnonzero(hours % 24 == 0)  # close times at midnight UTC end a day
-    return [int(r) for r in ends[-count:]]

@@ -1,5 +1,5 @@
 """What ``trimtab backtest`` prints: the JSON shape, the table, the trades CSV, and the tax figures of
-``--tax`` (:mod:`trimtab.backtest.tax`)."""
+``--jurisdiction`` (:mod:`trimtab.backtest.tax`)."""
 
 from __future__ import annotations
 
@@ -19,18 +19,24 @@ from trimtab.backtest.study import Study
 from trimtab.errors import ConfigError
 from trimtab.money import fmt
 
-if TYPE_CHECKING:  # the tax stack is imported by the runs with --tax or a tax-aware config only
+if TYPE_CHECKING:  # the tax stack is imported by the runs with --jurisdiction or a tax-aware config only
     from trimtab.backtest.tax import RunTax, StudyTax
     from trimtab.backtest.tax_aware import TaxAwareReplay
 
 
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) or math.isinf(value) else round(value, 10)
+def decimal_text(value: float) -> str | None:
+    """A float of the vectorised backtest as the README's JSON writes numbers: a decimal string (to 10
+    places, without exponent), or None when it is not a number (a Sharpe ratio of a flat series)."""
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return fmt(Decimal(repr(round(value, 10))))
 
 
 def metrics_report(metrics: Metrics) -> dict[str, Any]:
+    """The metrics as JSON: counts (``rebalances``) as integers, every other number a decimal string."""
     return {
-        key: (_number(value) if isinstance(value, float) else value) for key, value in asdict(metrics).items()
+        key: (decimal_text(value) if isinstance(value, float) else value)
+        for key, value in asdict(metrics).items()
     }
 
 
@@ -44,8 +50,8 @@ def study_report(study: Study) -> dict[str, Any]:
         "bar": study.frame.bar,
         "strategy": metrics_report(study.strategy_metrics),
         "buy_and_hold": metrics_report(study.hold_metrics),
-        "premium": _number(study.premium),
-        "theoretical_premium": _number(study.theoretical_premium),
+        "premium": decimal_text(study.premium),
+        "theoretical_premium": decimal_text(study.theoretical_premium),
     }
 
 
@@ -98,7 +104,7 @@ def write_trades(path: Path, study: Study) -> None:
         raise ConfigError(str(path), "--trades", f"cannot write the file ({error.strerror})") from None
 
 
-# -- tax (backtest --tax) -----------------------------------------------------------------------
+# -- tax (backtest --jurisdiction) -----------------------------------------------------------
 
 TAX_COLUMNS = ("strategy realized", "strategy tax", "buy-and-hold realized", "buy-and-hold tax")
 CAGR_DIGITS = Decimal("1e-10")

@@ -1,7 +1,7 @@
 """The HTML report of a backtest: one self-contained file a person would rather look at than read.
 
 Equity against buy-and-hold on a log scale, the drawdowns of both, the weights over time with the
-rebalances marked, the metrics table, and with ``--tax`` the tax of each year and the after-tax results.
+rebalances marked, the metrics table, and with ``--jurisdiction`` the tax of each year and the after-tax results.
 plotly's JavaScript is inlined, so the file works offline.
 """
 
@@ -149,7 +149,7 @@ def _tax_column(run: RunTax) -> list[str]:
 
 def write_report(path: Path, study: Study, *, title: str, tax: StudyTax | None = None) -> None:
     """Write the report atomically: a failed write leaves no half-written file. ``tax`` adds the
-    table of ``backtest --tax``."""
+    table of ``backtest --jurisdiction``."""
     html = build_figure(study, title, tax).to_html(include_plotlyjs=True, full_html=True)
     try:
         write_atomically(path, html, mode=0o644)  # a report is meant to be shared

@@ -8,9 +8,11 @@ the live Decimal policy only there. Everywhere else the policy's answer is known
 decisions, and so the trades, are exactly those of asking the policy at every check (a test replays
 both ways and compares them).
 
-Only policies whose decision depends on the weights alone, at a fixed interval, with targets that do
-not change between rebalances are screened: :class:`~trimtab.policy.ThresholdPolicy` and
-:class:`~trimtab.policy.HybridPolicy` with static weights. Everything else is asked at every check.
+Only policies whose decision depends on the weights alone, at a fixed interval, are screened:
+:class:`~trimtab.policy.ThresholdPolicy` and :class:`~trimtab.policy.HybridPolicy`, with static weights
+or with inverse volatility, whose targets move from check to check: the screen then takes them per check
+in floats (:meth:`trimtab.backtest.volatility.RollingVolatility.screen_targets`) and widens its margin by
+how far those may be from the Decimal targets. Everything else is asked at every check.
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ class DriftScreen:
     """Screens the check bars ``checks`` of a frame whose asset closes are ``closes`` (bars x assets).
 
     ``names`` are the weight columns: the assets of ``closes`` in order, then the quote (cash).
-    ``targets`` are percentages; a target for a name outside ``names`` is a weight that stays 0.
+    ``targets`` are percentages; a target for a name outside ``names`` is a weight that stays 0. Targets
+    that move are an array of float percentages, one row per check and one column per name, within
+    ``slack`` points of the Decimal ones; a row of NaN leaves that check to the policy.
     """
 
     def __init__(
@@ -66,19 +70,26 @@ class DriftScreen:
         closes: NDArray[np.float64],
         checks: NDArray[np.int64],
         names: Sequence[str],
-        targets: Mapping[str, Decimal],
+        targets: Mapping[str, Decimal] | NDArray[np.float64],
+        *,
+        slack: float = 0.0,
     ) -> None:
         self.closes = closes
         self.checks = checks
-        self.targets = np.array([float(targets.get(n, 0)) for n in names], dtype=np.float64)
-        absolute = float(band.threshold_percent) - MARGIN_POINTS
-        limits = np.full(len(names), absolute)
+        if isinstance(targets, np.ndarray):  # one row per check
+            self.targets = targets
+            # A target on a name the frame does not hold is never passed here (see screen_targets).
+            self.always = False
+        else:
+            self.targets = np.array([float(targets.get(n, 0)) for n in names], dtype=np.float64)
+            # A target on a name the frame does not hold never moves: leave every check to the policy.
+            self.always = any(v > 0 for n, v in targets.items() if n not in names)
+        margin = MARGIN_POINTS + slack
+        limits = np.full(self.targets.shape, float(band.threshold_percent) - margin)
         if band.relative_percent is not None:
-            relative = float(band.relative_percent) * self.targets / 100 - MARGIN_POINTS
+            relative = float(band.relative_percent) * self.targets / 100 - margin
             limits = np.where(self.targets > 0, np.minimum(limits, relative), limits)
         self.limits = limits
-        # A target on a name the frame does not hold never moves: leave every check to the policy.
-        self.always = any(v > 0 for n, v in targets.items() if n not in names)
 
     def next_candidate(self, start: int, held: NDArray[np.float64], cash: float) -> int:
         """The first position ``p >= start`` in ``checks`` where a band may be broken, or ``len(checks)``."""
@@ -91,7 +102,11 @@ class DriftScreen:
             values = self.closes[rows] * held
             totals = values.sum(axis=1) + cash
             weights = np.column_stack([values, np.full(len(rows), cash)]) * (100.0 / totals)[:, None]
-            near = (np.abs(weights - self.targets) >= self.limits).any(axis=1)
+            if self.targets.ndim == 2:
+                targets, limits = self.targets[start : start + block], self.limits[start : start + block]
+                near = (np.abs(weights - targets) >= limits).any(axis=1) | np.isnan(targets).any(axis=1)
+            else:
+                near = (np.abs(weights - self.targets) >= self.limits).any(axis=1)
             hits = np.flatnonzero(near | ~(totals > 0))
             if len(hits):
                 return start + int(hits[0])

@@ -5,7 +5,7 @@ This is what ``trimtab backtest`` runs; the CLI only parses flags and prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -13,6 +13,7 @@ from typing import TypeVar
 import numpy as np
 
 from trimtab.assembly import build_policy, build_weights, planner_settings
+from trimtab.backtest.bar_window import policy_on_bars
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.engine import (
     BacktestRun,
@@ -24,7 +25,6 @@ from trimtab.backtest.engine import (
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError, PlanningError
-from trimtab.policy import RebalanceWindow
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -41,6 +41,7 @@ class Study:
     hold_metrics: Metrics
     premium: float  # annualised log growth, strategy minus buy-and-hold
     theoretical_premium: float  # ½(Σwσ² − σp²) of the same data at the initial targets
+    warnings: tuple[str, ...] = ()  # what a reader should know: a --start or --end moved to the data's edge
 
 
 def study_assets(config: Config) -> list[str]:
@@ -106,6 +107,7 @@ def run_study(
     if len(selected.times) < 2:
         raise ConfigError(source, "--start/--end", "the period holds fewer than two bars")
     policy, weights, planner = build_policy(config), build_weights(config), planner_settings(config)
+    policy = policy_on_bars(policy, selected, source)  # a window no bar close is in stops here
     # Dynamic weights may look back before the start, into the rest of the file.
     try:
         strategy = run_backtest(
@@ -152,6 +154,7 @@ def run_study(
         hold_metrics=hold_metrics,
         premium=rebalancing_premium(strategy.equity, hold.equity, per_year),
         theoretical_premium=theory,
+        warnings=tuple(frame.clamped(start, end)),
     )
 
 
@@ -163,22 +166,3 @@ def _metrics(run: BacktestRun, per_year: float) -> Metrics:
         fees=run.fees_value,
         rebalances=len(run.rebalance_bars) - 1,  # the initial purchase is not a rebalance
     )
-
-
-def window_warnings(config: Config, frame: PriceFrame) -> Iterator[str]:
-    """A warning when the config's rebalance window holds none of the frame's bar closes: then the
-    backtest can never rebalance (e.g. a Mon-Fri 08-20 window and daily closes at 00:00 UTC)."""
-    window = config.window
-    if window is None:
-        return
-    seconds = frame.times.astype(np.int64)
-    weekdays = (seconds // 86_400 + 3) % 7  # 1970-01-01 was a Thursday (3)
-    hours = seconds // 3_600 % 24
-    start, stop = window.hours_utc
-    inside = np.isin(weekdays, sorted(window.weekdays)) & (hours >= start) & (hours < stop)
-    if not inside.any():
-        described = RebalanceWindow(window.weekdays, start, stop).describe()
-        yield (
-            f"the config's rebalance_window ({described}) holds none of the {frame.bar} bar closes, "
-            "so no run ever rebalances; remove it from the config to compare strategies"
-        )

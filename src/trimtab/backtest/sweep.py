@@ -50,7 +50,7 @@ from typing import Any
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.metrics import Metrics
-from trimtab.backtest.study import StudyCache, run_study, study_assets, window_warnings
+from trimtab.backtest.study import StudyCache, run_study, study_assets
 from trimtab.backtest.sweep_grid import (
     SweepGrid,
     SweepPoint,
@@ -233,7 +233,7 @@ def run_sweep(
         end=str(selected.times[-1].astype("datetime64[s]")) + "Z",
         bars=len(selected.times),
         bar=selected.bar,
-        notes=tuple(window_warnings(config, selected)),
+        notes=own.warnings,
     )
 
 

@@ -77,11 +77,11 @@ class SweepPoint:
     def parameters(self) -> dict[str, Any]:
         return {
             "strategy": self.strategy.value,
-            "threshold_percent": None if self.threshold is None else float(self.threshold),
-            "check_interval_hours": None if self.interval_hours is None else float(self.interval_hours),
+            "threshold_percent": None if self.threshold is None else fmt(self.threshold),
+            "check_interval_hours": None if self.interval_hours is None else fmt(self.interval_hours),
             "calendar": None if self.calendar is None else self.calendar.value,
             "weights": self.weights,
-            "fee_rate": float(self.fee_rate),
+            "fee_rate": fmt(self.fee_rate),
         }
 
 
@@ -97,7 +97,8 @@ def parse_grid(
     return SweepGrid(
         thresholds=_numbers("--thresholds", thresholds, "percentage points > 0 and <= 100",
                             lambda v: 0 < v <= 100),
-        intervals=_numbers("--intervals", intervals, "hours > 0", lambda v: v > 0),
+        intervals=_numbers("--intervals", intervals, "hours in [0.01, 8784] (like rebalancing.check_interval_hours)",
+                           lambda v: Decimal("0.01") <= v <= 8784),
         calendars=tuple(Interval(c) for c in _choices("--calendars", calendars, [i.value for i in Interval])),
         weights=None if weights is None else tuple(_choices("--weights", weights, list(WEIGHT_METHODS))),
         fee_rates=_numbers("--fee-rates", fee_rates, f"fractions >= 0 and < {MAX_FEE_RATE}",
@@ -117,10 +118,10 @@ def _numbers(flag: str, text: str, expected: str, valid: Callable[[Decimal], boo
             value = Decimal(item)
         except InvalidOperation:
             raise ConfigError(
-                "command line", flag, f"expected comma-separated numbers, got {item!r}"
+                "command line", flag, f"expected comma-separated numbers, got {item[:40]!r}"
             ) from None
         if not value.is_finite() or not valid(value):
-            raise ConfigError("command line", flag, f"expected {expected}, got {item}")
+            raise ConfigError("command line", flag, f"expected {expected}, got {item[:40]}")
         if value not in values:
             values.append(value)
     return tuple(values)

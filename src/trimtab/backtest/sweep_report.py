@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from trimtab.backtest.output import metrics_report
+from trimtab.backtest.output import decimal_text, metrics_report
 from trimtab.backtest.sweep import Sweep, SweepRun
 from trimtab.backtest.sweep_grid import INVERSE_VOLATILITY
 from trimtab.config import Strategy
@@ -28,11 +28,12 @@ from trimtab.money import fmt
 
 
 def _number(value: float) -> float | None:
+    """A float for the heatmap (plotly draws numbers; the JSON writes decimal strings)."""
     return None if math.isnan(value) or math.isinf(value) else round(value, 10)
 
 
 def sweep_report(sweep: Sweep) -> dict[str, Any]:
-    """``{"runs": [...best first...], "buy_and_hold": {...}, "period": {...}}``."""
+    """``{"runs": [...best first...], "buy_and_hold": {...}, "period": {...}, "warnings": [...]}``."""
     return {
         "runs": [
             {
@@ -41,13 +42,13 @@ def sweep_report(sweep: Sweep) -> dict[str, Any]:
                 "parameters": run.point.parameters,
                 "strategy": metrics_report(run.strategy),
                 "buy_and_hold": metrics_report(run.buy_and_hold),
-                "premium": _number(run.premium),
+                "premium": decimal_text(run.premium),
             }
             for rank, run in enumerate(sweep.runs, start=1)
         ],
         "buy_and_hold": {
             **metrics_report(sweep.buy_and_hold),
-            "fee_rate": float(sweep.buy_and_hold_fee_rate),
+            "fee_rate": fmt(sweep.buy_and_hold_fee_rate),
         },
         "period": {
             "assets": list(sweep.assets),
@@ -56,6 +57,7 @@ def sweep_report(sweep: Sweep) -> dict[str, Any]:
             "bars": sweep.bars,
             "bar": sweep.bar,
         },
+        "warnings": list(sweep.notes),  # e.g. a --start or --end moved to the edge of the prices
     }
 
 

@@ -1,5 +1,5 @@
 """After-tax results of a backtest: the tax of each tax year, the tax of liquidating at the end, and
-the after-tax final value and CAGR, for the strategy and buy-and-hold alike (``backtest --tax``).
+the after-tax final value and CAGR, for the strategy and buy-and-hold alike (``backtest --jurisdiction``).
 
 One model, the same for both runs (an estimate of a jurisdiction's rules, not tax advice):
 
@@ -73,7 +73,7 @@ class TaxSetup:
 
 def tax_setup(config: Config, config_path: Path, jurisdiction: Jurisdiction, rates: Path | None) -> TaxSetup:
     """The config's ``tax:`` section when its jurisdiction is ``jurisdiction`` (lot method, time zone,
-    wash-sale switch, rates), else that jurisdiction's defaults. ``rates`` (``--tax-rates``) wins over
+    wash-sale switch, rates), else that jurisdiction's defaults. ``rates`` (``--rates``) wins over
     the section's ``rates_file`` (a path relative to the config file)."""
     section: TaxSection | None = config.tax
     if section is not None and section.jurisdiction == jurisdiction:
@@ -143,8 +143,8 @@ class StudyTax:
         if not self.parity:
             return None
         return (
-            f"{self.quote} was counted 1:1 as {self.currency} (no --tax-rates): the figures are in "
-            f"{self.quote}, not {self.currency}; give --tax-rates FILE.csv (date,rate) for {self.currency} figures."
+            f"{self.quote} was counted 1:1 as {self.currency} (no --rates): the figures are in "
+            f"{self.quote}, not {self.currency}; give --rates FILE.csv (date,rate) for {self.currency} figures."
         )
 
     def rates_used(self) -> str:

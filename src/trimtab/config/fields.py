@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from trimtab.limits import MAX_AMOUNT, MAX_PRICE, MAX_VALUE, MIN_PRICE, MIN_STEP, bound
+from trimtab.limits import MAX_AMOUNT, MAX_PRICE, MAX_VALUE, MIN_PRICE, MIN_STEP, interval
 
 #: How much of a value given in the input an error message shows (a message never holds a huge value).
 SHOWN_CHARS = 60
@@ -17,11 +17,6 @@ def shown(value: Any) -> str:
     """``value`` for an error message: text quoted, numbers as they are, cut to :data:`SHOWN_CHARS`."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
-
-
-def interval(low: Decimal, high: Decimal, *, above: bool = False, below: bool = False) -> str:
-    """``[0, 100]``; ``above``/``below`` make an end open: ``(0, 100]``, ``[0, 0.1)``."""
-    return f"{'(' if above else '['}{bound(low)}, {bound(high)}{')' if below else ']'}"
 
 
 def within(

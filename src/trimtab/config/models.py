@@ -7,6 +7,7 @@ Weights and percentages are Decimal percents (0..100). See the README's configur
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -226,6 +227,26 @@ SECRET_KEYS = frozenset(
 PAPER_ONLY = ("balances", "prices", "fee_rate", "markets", "fill_ratio", "slippage_bps")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+def looks_like_env_name(text: str) -> bool:
+    """Whether ``text`` reads as an environment variable name rather than a pasted API key or secret.
+
+    Names are letters, digits and ``_`` (not starting with a digit) in one case. Exchange keys are long
+    runs of mixed-case letters and digits, or of lower-case hex: mixed case, or 20+ characters with digits
+    and no ``_``, is taken for a key.
+
+    >>> looks_like_env_name("BINANCE_API_KEY"), looks_like_env_name("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy")
+    (True, False)
+    """
+    if not _ENV_NAME.fullmatch(text):
+        return False
+    mixed_case = any(c.islower() for c in text) and any(c.isupper() for c in text)
+    key_like = len(text) >= 20 and "_" not in text and any(c.isdigit() for c in text)
+    return not mixed_case and not key_like
+
+
 class Exchange(Frozen):
     """``paper`` (simulated, on the bundled prices) or a ccxt exchange id such as ``binance``."""
 
@@ -270,12 +291,16 @@ class Exchange(Frozen):
             )
         return name
 
-    @field_validator("api_key_env", "secret_env")
+    @field_validator("api_key_env", "secret_env", mode="before")
     @classmethod
-    def _env_name(cls, name: str) -> str:
-        if not name or not name.replace("_", "").isalnum():
-            raise ValueError(f"expected the name of an environment variable, got {name!r}")
-        return name
+    def _env_name(cls, name: object) -> str:
+        # The value is never echoed: when it is not a variable name it is most likely the key itself.
+        if not isinstance(name, str) or not looks_like_env_name(name.strip()):
+            raise ValueError(
+                "expected the name of an environment variable, such as TRIMTAB_API_KEY; the value does not "
+                "look like one (it may be the key itself, so it is not shown): put the key in the environment"
+            )
+        return name.strip()
 
     @field_validator("api_url")
     @classmethod

@@ -72,9 +72,9 @@ class LimitedLoader(yaml.SafeLoader):
         # The expanded size of every complete node, by id: an alias costs what its anchor holds.
         self._sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in the stubs
             node = super().compose_node(parent, index)
             size = self._sizes.get(id(node))
             if size is None:  # the anchor is still open: the alias is inside the value it names
@@ -86,7 +86,7 @@ class LimitedLoader(yaml.SafeLoader):
                 )
             self._count(size, event.start_mark)
             return node
-        mark = self.peek_event().start_mark
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)

@@ -31,6 +31,7 @@ def connect(url: str) -> tuple[Engine, str]:
     sqlite = parsed.get_backend_name() == "sqlite"
     if sqlite:
         create_sqlite_folder(parsed, where)
+        check_sqlite_file(parsed, where)
     try:
         engine = create_engine(parsed)
     except (SQLAlchemyError, ImportError) as e:
@@ -65,6 +66,63 @@ def create_sqlite_folder(url: URL, where: str) -> None:
         blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
         reason = f"{blocker} is a file, not a folder" if blocker else (e.strerror or str(e))
         raise LedgerError(f"ledger {where}: cannot create folder {folder}: {reason}") from e
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_COMPANIONS = ("-wal", "-shm")  # a WAL database's other files, named after it
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ledger URL, or None for another database (or an in-memory one)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database)
+
+
+def archive_sqlite(path: Path, target: Path) -> list[tuple[Path, Path]]:
+    """Rename the SQLite database at ``path`` and its WAL files to ``target`` (and ``target-wal``...),
+    so it can still be opened there; no connection may be open on it. Returns what moved where."""
+    moves = [(path, target)] + [
+        (path.with_name(path.name + end), target.with_name(target.name + end)) for end in SQLITE_COMPANIONS
+    ]
+    done = []
+    for source, destination in moves:
+        if not source.exists():
+            continue
+        try:
+            source.rename(destination)
+        except OSError as e:
+            raise LedgerError(
+                f"ledger {path}: cannot move {source} to {destination}: {e.strerror or e}"
+            ) from e
+        done.append((source, destination))
+    return done
+
+
+def check_sqlite_file(url: URL, where: str) -> None:
+    """Refuse a ledger file that exists but is not a SQLite database: SQLite would take a 0-byte file
+    for a new, empty database and quietly start the ledger over; any other file fails later with a
+    less clear message. A ledger is only ever created where no file is."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except (FileNotFoundError, IsADirectoryError):
+        return  # a new ledger, or SQLite's own error for a folder
+    except OSError as e:
+        raise LedgerError(f"ledger {where}: cannot read {path}: {e.strerror or e}") from e
+    if header == SQLITE_HEADER:
+        return
+    what = "is empty (0 bytes)" if not header else "is not a database (it lacks SQLite's header)"
+    raise LedgerError(
+        f"ledger {where}: the file {what}; restore it from a backup, or move it aside to start a new "
+        "ledger (`trimtab reset` does that for a paper account); trimtab never creates a ledger over it"
+    )
 
 
 def configure_sqlite(engine: Engine) -> None:

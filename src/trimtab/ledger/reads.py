@@ -194,3 +194,24 @@ def _orders(session: Session, run_id: int) -> tuple[OrderRecord, ...]:
         )
         for o in orders
     )
+
+
+def read_recorded_orders(session: Session, venue: str) -> tuple[dict[str, Decimal], frozenset[str]]:
+    """The filled amount of every order recorded for the live runs on ``venue`` by client order id, and
+    the client order ids journaled (planned) by its unfinished live runs: orders a run that stopped
+    half-way may have placed without recording them yet, which the run's resume reconciles."""
+    live = (RunRow.venue == venue, RunRow.mode == RunMode.LIVE)
+    recorded = session.execute(
+        select(OrderRow.client_order_id, OrderRow.filled)
+        .join(RunRow, RunRow.id == OrderRow.run_id)
+        .where(*live)
+    )
+    journaled = session.scalars(
+        select(PlannedOrderRow.client_order_id)
+        .join(RunRow, RunRow.id == PlannedOrderRow.run_id)
+        .where(*live, RunRow.status == RunStatus.RUNNING, PlannedOrderRow.client_order_id.is_not(None))
+    )
+    filled: dict[str, Decimal] = {}
+    for cid, amount in recorded:
+        filled[cid] = amount
+    return filled, frozenset(cid for cid in journaled if cid is not None)

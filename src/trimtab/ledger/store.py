@@ -36,7 +36,7 @@ from trimtab.ledger.models import (
     SkippedTradeRow,
     SnapshotRow,
 )
-from trimtab.ledger.reads import fill_of, read_detail, read_summaries
+from trimtab.ledger.reads import fill_of, read_detail, read_recorded_orders, read_summaries
 from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
 from trimtab.ledger.tax_records import (
     RecordedFill,
@@ -80,6 +80,11 @@ class LedgerStore:
         """
         engine, where = connect(url)
         return cls(engine, where)
+
+    @property
+    def where(self) -> str:
+        """The database's URL as errors name it (password hidden)."""
+        return self._where
 
     def close(self) -> None:
         """Release the database connections."""
@@ -325,8 +330,18 @@ class LedgerStore:
                 .limit(1)
             ).first()
 
+    def recorded_orders(self, venue: str) -> tuple[dict[str, Decimal], frozenset[str]]:
+        """The filled amount of each order recorded for the live runs on ``venue``, by client order id,
+        and the client order ids its unfinished live runs journaled (placed or not: the run's resume
+        finds out), to compare with what the venue holds (:mod:`trimtab.execution.agreement`)."""
+        with self._transaction(f"read the orders on {venue}") as session:
+            return read_recorded_orders(session, venue)
+
     def consecutive_failures(self) -> tuple[int, str | None]:
-        """How many of the latest live runs failed in a row, and the newest one's error (for the kill switch)."""
+        """How many of the latest live runs failed in a row, and the newest one's error (for the kill switch).
+
+        A run ``skipped`` with an error was refused for bad input (a config or data file) before any order:
+        it neither counts nor breaks the row."""
         with self._transaction("count failed runs") as session:
             rows = session.execute(
                 select(RunRow.status, RunRow.error)
@@ -334,12 +349,15 @@ class LedgerStore:
                 .order_by(RunRow.started_at.desc(), RunRow.id.desc())
                 .limit(1000)
             ).all()
-        count = 0
-        for status, _ in rows:
+        count, latest = 0, None
+        for status, error in rows:
+            if status == RunStatus.SKIPPED and error is not None:
+                continue  # refused for bad input before any order: neither a failure nor a success
             if status != RunStatus.FAILED:
                 break
             count += 1
-        return count, (rows[0][1] if count else None)
+            latest = latest or error
+        return count, latest
 
     def list_runs(self, limit: int = 20) -> list[RunSummary]:
         """The ``limit`` most recent runs, newest first."""

@@ -102,7 +102,20 @@ def rule_violation(rules: MarketRules, amount: Decimal, limit: Decimal) -> str |
         return f"is below the market minimum amount of {fmt(rules.min_amount)} {rules.base}"
     if amount * limit < rules.min_notional:
         return f"is below the market minimum notional of {fmt(rules.min_notional)} {rules.quote}"
+    if rules.max_amount is not None and amount > rules.max_amount:
+        return f"is above the market maximum amount of {fmt(rules.max_amount)} {rules.base}"
+    if rules.max_notional is not None and amount * limit > rules.max_notional:
+        return f"is above the market maximum notional of {fmt(rules.max_notional)} {rules.quote}"
     return None
+
+
+def largest_order(rules: MarketRules, limit: Decimal) -> Decimal | None:
+    """The largest amount on the step grid the market accepts at ``limit`` (None: no maximum)."""
+    largest = floor_to_step(rules.max_amount, rules.amount_step) if rules.max_amount is not None else None
+    if rules.max_notional is not None and limit > 0:
+        by_notional = max_amount_within(rules.max_notional, limit, rules.amount_step)
+        largest = by_notional if largest is None else min(largest, by_notional)
+    return largest
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
+from trimtab.limits import MAX_PRICE, MIN_PRICE, interval
 from trimtab.money import HUNDRED, ONE, ZERO, floor_to_step, fmt
 from trimtab.planning.constraints import (
     buy_limit_price,
     exact_arithmetic,
+    largest_order,
     max_amount_within,
     rule_violation,
     sell_limit_price,
@@ -84,7 +86,48 @@ def plan_rebalance(
     a limit of 59700.
     """
     with exact_arithmetic():
-        return _Planner(snapshot, targets, settings).plan(first_leg)
+        planner = _Planner(snapshot, targets, settings)
+        plan = planner.plan(first_leg)
+        # A sell made to pay for a buy that cannot be placed would only move the portfolio into cash:
+        # hold such an asset where it is and rebalance the others among themselves (see _pinned).
+        held: dict[str, SkippedTrade] = {}
+        while plan.sells and planner.unplaceable.keys() - held.keys():
+            held |= {a: t for a, t in planner.unplaceable.items() if a not in held}
+            planner = _Planner(snapshot, _pinned(targets, held, planner), settings)
+            plan = planner.plan(first_leg)
+        if not held:
+            return plan
+        notes = tuple(
+            SkippedTrade(
+                t.asset,
+                t.side,
+                t.value,
+                f"{t.reason}; {t.asset} stays at its current weight and nothing is sold to pay for it",
+            )
+            for t in held.values()
+        )
+        return Plan(plan.orders, notes + plan.skipped, plan.total_value)
+
+
+def _pinned(
+    targets: Mapping[str, Decimal], held: Mapping[str, SkippedTrade], planner: _Planner
+) -> dict[str, Decimal]:
+    """``targets`` with each ``held`` asset at its current weight and every other target (the cash's
+    implicit one included) scaled by one factor, so the others keep their proportions; they still sum
+    to 100 (what the held assets free or take is the cash's when nothing else has a target)."""
+    quote = planner.quote
+    full = dict(targets)
+    full[quote] = full.get(quote, ZERO) + HUNDRED - sum(targets.values(), ZERO)  # the implicit cash
+    current = {
+        p.asset: p.total * p.price * HUNDRED / planner.value for p in planner.positions if p.asset in held
+    }
+    others = {a: w for a, w in full.items() if a not in held}
+    left, wanted = HUNDRED - sum(current.values(), ZERO), sum(others.values(), ZERO)
+    scaled = {a: w * left / wanted for a, w in others.items()} if wanted > 0 else dict.fromkeys(others, ZERO)
+    pinned = scaled | current
+    # The rounding of the division, or nothing else to take the rest: the cash takes it (never below 0).
+    pinned[quote] = max(ZERO, pinned.get(quote, ZERO) + HUNDRED - sum(pinned.values(), ZERO))
+    return pinned
 
 
 # The working records are not frozen: a plan builds dozens of them, a frozen dataclass takes five
@@ -98,6 +141,7 @@ class _Terms:
     side: Side
     limit: Decimal
     smallest: Decimal
+    largest: Decimal | None  # the market's maximum order at the limit (None: no maximum)
 
 
 @dataclass(slots=True)
@@ -122,6 +166,8 @@ class _Planner:
         self.value = snapshot.amount(self.quote) + sum((p.total * p.price for p in self.positions), ZERO)
         self.cap = self.value * settings.max_trade_percent / HUNDRED
         self._max_pieces: dict[str, Decimal] = {}  # per asset, worked out only for orders above the cap
+        # Buys wanted (a gap of at least min_trade_value) that no order could make, by asset.
+        self.unplaceable: dict[str, SkippedTrade] = {}
 
     def plan(self, first_leg: int) -> Plan:
         if self.value <= 0:
@@ -153,6 +199,7 @@ class _Planner:
         sells = self._split_all(sells)
         if later is not None:
             if sells:
+                self._check_buys(later)
                 return Plan(_legs(_ordered(sells), first_leg), tuple(self.skipped), self.value)
             buys = self._buys_in_order(later)
         # Worst case: every sell fills exactly at its limit and pays the fee in quote.
@@ -176,9 +223,29 @@ class _Planner:
                 moved += 1
         return buys
 
+    def _check_buys(self, later: list[tuple[int, Position, Decimal]]) -> None:
+        """Find the unplaceable buys of a plan whose buys wait for the sells (nothing is recorded)."""
+        recorded = len(self.skipped)
+        for _, position, gap in later:
+            self._buy(position, gap)
+        del self.skipped[recorded:]
+
     # --- one asset -------------------------------------------------------------------------------
 
+    def _absurd_price(self, position: Position, side: Side, gap: Decimal) -> bool:
+        """Skip a trade at a price no market holds (a broken feed): a sell would give the asset away."""
+        if MIN_PRICE <= position.price <= MAX_PRICE:
+            return False
+        reason = (
+            f"cannot be placed: the price {position.price:.3g} is outside the range trimtab trades at, "
+            f"{interval(MIN_PRICE, MAX_PRICE)} {self.quote}"
+        )
+        self._skip(position, side, gap, reason, unplaceable=True)
+        return True
+
     def _sell(self, position: Position, gap: Decimal) -> _Trade | None:
+        if self._absurd_price(position, Side.SELL, gap):
+            return None
         step = position.rules.amount_step
         sellable = floor_to_step(position.free, step)
         # At target 0 the whole free balance goes: what is left is below one step, unsellable anyway.
@@ -202,12 +269,14 @@ class _Planner:
         return self._accepted(position, Side.SELL, limit, amount, gap)
 
     def _buy(self, position: Position, gap: Decimal) -> _Trade | None:
+        if self._absurd_price(position, Side.BUY, gap):
+            return None
         step = position.rules.amount_step
         amount = floor_to_step(gap / position.price, step)
         limit = buy_limit_price(position.price, self.settings.slippage_percent, position.rules.price_tick)
         if amount <= 0:
             reason = f"rounds down to 0 at the amount step of {fmt(step)} {position.asset}"
-            self._skip(position, Side.BUY, gap, reason)
+            self._skip(position, Side.BUY, gap, reason, unplaceable=True)
             return None
         return self._accepted(position, Side.BUY, limit, amount, gap)
 
@@ -216,18 +285,28 @@ class _Planner:
     ) -> _Trade | None:
         """The trade of ``amount`` at ``limit`` when the market and the settings accept it; else None,
         recorded as skipped with ``gap`` (the quote value that stays off target)."""
-        terms = _Terms(position, side, limit, smallest_order(position.rules, limit))
+        terms = _Terms(
+            position, side, limit, smallest_order(position.rules, limit), largest_order(position.rules, limit)
+        )
         trade = _Trade(terms, amount, amount * position.price)
         reason = self._rejection(trade)
         if reason is None:
             return trade
-        self._skip(position, side, gap, reason, amount=amount)
+        self._skip(position, side, gap, reason, amount=amount, unplaceable=True)
         return None
 
     def _rejection(self, trade: _Trade) -> str | None:
         """Why ``trade`` cannot be placed as one or more orders, or None."""
         terms = trade.terms
-        reason = rule_violation(terms.position.rules, trade.amount, terms.limit)
+        largest = terms.largest
+        if largest is not None and largest < terms.smallest:
+            return (
+                f"cannot be placed: the market's largest order, {fmt(largest)} {terms.position.asset}, is "
+                f"below its smallest, {fmt(terms.smallest)}"
+            )
+        # Above the market's maximum the trade is split (see _max_piece): check one full piece.
+        probe = trade.amount if largest is None else min(trade.amount, largest)
+        reason = rule_violation(terms.position.rules, probe, terms.limit)
         if reason is None and trade.value < self.settings.min_trade_value:
             reason = f"is below the minimum trade value of {self._q(self.settings.min_trade_value)}"
         if reason is None and self._max_piece(trade) < terms.smallest:
@@ -241,14 +320,16 @@ class _Planner:
         """The largest amount one order of ``trade`` may have under the order cap: the trade's own
         amount when it is within the cap and the market's minimums (then that is all a caller needs to
         know: one order holds it), else the largest multiple of the step worth at most the cap."""
-        if trade.value <= self.cap and trade.amount >= trade.terms.smallest:
+        largest = trade.terms.largest
+        within_market = largest is None or trade.amount <= largest
+        if trade.value <= self.cap and trade.amount >= trade.terms.smallest and within_market:
             return trade.amount
         position = trade.terms.position
         piece = self._max_pieces.get(position.asset)
         if piece is None:
             piece = max_amount_within(self.cap, position.price, position.rules.amount_step)
             self._max_pieces[position.asset] = piece
-        return piece
+        return piece if largest is None else min(piece, largest)
 
     # --- buys against the cash -------------------------------------------------------------------
 
@@ -282,7 +363,9 @@ class _Planner:
                     f"is skipped: scaled down to {fmt(amount)} {asset} to fit the {self._q(cash)} of cash "
                     "after sells, " + (f"it {reason}" if amount > 0 else "nothing is left")
                 )
-                self._skip(trade.terms.position, Side.BUY, trade.value, reason, amount=trade.amount)
+                self._skip(
+                    trade.terms.position, Side.BUY, trade.value, reason, amount=trade.amount, unplaceable=True
+                )
             if len(fitted) == len(active):
                 return fitted
             kept = {t.terms.position.asset for t in fitted}
@@ -323,12 +406,23 @@ class _Planner:
     # --- reporting -------------------------------------------------------------------------------
 
     def _skip(
-        self, position: Position, side: Side, value: Decimal, reason: str, amount: Decimal | None = None
+        self,
+        position: Position,
+        side: Side,
+        value: Decimal,
+        reason: str,
+        amount: Decimal | None = None,
+        *,
+        unplaceable: bool = False,
     ) -> None:
-        """Record a skipped trade: ``"ETH: sell of 0.00012 ETH (0.43 USDT) <reason>"``."""
+        """Record a skipped trade: ``"ETH: sell of 0.00012 ETH (0.43 USDT) <reason>"``. An
+        ``unplaceable`` buy is one no order can make: no sell may be made to pay for it."""
         what = f"{fmt(amount)} {position.asset} ({self._q(value)})" if amount is not None else self._q(value)
         text = f"{position.asset}: {side.value} of {what} {reason}"
-        self.skipped.append(SkippedTrade(position.asset, side, value, text))
+        skipped = SkippedTrade(position.asset, side, value, text)
+        self.skipped.append(skipped)
+        if unplaceable and side is Side.BUY:
+            self.unplaceable.setdefault(position.asset, skipped)
 
     def _q(self, value: Decimal) -> str:
         """A quote amount for messages: ``0.43 USDT``."""

@@ -5,8 +5,10 @@ tax import`` and every fill the bot recorded, in time order, priced in the repor
 
 Imported events keep the currency they were imported in. Those in the report currency are used as
 they are; those in USD are converted with the rates file (its rate is report-currency units per USD,
-USDT counted as USD, on the event's UTC date: the price, and a fee paid in USD); events in another
-currency cannot be converted and are left out (:func:`ledger_history` counts them for a warning).
+USDT counted as USD, of the event's date in the taxpayer's time zone: the price, and a fee paid in
+USD), and without a rates file they are an error (the report would be wrong without them). Events in
+another currency cannot be converted and are left out (:func:`ledger_history` counts them for a
+warning).
 
 ``before`` (a report's horizon, :meth:`trimtab.tax.jurisdiction.TaxRules.horizon`) leaves out every
 event from it on: they cannot change that report, so a rate is never demanded for them. Everything up
@@ -19,7 +21,8 @@ How a fill becomes events (:func:`fill_events`):
   exchange: the wallet is the exchange name (``paper``, ``binance``), so paper fills never mix with
   a real account's. A run's status does not matter: a fill of a run that failed later still happened.
 - A fill of ``BASE/QUOTE`` is a ``buy`` or ``sell`` of ``amount`` BASE at ``price x rate``, where the
-  rate turns one unit of QUOTE into the report currency on the fill's UTC date: 1 when QUOTE *is* the
+  rate turns one unit of QUOTE into the report currency on the fill's date (in the taxpayer's time
+  zone: a report's; UTC where none is given): 1 when QUOTE *is* the
   report currency; else the rate of the user's rates file (:mod:`trimtab.tax.rates`, daily
   QUOTE->report-currency rates; written for USDT, it is used for whatever the bot's quote is);
   without a rates file, 1 for a USD report quoted in a USD stablecoin (USDT, USDC, FDUSD: the
@@ -41,7 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
 from trimtab.errors import ConfigError, TaxError
@@ -75,7 +78,7 @@ def quote_rate(
     raise ConfigError(
         "command line",
         "--rates",
-        f"{priced} {quote} (from {day.isoformat()} on); a {report_currency} report needs daily "
+        f"{priced} {quote} (the first on {day.isoformat()}); a {report_currency} report needs daily "
         f"{quote}->{report_currency} rates: give a CSV of date,rate with --rates (or tax.rates_file)",
     )
 
@@ -89,13 +92,15 @@ def fill_events(
     rates: RateTable | None,
     report_currency: str,
     wallet: str,
+    zone: tzinfo = UTC,
 ) -> list[TaxEvent]:
     """The events of one fill of ``symbol`` (``BASE/QUOTE``): the trade, and a ``fee`` event when the
-    fee is paid in a third asset. ``prices`` are last prices in QUOTE (for that third asset)."""
+    fee is paid in a third asset. ``prices`` are last prices in QUOTE (for that third asset); the rate
+    is that of the fill's date in ``zone`` (the taxpayer's)."""
     base, _, quote = symbol.partition("/")
     if fill.amount <= 0:
         return []
-    rate = quote_rate(quote, report_currency, fill.timestamp.date(), rates)
+    rate = quote_rate(quote, report_currency, fill.timestamp.astimezone(zone).date(), rates)
     kind = EventType.BUY if side is Side.BUY else EventType.SELL
     trade = TaxEvent(fill.timestamp, wallet, kind, base, fill.amount, fill.price * rate)
     if fill.fee <= 0:
@@ -123,9 +128,10 @@ def bot_fills_as_events(
     report_currency: str,
     wallet: str,
     before: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> list[TaxEvent]:
     """Every fill of the live runs on venue ``wallet`` (before ``before``) as events of that wallet, in
-    time order."""
+    time order, converted at the rates of their dates in ``zone``."""
     return [
         event
         for recorded in store.live_fills(wallet)
@@ -138,17 +144,24 @@ def bot_fills_as_events(
             rates=rates,
             report_currency=report_currency,
             wallet=wallet,
+            zone=zone,
         )
     ]
 
 
-def in_currency(event: TaxEvent, currency: str, report_currency: str, rates: RateTable | None) -> TaxEvent:
+def in_currency(
+    event: TaxEvent, currency: str, report_currency: str, rates: RateTable | None, zone: tzinfo = UTC
+) -> TaxEvent:
     """An imported ``event`` priced in ``currency`` re-priced in ``report_currency`` (price, and a fee
-    paid in ``currency``) at the rate of its UTC date; ConfigError when no rate is available."""
+    paid in ``currency``) at the rate of its date in ``zone``; ConfigError when no rate is available."""
     if currency == report_currency:
         return event
     rate = quote_rate(
-        currency, report_currency, event.timestamp.date(), rates, priced="imported history is priced in"
+        currency,
+        report_currency,
+        event.timestamp.astimezone(zone).date(),
+        rates,
+        priced="imported history is priced in",
     )
     fee, fee_asset = event.fee, event.fee_asset
     if fee_asset == currency:
@@ -164,9 +177,10 @@ class LedgerHistory:
     left_out: dict[str, int]
 
 
-def convertible(currency: str, report_currency: str, rates: RateTable | None) -> bool:
-    """Whether events imported in ``currency`` can enter a ``report_currency`` report (see the module)."""
-    return currency == report_currency or (currency == "USD" and rates is not None)
+def convertible(currency: str, report_currency: str) -> bool:
+    """Whether events imported in ``currency`` can enter a ``report_currency`` report: those priced
+    in it, and those in USD (with a rates file, which :func:`in_currency` demands when it is missing)."""
+    return currency in (report_currency, "USD")
 
 
 def ledger_history(
@@ -176,19 +190,20 @@ def ledger_history(
     report_currency: str,
     wallet: str,
     before: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> LedgerHistory:
     """:func:`all_events`, with the count of imported events (before ``before``) it had to leave out."""
     imported: list[TaxEvent] = []
     left_out: dict[str, int] = {}
     for currency in sorted(store.tax_event_counts()):
         events = [e for e in store.tax_events(currency) if before is None or e.timestamp < before]
-        if not convertible(currency, report_currency, rates):
+        if not convertible(currency, report_currency):
             if events:
                 left_out[currency] = len(events)
             continue
-        imported.extend(in_currency(event, currency, report_currency, rates) for event in events)
+        imported.extend(in_currency(event, currency, report_currency, rates, zone) for event in events)
     fills = bot_fills_as_events(
-        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before
+        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before, zone=zone
     )
     ordered = sorted([*imported, *fills], key=lambda event: event.timestamp)
     return LedgerHistory(ordered, left_out)
@@ -201,9 +216,11 @@ def all_events(
     report_currency: str,
     wallet: str,
     before: datetime | None = None,
+    zone: tzinfo = UTC,
 ) -> list[TaxEvent]:
     """The imported history (in ``report_currency``, or USD converted with ``rates``) and the bot's
-    fills on ``wallet``, before ``before``, by time (on a tie, imported events first)."""
+    fills on ``wallet``, before ``before``, by time (on a tie, imported events first); rates are
+    those of each event's date in ``zone``, the taxpayer's."""
     return ledger_history(
-        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before
+        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before, zone=zone
     ).events

@@ -35,6 +35,12 @@ bot is not stopped (one odd order must not halt a daemon). A refusal of a read i
 ``OrderNotFound`` becomes ``OrderRejected`` here; the adapter's ``fetch_order`` and ``cancel_order`` catch
 it *before* converting and answer None instead.
 
+A request that got no answer at all — the host does not resolve, the connection is refused or dropped,
+a timeout, a TLS failure — is a ``TemporaryVenueError`` whatever ccxt called it (a bare ``ExchangeError``
+for some aiohttp failures), and its message says so: ``connection to api.binance.com failed during
+load_markets (GET /api/v3/exchangeInfo): the host name does not resolve (DNS lookup failed); ...``. Only
+the host and path of the request are shown; its query is signed.
+
 Retry-After: what ccxt 4.5 gives us. Its exceptions carry only a message (for Binance
 ``"binance {json body}"`` or ``"binance 429 Too Many Requests {body}"``; for HTTP status errors and
 timeouts ``"binance GET <url with query> ..."``). The response headers are not attached to the exception;
@@ -50,21 +56,26 @@ taken, in this order, from
 
 Otherwise it is None and the retry helper falls back to its exponential backoff.
 
-Messages are one line, at most :data:`MAX_MESSAGE_LENGTH` characters, and never contain credentials: every
-configured secret (API key, secret, password) is replaced by ``***``, and so is the value of any
-``signature=``, ``apiKey=``/``api_key=``, ``secret=``, ``passphrase=`` or ``token=`` query parameter (ccxt
-puts the full signed URL into timeout and HTTP-status messages).
+Messages are one line, at most :data:`MAX_MESSAGE_LENGTH` characters, and never contain credentials
+(:func:`trimtab.redaction.redact`): every configured secret (API key, secret, password) is replaced by
+``***``, and so is the value of any ``signature=``, ``apiKey=``/``api_key=``, ``secret=``, ``passphrase=`` or
+``token=`` query parameter (ccxt puts the full signed URL into timeout and HTTP-status messages) and of any
+API-key or signature header.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
 from trimtab.errors import (
@@ -74,13 +85,12 @@ from trimtab.errors import (
     TemporaryVenueError,
     VenueError,
 )
+from trimtab.redaction import redact
 
 __all__ = ["MAX_MESSAGE_LENGTH", "scrub", "venue_error"]
 
 #: Longest message a converted error carries (a 500 can come with a whole HTML page).
 MAX_MESSAGE_LENGTH = 300
-
-REDACTED = "***"
 
 # Checked in order: the first class the exception is an instance of wins (subclasses before bases).
 _FATAL: tuple[type[BaseException], ...] = (
@@ -99,9 +109,7 @@ _MAY_CARRY_RETRY_AFTER: tuple[type[BaseException], ...] = (
     ccxt.ExchangeNotAvailable,
 )
 
-_SECRET_PARAM = re.compile(
-    r"(?i)\b(signature|sign|api_?key|secret|passphrase|password|token)=[^&\s\"',}]+",
-)
+_REQUEST = re.compile(r"^\S+ (GET|POST|PUT|DELETE|PATCH) (\S+)")
 _BANNED_UNTIL = re.compile(r"banned until (\d{12,14})\b")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -123,6 +131,11 @@ def venue_error(
     >>> type(err).__name__, str(err)
     ('InsufficientFunds', 'InsufficientFunds: binance Account has insufficient balance.')
     """
+    lost = _connection_failure(error)
+    if lost is not None:
+        # Nothing was answered: the request may or may not have reached the exchange, so it is temporary
+        # (an order sent this way is looked up before it is sent again).
+        return TemporaryVenueError(scrub(_connection_message(error, lost, action), secrets))
     message = _message(error, secrets, action)
     if isinstance(error, ccxt.OperationFailed):
         return TemporaryVenueError(message, retry_after=_retry_after(error, exchange, now))
@@ -142,13 +155,67 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     >>> scrub("GET /api?symbol=X&signature=ab12\\n 400", ["k3y"])
     'GET /api?symbol=X&signature=*** 400'
     """
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    text = redact(text, secrets)
     text = _WHITESPACE.sub(" ", text).strip()
     if len(text) > MAX_MESSAGE_LENGTH:
         text = text[: MAX_MESSAGE_LENGTH - 1].rstrip() + "…"
     return text
+
+
+def _connection_failure(error: BaseException) -> str | None:
+    """Why no answer came back (the connection failed, the host does not resolve, a timeout), or None when
+    the exchange answered. ccxt raises these as ``ExchangeNotAvailable``/``RequestTimeout`` from aiohttp's
+    or the socket's error, and an other aiohttp failure as a bare ``ExchangeError``."""
+    if isinstance(error, ccxt.RequestTimeout):
+        return "no answer within the timeout"
+    causes = list(_causes(error))
+    if not any(isinstance(cause, aiohttp.ClientError | OSError | TimeoutError) for cause in causes):
+        return None  # e.g. a 503 page: the exchange answered
+    for cause in causes:
+        if isinstance(cause, socket.gaierror | aiohttp.ClientConnectorDNSError):
+            return "the host name does not resolve (DNS lookup failed)"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused: nothing listens on that port"
+        if isinstance(cause, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError):
+            return "the TLS handshake failed (certificate or proxy problem)"
+        if isinstance(cause, aiohttp.ServerDisconnectedError):
+            return "the server closed the connection without answering"
+        if isinstance(cause, TimeoutError | aiohttp.ServerTimeoutError):
+            return "no answer within the timeout"
+        if isinstance(cause, aiohttp.ClientPayloadError):
+            return "the answer was cut off"
+    errno_text = next((c.strerror for c in causes if isinstance(c, OSError) and c.strerror), None)
+    return errno_text.lower() if errno_text else "the connection failed"
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    cause = error.__cause__ or error.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
+def _connection_message(error: Exception, reason: str, action: str | None) -> str:
+    """``connection to HOST failed during ACTION (GET /path): REASON; ...``: ccxt's message is
+    ``"<exchange id> <METHOD> <url>"``; only the host and path of the URL are shown (the query is signed)."""
+    request = _REQUEST.match(str(error))
+    host, what = "the exchange", ""
+    if request is not None:
+        parts = urlsplit(request.group(2))
+        host = parts.hostname or host
+        if parts.port is not None:
+            host = f"{host}:{parts.port}"
+        what = f"{request.group(1)} {parts.path or '/'}"
+    if action and what:
+        during = f" during {action} ({what})"
+    else:
+        during = f" during {action or what}" if action or what else ""
+    return (
+        f"connection to {host} failed{during}: {reason}; check the network connection "
+        f"(and exchange.api_url if set), then run again ({type(error).__name__})"
+    )
 
 
 def _message(error: Exception, secrets: Iterable[str], action: str | None) -> str:

@@ -229,6 +229,7 @@ class CcxtVenue:
         self, action: str, method: Callable[..., Awaitable[Any]], *args: Any, missing_ok: bool = False
     ) -> Any:
         """Await one ccxt call, converting its exceptions; ``missing_ok`` turns OrderNotFound into None."""
+        had_markets = bool(self._exchange.markets)
         try:
             with decimal.localcontext():
                 return await method(*args)
@@ -241,6 +242,9 @@ class CcxtVenue:
             await self._resync_clock()
             raise self._error(error, action) from error
         except ccxt.BaseError as error:
+            if not had_markets and not self._exchange.markets and action != "load_markets":
+                # ccxt loads the markets first, inside the call: that is what failed, so say so.
+                action = f"load_markets for {action}"
             raise self._error(error, action) from error
 
     async def _retry(self, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -302,6 +306,8 @@ class CcxtVenue:
             min_amount=_dec((limits.get("amount") or {}).get("min")),
             min_notional=_dec((limits.get("cost") or {}).get("min")),
             price_tick=self._step(precision.get("price")) or ZERO,
+            max_amount=_positive_or_none((limits.get("amount") or {}).get("max")),
+            max_notional=_positive_or_none((limits.get("cost") or {}).get("max")),
         )
 
     def _step(self, value: object) -> Decimal | None:
@@ -424,3 +430,9 @@ def _dec(value: object) -> Decimal:
 
 def _dec_or_none(value: object) -> Decimal | None:
     return None if value is None else _dec(value)
+
+
+def _positive_or_none(value: object) -> Decimal | None:
+    """A ccxt maximum: None when the exchange gives none (or 0, which some exchanges use for "none")."""
+    number = _dec_or_none(value)
+    return number if number is not None and number > 0 else None

@@ -121,6 +121,11 @@ class PaperVenue:
         """Where the account is persisted (None: in memory only)."""
         return self._state_path
 
+    def executed_orders(self) -> dict[str, Decimal]:
+        """The filled amount of every order the account holds (rejected orders are not kept), by client
+        order id, to check the ledger against (:mod:`trimtab.execution.agreement`)."""
+        return {cid: order.filled for cid, order in self._state.orders.items()}
+
     @property
     def price_date(self) -> date:
         """The day of the price history whose closes are the last prices (explicit prices aside)."""
@@ -293,6 +298,10 @@ def check_filters(request: OrderRequest, rules: MarketRules) -> None:
         _filter_failure(
             "LOT_SIZE", f"amount {fmt(amount)} is not a multiple of {fmt(rules.amount_step)}", rules
         )
+    if rules.max_amount is not None and amount > rules.max_amount:
+        _filter_failure(
+            "LOT_SIZE", f"amount {fmt(amount)} is above the maximum {fmt(rules.max_amount)}", rules
+        )
     if limit <= 0:
         _filter_failure("PRICE_FILTER", f"limit price {fmt(limit)} is not positive", rules)
     if not is_on_step(limit, rules.price_tick):
@@ -303,6 +312,11 @@ def check_filters(request: OrderRequest, rules: MarketRules) -> None:
         notional = fmt(amount * limit)
         _filter_failure(
             "NOTIONAL", f"amount x limit = {notional} is below the minimum {fmt(rules.min_notional)}", rules
+        )
+    if rules.max_notional is not None and amount * limit > rules.max_notional:
+        notional = fmt(amount * limit)
+        _filter_failure(
+            "NOTIONAL", f"amount x limit = {notional} is above the maximum {fmt(rules.max_notional)}", rules
         )
 
 

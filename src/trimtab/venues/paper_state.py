@@ -102,11 +102,37 @@ def reset_state(path: Path) -> bool:
     return True
 
 
+def archive_state(path: Path, suffix: str) -> Path | None:
+    """Rename the state at ``path`` to ``path`` + ``suffix`` (never over an existing file), so the next
+    paper venue starts from its configured balances while the old account stays on disk.
+
+    Returns where it went, or None when there was no file. Raises ConfigError if it cannot be renamed.
+    """
+    if not path.exists():
+        return None
+    target = free_name(path, suffix)
+    try:
+        path.rename(target)
+    except OSError as error:
+        raise ConfigError(str(path), "", f"cannot archive the paper venue state ({_reason(error)})") from None
+    return target
+
+
+def free_name(path: Path, suffix: str) -> Path:
+    """``path`` + ``suffix``, or with ``-2``, ``-3``... added if that name is taken."""
+    target, number = path.with_name(path.name + suffix), 1
+    while target.exists():
+        number += 1
+        target = path.with_name(f"{path.name}{suffix}-{number}")
+    return target
+
+
 def _config_error(path: Path, problem: str) -> ConfigError:
     return ConfigError(
         str(path),
         "",
-        f"paper venue state: {problem}; delete the file to start again from the configured balances",
+        f"paper venue state: {problem}; restore it from a backup, or start the account and the ledger over "
+        "with `trimtab reset`",
     )
 
 

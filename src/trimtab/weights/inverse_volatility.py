@@ -108,19 +108,28 @@ class InverseVolatility:
 
         Raises PlanningError when an asset has fewer than ``lookback_days + 1`` closes or did not move.
         """
+        return self.targets_from_volatility(self._volatilities(closes))
+
+    def targets_from_volatility(self, volatility: Mapping[str, float]) -> dict[str, Decimal]:
+        """:meth:`targets` for volatilities already worked out (:func:`log_return_volatility` of each
+        risk asset's window), e.g. every window of a backtest at once (:mod:`trimtab.backtest.volatility`).
+        The same scores, water-filling and rounding: equal volatilities give equal weights.
+
+        Raises PlanningError when a volatility is zero (the asset did not move).
+        """
         budget = HUNDRED - self.cash_weight
         low = self.min_weight if self.min_weight is not None else ZERO
         high = self.max_weight if self.max_weight is not None else HUNDRED
-        exact = _water_fill(self._scores(closes), budget, low, high)
+        exact = _water_fill(self._scores(volatility), budget, low, high)
         weights = _settle_remainder(exact, budget, low, high)
         if self.cash_asset is not None:
             weights[self.cash_asset] = self.cash_weight.quantize(WEIGHT_STEP)
         return weights
 
-    def _scores(self, closes: Mapping[str, Sequence[Decimal]]) -> dict[str, Decimal]:
-        """1 / volatility of each risk asset, as Decimal: the float/Decimal boundary of this module."""
+    def _volatilities(self, closes: Mapping[str, Sequence[Decimal]]) -> dict[str, float]:
+        """The volatility of each risk asset over the last ``lookback_days + 1`` of its ``closes``."""
         needed = self.lookback_days + 1
-        scores: dict[str, Decimal] = {}
+        volatilities: dict[str, float] = {}
         for asset in self.risk_assets:
             history = closes.get(asset, ())
             if len(history) < needed:
@@ -131,7 +140,16 @@ class InverseVolatility:
             window = history[-needed:]
             if any(close <= ZERO for close in window):
                 raise PlanningError(f"inverse volatility needs positive closes of {asset}")
-            volatility = log_return_volatility(window)
+            volatilities[asset] = log_return_volatility(window)
+        return volatilities
+
+    def _scores(self, volatilities: Mapping[str, float]) -> dict[str, Decimal]:
+        """1 / volatility of each risk asset, as Decimal: the float/Decimal boundary of this module."""
+        scores: dict[str, Decimal] = {}
+        for asset in self.risk_assets:
+            volatility = volatilities[asset]
+            if not math.isfinite(volatility) or volatility < 0.0:
+                raise ValueError(f"the volatility of {asset} must be a finite number >= 0, got {volatility}")
             if volatility == 0.0:
                 raise PlanningError(
                     f"{asset} did not move over the last {self.lookback_days} days (zero volatility), so "
