@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         folder = Path(name)
         for shape in SHAPES:
             path = write_shape(folder, shape, rows)
-            seconds = best_seconds(lambda: load_price_frame(path), args.repeats)
+            seconds = best_seconds(lambda path=path: load_price_frame(path), args.repeats)
             size = path.stat().st_size / 1e6
             verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
             print(f"  {shape:34} {size:5.1f} MB  {seconds * 1000:6.1f} ms  ({verdict})")

@@ -12,13 +12,14 @@ from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.money import fmt
 from trimtab.planning.plan import Plan
 from trimtab.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.tables import FittedTable
 from trimtab.tax.advice_output import print_advice
 
 TWO = Decimal("0.01")
 
 
 def _table(title: str) -> Table:
-    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
+    return FittedTable(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
 
 
 def _pct(value: Decimal) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestRun, BacktestSettings, run_backtest
-from trimtab.backtest.volatility import RollingVolatility, daily_rows, window_volatility
+from trimtab.backtest.volatility import RollingVolatility, daily_rows, target_slack, window_volatility
 from trimtab.errors import PlanningError
 from trimtab.planning.planner import PlannerSettings
 from trimtab.policy import CalendarPolicy, HybridPolicy, Interval, Policy, ThresholdPolicy
@@ -177,3 +177,34 @@ def test_a_backtest_on_real_daily_closes_makes_the_same_trades_both_ways() -> No
     live = replay(period, policy, LiveOnly(weights), whole)
     assert len(fast.rebalance_bars) > 5
     assert fast.trades == live.trades
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        InverseVolatility(ASSETS, 30),
+        InverseVolatility(
+            ASSETS, 14, cash_asset="USDT", cash_weight=D(10), min_weight=D(6), max_weight=D(15)
+        ),
+    ],
+    ids=["plain", "cash-and-caps"],
+)
+def test_screen_targets_are_within_the_slack_of_the_decimal_targets(weights: InverseVolatility) -> None:
+    history = load_price_frame().select(ASSETS, date(2021, 1, 1), None)
+    rolling = RollingVolatility(weights, history, ASSETS)
+    names = (*ASSETS, "USDT")
+    lasts = np.arange(0, len(history.times), 5, dtype=np.int64)
+    floats = rolling.screen_targets(lasts, names)
+    assert floats is not None
+    checked = 0
+    for row, last in zip(floats, lasts, strict=True):
+        exact = rolling.targets(int(last))
+        if exact is None:
+            assert np.isnan(row).all()
+            continue
+        checked += 1
+        expected = np.array([float(exact.get(name, 0)) for name in names])
+        assert np.abs(row - expected).max() <= target_slack(len(names))
+    assert checked > 100
+    if weights.cash_asset is not None:  # a cash target the backtest does not hold: no screen
+        assert rolling.screen_targets(lasts, (*ASSETS, "USDC")) is None

@@ -38,10 +38,14 @@ def run_script(script: ReadmeScript, folder: Path) -> dict[int, Outcome]:
     env = session_environment()
     outcomes: dict[int, Outcome] = {}
     last = 0
+    # The files the README shows are its data: there before the first command, wherever they are shown.
     for step in script.steps:
         if step.kind == "file":
             (folder / step.command).write_text(step.text, encoding="utf-8")
-        elif step.kind == "export":
+    for step in script.steps:
+        if step.kind == "file":
+            continue
+        if step.kind == "export":
             for name, value in re.findall(r"(\w+)=(\S*)", step.command):
                 env[name] = value
         elif step.kind == "exit-code":
@@ -84,6 +88,11 @@ def test_readme_example_runs_as_shown(step: Step, outcomes: dict[int, Outcome]) 
             f"README line {step.line}: `{step.command}` does not print what the README shows: {mismatch}\n"
             f"--- it printed:\n{outcome.output}"
         )
+
+
+def test_each_example_file_is_shown_once() -> None:
+    names = [step.command for step in SCRIPT.steps if step.kind == "file"]
+    assert len(names) == len(set(names)), f"README example files shown twice: {sorted(names)}"
 
 
 def test_only_setup_commands_are_left_unrun() -> None:

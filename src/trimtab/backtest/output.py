@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from trimtab.backtest.metrics import Metrics
 from trimtab.backtest.study import Study
 from trimtab.errors import ConfigError
 from trimtab.money import fmt
+from trimtab.tables import FittedTable
 
 if TYPE_CHECKING:  # the tax stack is imported by the runs with --jurisdiction or a tax-aware config only
     from trimtab.backtest.tax import RunTax, StudyTax
@@ -57,7 +57,7 @@ def study_report(study: Study) -> dict[str, Any]:
 
 def print_study(console: Console, study: Study, title: str) -> None:
     s, h = study.strategy_metrics, study.hold_metrics
-    table = Table(title=title, title_justify="left")
+    table = FittedTable(title=title, title_justify="left")
     table.add_column("")
     table.add_column("strategy", justify="right")
     table.add_column("buy and hold", justify="right")
@@ -167,7 +167,7 @@ def tax_notes(tax: StudyTax) -> list[str]:
 def print_tax(console: Console, tax: StudyTax) -> None:
     """The tax of each year, both runs side by side, then the after-tax results and the notes."""
     currency = tax.currency
-    years = Table(title=f"Estimated tax ({tax.rules.jurisdiction.upper()}, {currency})", title_justify="left")
+    years = FittedTable(title=f"Estimated tax ({tax.rules.jurisdiction.upper()}, {currency})", title_justify="left")
     years.add_column("tax year")
     for name in TAX_COLUMNS:
         years.add_column(name, justify="right")
@@ -177,7 +177,7 @@ def print_tax(console: Console, tax: StudyTax) -> None:
         )
     console.print(years)
     s, h = tax.strategy, tax.hold
-    after = Table(title=f"After tax ({currency})", title_justify="left")
+    after = FittedTable(title=f"After tax ({currency})", title_justify="left")
     after.add_column("")
     after.add_column("strategy", justify="right")
     after.add_column("buy and hold", justify="right")

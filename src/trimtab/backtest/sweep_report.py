@@ -16,7 +16,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from trimtab.backtest.output import decimal_text, metrics_report
 from trimtab.backtest.sweep import Sweep, SweepRun
@@ -25,6 +24,7 @@ from trimtab.config import Strategy
 from trimtab.errors import ConfigError
 from trimtab.files import write_atomically
 from trimtab.money import fmt
+from trimtab.tables import FittedTable
 
 
 def _number(value: float) -> float | None:
@@ -108,7 +108,7 @@ COLUMNS = ("#", "strategy", "fee", "final value", "CAGR", "max drawdown", "rebal
 
 
 def print_sweep(console: Console, sweep: Sweep, title: str, *, top: int) -> None:
-    table = Table(title=title, title_justify="left")
+    table = FittedTable(title=title, title_justify="left")
     for name in COLUMNS:
         table.add_column(name, justify="left" if name == "strategy" else "right", no_wrap=name == "strategy")
     for rank, run in enumerate(sweep.runs[:top], start=1):

@@ -66,10 +66,6 @@ class StampFormat:
     zone: int = 0  # datetime: where the zone starts (0: no zone)
 
 
-def describe_unit(unit: int) -> str:
-    return _UNITS[unit]
-
-
 def detect(first: str) -> StampFormat | None:
     """The format of ``first`` (a stamp without surrounding spaces), or None when it is none of them."""
     raw = first.encode("utf-8", "replace")
@@ -136,16 +132,11 @@ def _whole_columns(stamps: NDArray[np.bytes_], fmt: StampFormat) -> NDArray[np.i
     if fmt.kind == "epoch":
         return _epoch_columns(digits, fmt.unit)
     end = fmt.clock
-    if fmt.kind == "datetime":
-        tail = chars[:, end : fmt.zone or width]
-        if (
-            len(tail) and tail.shape[1] and not (tail[:, 1:] == _DIGIT_LOW).all()
-        ):  # a fraction other than .000
-            return None
-    clock = np.ascontiguousarray(chars[:, :end]).view(f"S{end}").ravel()
-    try:
-        seconds = clock.astype("datetime64[s]").astype(np.int64)
-    except ValueError:  # an impossible date or time: the slow path names its line
+    fraction = chars[:, end + 1 : fmt.zone or width]  # the digits after the ".", if there is one
+    if fmt.kind == "datetime" and not (fraction == _DIGIT_LOW).all():  # not .000: the slow path says so
+        return None
+    seconds = _clock_columns(chars[:, :end].astype(np.int64) - _DIGIT_LOW)
+    if seconds is None:  # an impossible date or time: the slow path names its line
         return None
     if fmt.kind == "datetime" and fmt.zone and fmt.first[fmt.zone : fmt.zone + 1] != b"Z":
         offsets = _offset_columns(chars[:, fmt.zone :])
@@ -153,6 +144,32 @@ def _whole_columns(stamps: NDArray[np.bytes_], fmt: StampFormat) -> NDArray[np.i
             return None
         seconds -= offsets
     return seconds
+
+
+def _clock_columns(digits: NDArray[np.int64]) -> NDArray[np.int64] | None:
+    """Unix seconds of ``YYYY-MM-DD[ HH:MM[:SS]]`` cells given as digit values at their positions; None
+    when one is no real date or time. (Computed, not cast from text: numpy 2.4 crashes when a cast of a
+    long array of byte strings to datetime64 fails.)"""
+
+    def number(at: int, width: int) -> NDArray[np.int64]:
+        value = np.zeros(len(digits), dtype=np.int64)
+        for column in range(at, at + width):
+            value = value * 10 + digits[:, column]
+        return value
+
+    year, month, day = number(0, 4), number(5, 2), number(8, 2)
+    width = digits.shape[1]
+    hour = number(11, 2) if width >= 16 else 0
+    minute = number(14, 2) if width >= 16 else 0
+    second = number(17, 2) if width >= 19 else 0
+    months = (year - 1970) * 12 + month - 1
+    if ((month < 1) | (month > 12)).any():
+        return None
+    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    length = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) - first
+    if ((day < 1) | (day > length) | (hour > 23) | (minute > 59) | (second > 59)).any():
+        return None
+    return (first + day - 1) * 86_400 + hour * 3_600 + minute * 60 + second
 
 
 def _epoch_columns(digits: NDArray[np.uint8], unit: int) -> NDArray[np.int64] | None:

@@ -54,7 +54,8 @@ def water_fill(scores: NDArray[np.float64], budget: float, low: float, high: flo
         if not free.any():
             break
         remaining = budget - np.where(free, 0.0, fixed).sum(axis=1, keepdims=True)
-        share = remaining * scores / np.where(free, scores, 0.0).sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # rows with nothing free left: not used
+            share = remaining * scores / np.where(free, scores, 0.0).sum(axis=1, keepdims=True)
         above, below = free & (share > high), free & (share < low)
         settled = ~(above | below).any(axis=1, keepdims=True)
         excess = np.where(above, share - high, 0.0).sum(axis=1, keepdims=True)
@@ -134,17 +135,17 @@ class RollingVolatility:
         if not self.usable or -1 in columns:
             return None
         window = self.windows(lasts)
-        with np.errstate(divide="ignore", invalid="ignore"):  # the rows of the live path are dropped below
-            scores = 1.0 / self.volatility[np.maximum(window, 0)]
+        served = window >= 0
         low = float(weights.min_weight) if weights.min_weight is not None else 0.0
         high = float(weights.max_weight) if weights.max_weight is not None else 100.0
         budget = 100.0 - float(weights.cash_weight)
-        result = np.zeros((len(lasts), len(names)), dtype=np.float64)
-        with np.errstate(invalid="ignore"):
-            result[:, columns[: len(self.risk_assets)]] = water_fill(scores, budget, low, high)
+        result = np.full((len(lasts), len(names)), np.nan)
+        shares = water_fill(1.0 / self.volatility[window[served]], budget, low, high)
+        result[np.ix_(served, columns[: len(self.risk_assets)])] = shares
+        others = [i for i in range(len(names)) if i not in columns]
+        result[np.ix_(served, others)] = 0.0
         if weights.cash_asset is not None:
-            result[:, columns[-1]] = float(weights.cash_weight)
-        result[window < 0] = np.nan
+            result[served, columns[-1]] = float(weights.cash_weight)
         return result
 
     def targets(self, last: int) -> dict[str, Decimal] | None:

@@ -22,6 +22,7 @@ from rich.table import Table
 
 from trimtab.money import fmt
 from trimtab.reports import order_result
+from trimtab.tables import FittedTable
 from trimtab.tax.harvest import Candidate, Harvest
 from trimtab.tax.harvest_plan import HarvestOutcome
 from trimtab.tax.output import NOT_TAX_ADVICE, cents
@@ -103,7 +104,7 @@ def _verdict(candidate: Candidate) -> str:
 
 
 def harvest_table(harvest: Harvest) -> Table:
-    table = Table(
+    table = FittedTable(
         title=f"Tax-loss harvest {harvest.jurisdiction.upper()} {_year(harvest)} (losses above "
         f"{_money(harvest.min_loss)} {harvest.currency}, money in {harvest.currency})",
         title_justify="left",

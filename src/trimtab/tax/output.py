@@ -41,6 +41,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from trimtab.money import fmt
+from trimtab.tables import FittedTable
 from trimtab.tax.germany import GermanReport
 from trimtab.tax.model import Disposal, Term
 from trimtab.tax.uk import UKReport
@@ -255,7 +256,7 @@ def disposals_table(report: TaxReport, rows: Sequence[Disposal]) -> Table:
     wallets; when space runs out those two wrap first, while dates and numbers keep their width."""
     kind = {"us": "term", "de": "taxable", "uk": "rule"}[jurisdiction_of(report)]
     wallets = len({row.wallet for row in rows}) > 1
-    table = Table(
+    table = FittedTable(
         title=_title(report),
         title_justify="left",
         box=box.SIMPLE_HEAD,
