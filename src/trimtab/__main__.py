@@ -1,5 +1,5 @@
 """``python -m trimtab`` is the ``trimtab`` command."""
 
-from trimtab.cli import main
+from trimtab.console import main
 
 main()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -29,8 +30,10 @@ from trimtab.policy import (
     ThresholdPolicy,
     WindowedPolicy,
 )
+from trimtab.portfolio_lock import PortfolioLock, lock_paths
 from trimtab.pricedata import PriceHistory, bundled_history
 from trimtab.redaction import register_secret
+from trimtab.suggest import did_you_mean
 from trimtab.venues.binance_defaults import USD_QUOTES, default_rules
 from trimtab.venues.paper import PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
@@ -58,6 +61,41 @@ def ledger_url(config: Config, config_path: Path) -> str:
     if config.database_url:
         return config.database_url
     return f"sqlite:///{(data_dir(config, config_path) / LEDGER_FILE_NAME).resolve()}"
+
+
+@contextmanager
+def hold_portfolio(config: Config, config_path: Path, command: str) -> Iterator[PortfolioLock]:
+    """Hold the portfolio's lock while the block runs: one process at a time drives a portfolio.
+
+    Every command that trades or records runs (``rebalance``, ``run``, ``tax harvest --execute``) takes
+    it before it opens the ledger or the venue. The portfolio is where its state lives: the data folder
+    (paper account, default ledger) and the folder of a SQLite ``database_url`` elsewhere, so configs
+    that share them share the lock. Raises :class:`~trimtab.errors.PortfolioBusy` (naming the holder)
+    when another process holds it; ``command`` is how this process is named to the next one."""
+    folders = [data_dir(config, config_path)]
+    if config.database_url:
+        from sqlalchemy.exc import ArgumentError
+
+        from trimtab.ledger.engine import sqlite_file
+
+        try:
+            ledger_file = sqlite_file(config.database_url)
+        except ArgumentError:
+            ledger_file = None  # not a URL: opening the ledger reports it, without echoing it
+        if ledger_file is not None:
+            folders.append(ledger_file.parent)
+    lock = PortfolioLock(lock_paths(folders), command)
+    try:
+        lock.acquire()
+    except OSError as error:
+        where = error.filename or folders[0]
+        raise ConfigError(
+            str(config_path), "data_dir", f"cannot lock the portfolio at {where} ({error.strerror or error})"
+        ) from None
+    try:
+        yield lock
+    finally:
+        lock.release()
 
 
 def build_policy(config: Config) -> Policy:
@@ -138,8 +176,8 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
             raise ConfigError(
                 source,
                 "exchange.prices",
-                f"{asset} has no price on the paper exchange on {price_date or history.last_date}; "
-                "add it to exchange.prices",
+                f"{asset} has no price on the paper exchange on {price_date or history.last_date}"
+                f"{did_you_mean(asset, [*day_prices, *(prices or {})])}; add it to exchange.prices",
             )
     for asset, amount in sorted(exchange.balances.items()):
         worth = Decimal(1) if asset == config.quote else (prices or {}).get(asset) or day_prices[asset]

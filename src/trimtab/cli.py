@@ -55,23 +55,29 @@ OverrideOption = Annotated[
 ]
 
 
-def with_bot(config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]]) -> T:
-    """Load the config, build the bot, run ``job`` on it and close it whatever happens."""
+def with_bot(
+    config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]], *, drives: str | None = None
+) -> T:
+    """Load the config, build the bot, run ``job`` on it and close it whatever happens. A command that
+    ``drives`` the portfolio (trades or records runs) holds its lock throughout, taken before the bot is
+    built: a second one fails at once, naming the first (see :mod:`trimtab.portfolio_lock`)."""
     import asyncio
+    import contextlib
 
-    from trimtab.assembly import build_bot
+    from trimtab.assembly import build_bot, hold_portfolio
     from trimtab.config import load_config
 
     config = load_config(config_path)
-    bot = build_bot(config, config_path)
+    with hold_portfolio(config, config_path, drives) if drives else contextlib.nullcontext():
+        bot = build_bot(config, config_path)
 
-    async def main() -> T:
-        try:
-            return await job(bot)
-        finally:
-            await bot.close()
+        async def main() -> T:
+            try:
+                return await job(bot)
+            finally:
+                await bot.close()
 
-    return asyncio.run(main())
+        return asyncio.run(main())
 
 
 @app.command()
@@ -196,6 +202,7 @@ def rebalance(
             lambda bot: bot.rebalance(
                 dry_run=dry_run, force=force, override_kill_switch=override_kill_switch
             ),
+            drives="rebalance",
         )
         if as_json:
             emit_json(reports.run_report(outcome))
@@ -227,6 +234,7 @@ def run(
             lambda bot: run_loop(
                 bot, out=out, as_json=as_json, max_runs=max_runs, override_kill_switch=override_kill_switch
             ),
+            drives="run",
         )
         if not as_json:
             out.print(f"Stopped after {runs} check{'s' if runs != 1 else ''}.")
@@ -327,5 +335,17 @@ def main_options(
 
 
 def main() -> None:
-    redact_standard_streams()  # nothing printed, by trimtab or a library, carries a credential
-    app()
+    """The command line (the installed command enters through :func:`trimtab.console.main`, which is
+    ready for Ctrl-C before this module's imports)."""
+    from trimtab.console import INTERRUPTED, honour_sigint, interrupted
+
+    honour_sigint()
+    try:
+        redact_standard_streams()  # nothing printed, by trimtab or a library, carries a credential
+        app()
+    except KeyboardInterrupt:
+        interrupted()
+    except SystemExit as stop:
+        if stop.code == INTERRUPTED:
+            interrupted()  # typer ends a Ctrl-C outside a command's guard with 130 but without a word
+        raise

@@ -53,7 +53,10 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
             print_traceback(error)
         fail(str(error), error.exit_code)
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        from trimtab.console import INTERRUPTED, report_interrupted
+
+        report_interrupted()  # once: the entry point says it for a Ctrl-C outside any command's guard
+        raise typer.Exit(INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as error:  # a bug or an unexpected failure of a library: still one line

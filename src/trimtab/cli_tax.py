@@ -304,8 +304,10 @@ def harvest(
     debug: DebugOption = False,
 ) -> None:
     """Holdings at a loss worth selling and buying back for tax, and the rule that limits each."""
+    import contextlib
+
     from trimtab import render
-    from trimtab.assembly import build_bot
+    from trimtab.assembly import build_bot, hold_portfolio
     from trimtab.config import load_config
     from trimtab.tax.harvest_output import harvest_json, print_harvest
 
@@ -317,7 +319,12 @@ def harvest(
                 str(config), "tax", "tax harvest needs a tax: section with a jurisdiction (us, de or uk)"
             )
         threshold = decimal_flag("--min-loss", min_loss) if min_loss is not None else section.harvest_min_loss
-        outcome = _harvest(build_bot(loaded, config), threshold, execute)
+        # Executing trades: one process at a time drives the portfolio (listing only reads it).
+        driving = (
+            hold_portfolio(loaded, config, "tax harvest --execute") if execute else contextlib.nullcontext()
+        )
+        with driving:
+            outcome = _harvest(build_bot(loaded, config), threshold, execute)
         if as_json:
             emit_json(harvest_json(outcome, executed=execute))
             return

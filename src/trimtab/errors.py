@@ -6,6 +6,7 @@
     ├── ConfigError               bad input: fix the file or the flags (exit code 2)
     ├── TaxError                  a history that cannot be taxed as given, e.g. an oversold wallet (exit code 2)
     ├── LedgerError               the ledger cannot be opened or written (exit code 1)
+    ├── PortfolioBusy             another process drives this portfolio: try again later (exit code 75)
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
     ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
     │   ├── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
@@ -48,6 +49,13 @@ class TaxError(TrimtabError, ValueError):
 
 class LedgerError(TrimtabError):
     """The ledger could not be opened, migrated or written."""
+
+
+class PortfolioBusy(TrimtabError):
+    """Another process drives this portfolio (``rebalance``, ``run``, ``tax harvest --execute``): nothing
+    was done. Exit code 75, sysexits' EX_TEMPFAIL: a scheduler may simply try again later."""
+
+    exit_code = 75
 
 
 class PlanningError(TrimtabError):

@@ -164,6 +164,6 @@ def redact_standard_streams() -> None:
     """Send ``sys.stdout`` and ``sys.stderr`` through :class:`RedactingStream` for the rest of the process
     (Python flushes both at exit; an uncaught traceback is written through them too)."""
     if not isinstance(sys.stdout, RedactingStream):
-        sys.stdout = RedactingStream(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = RedactingStream(sys.stdout)
     if not isinstance(sys.stderr, RedactingStream):
-        sys.stderr = RedactingStream(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = RedactingStream(sys.stderr)

@@ -145,7 +145,8 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
 
 
 def history_table(runs: list[RunSummary], width: int = 100) -> Table:
-    """One line per run; the reason is cut to fit (``history --run N`` shows it whole, and the fees)."""
+    """One row per run, its reason wrapped to fit (``history --run N`` also shows the fees and orders).
+    ``width`` is not used any more: the table fits itself to the terminal."""
     rows = []
     for run in runs:
         after = run.value_after if run.value_after is not None else run.value_before
@@ -160,19 +161,13 @@ def history_table(runs: list[RunSummary], width: int = 100) -> Table:
             )
         )
     table = _table("Ledger: runs, newest first (details: trimtab history --run N)")
-    headers = ("run", "started (UTC)", "status", "orders", "traded", "value")
-    used = 0
-    for index, header in enumerate(headers):
-        # Every column but the reason keeps its full width; the reason is cut to what is left.
-        column_width = max([len(header)] + [len(row[index]) for row in rows])
-        used += column_width + 3  # padding on both sides and the (blank) column divider
+    for header in ("run", "started (UTC)", "status", "orders", "traded", "value"):
         right = header in ("run", "orders", "traded", "value")
-        table.add_column(header, justify="right" if right else "left", no_wrap=True, width=column_width)
-    room = max(8, width - used - 4)
-    table.add_column("reason", no_wrap=True, width=room)
+        table.add_column(header, justify="right" if right else "left")
+    # The reason wraps to the room left (FittedTable): a number in it is never cut.
+    table.add_column("reason")
     for run, row in zip(runs, rows, strict=True):
-        reason = run.error or run.reason or ""
-        table.add_row(*row, reason if len(reason) <= room else reason[: room - 1] + "…")
+        table.add_row(*row, run.error or run.reason or "")
     return table
 
 

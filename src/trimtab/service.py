@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,77 +29,21 @@ from trimtab.execution.executor import Execution, ExecutionSettings, Executor
 from trimtab.ledger.records import PlannedOrderRecord, RunDetail, SnapshotKind
 from trimtab.ledger.store import LedgerStore
 from trimtab.money import ZERO
+from trimtab.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Decision, Policy
 from trimtab.portfolio import Snapshot, current_weights, managed_assets, total_value
-from trimtab.tax.advisor import TaxAdvice, TaxAdvisor
+from trimtab.suggest import did_you_mean
+from trimtab.tax.advisor import TaxAdvisor
 from trimtab.tax.harvest_plan import HarvestOutcome, harvest_reason, plan_harvest
 from trimtab.tax.history import all_events
 from trimtab.tax.model import TaxEvent
-from trimtab.venues.port import OrderResult, Venue
+from trimtab.venues.port import Venue
 from trimtab.weights.base import TargetWeights
 
-
-@dataclass(frozen=True)
-class PortfolioView:
-    """The portfolio as the bot sees it: holdings, weights against targets, value."""
-
-    snapshot: Snapshot
-    assets: tuple[str, ...]
-    weights: Mapping[str, Decimal]
-    targets: Mapping[str, Decimal]
-    total_value: Decimal
-    unmanaged: Mapping[str, Decimal] = field(default_factory=dict)  # held, outside the targets, left alone
-
-
-@dataclass(frozen=True)
-class PlanView:
-    """A decision and the plan that follows from it (an empty plan when there is nothing to do)."""
-
-    portfolio: PortfolioView
-    decision: Decision
-    plan: Plan
-    forced: bool
-    tax: TaxAdvice | None = None  # with a ``tax:`` config: deferrals, lots and the estimated tax
-
-    @property
-    def targets(self) -> Mapping[str, Decimal]:
-        """The targets the plan was made for: the portfolio's, or with deferred sells pinned."""
-        return self.tax.targets if self.tax is not None else self.portfolio.targets
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What one rebalance run did."""
-
-    run_id: int
-    status: str  # completed | skipped | failed
-    mode: str  # live | dry-run
-    planned: PlanView
-    results: tuple[OrderResult, ...]
-    after: PortfolioView | None
-    replanned_buys: Plan | None = None  # the buy leg as planned again after the sells, if it was
-
-    @property
-    def fees(self) -> dict[str, Decimal]:
-        """Fees paid, by the asset they were charged in."""
-        return fee_totals(self.results)
-
-    @property
-    def fees_value(self) -> Decimal:
-        """Fees paid, valued in the quote currency at the prices the run was planned at."""
-        snapshot = self.planned.portfolio.snapshot
-        return sum((amount * snapshot.price(asset) for asset, amount in self.fees.items()), ZERO)
-
-
-def fee_totals(results: Iterable[OrderResult]) -> dict[str, Decimal]:
-    """Fees of ``results``, added up by the asset they were charged in."""
-    paid: dict[str, Decimal] = {}
-    for result in results:
-        for fill in result.fills:
-            paid[fill.fee_asset] = paid.get(fill.fee_asset, ZERO) + fill.fee
-    return paid
+# The views live in their own module; they are re-exported here, where the front ends have always found them.
+__all__ = ["Bot", "BotParts", "PlanView", "PortfolioView", "RunOutcome", "fee_totals"]
 
 
 @dataclass(frozen=True)
@@ -156,6 +100,7 @@ class Bot:
         if missing:
             raise PlanningError(
                 f"no price for {', '.join(missing)} against {snapshot.quote} on {self.parts.venue.name}"
+                + did_you_mean(missing[0], snapshot.prices)
             )
         assets = managed_assets(snapshot, targets, include_unlisted=self.parts.planner.sell_unlisted)
         unmanaged = {
@@ -276,10 +221,14 @@ class Bot:
             # Bad input (a config, a data file: exit code 2) found before any order is fixed by the user,
             # not by waiting: the run ends "skipped" with its reason, which the kill switch does not count.
             bad_input = isinstance(error, TrimtabError) and error.exit_code == 2 and not self._in_flight
+            # Ctrl-C before any order is the user's choice, not the venue failing: "skipped" too, so three
+            # interruptions do not trip the kill switch.
+            interrupted = isinstance(error, KeyboardInterrupt | asyncio.CancelledError)
+            reason = "interrupted before any order was placed" if interrupted else _one_line(error)
             # If the ledger itself is what failed, marking the run may fail too; the original error matters more.
             with contextlib.suppress(LedgerError):
                 ledger.finish_run(
-                    run_id, "skipped" if bad_input else "failed", clock(), error=_one_line(error)
+                    run_id, "skipped" if bad_input or interrupted else "failed", clock(), error=reason
                 )
             raise
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.measure import Measurement
@@ -79,9 +79,11 @@ class FittedTable(Table):
                 if isinstance(self.title, str)
                 else self.title
             )
-        rows: Iterable[list[RenderableType]] = zip(*(column.cells for column in self.columns), strict=True)
+        rows: list[list[RenderableType]] = [
+            list(row) for row in zip(*(column.cells for column in self.columns), strict=True)
+        ]
         if self.show_footer:
-            rows = [*rows, [column.footer for column in self.columns]]
+            rows.append([column.footer for column in self.columns])
         for row in rows:
             block = Table.grid(padding=(0, 2))
             block.add_column(style="bold", overflow="fold")
@@ -95,20 +97,12 @@ class FittedTable(Table):
 
 
 def _share(room: int, ranges: list[tuple[int, int]]) -> list[int]:
-    """Widths from each range's low end, the room left shared out in proportion to what each could use."""
+    """Widths from each range's low end; the room left goes first to the columns that need least to be whole
+    on one line (numbers, dates, short text), and what remains to the longest text, which wraps."""
     widths = [low for low, _ in ranges]
     spare = room - sum(widths)
-    wanted = [high - low for low, high in ranges]
-    total = sum(wanted)
-    if total == 0 or spare <= 0:
-        return widths
-    for i, want in enumerate(wanted):
-        widths[i] += min(want, spare * want // total)
-    leftover = room - sum(widths)
-    for i in sorted(range(len(widths)), key=lambda i: wanted[i] - (widths[i] - ranges[i][0]), reverse=True):
-        if leftover <= 0:
-            break
-        give = min(leftover, ranges[i][1] - widths[i])
+    for i in sorted(range(len(ranges)), key=lambda i: ranges[i][1] - ranges[i][0]):
+        give = max(0, min(ranges[i][1] - widths[i], spare))
         widths[i] += give
-        leftover -= give
+        spare -= give
     return widths

@@ -156,3 +156,27 @@ def test_a_bad_stamp_in_a_prices_file_is_one_line_naming_it(init_config: str, tm
         f"error: {path}: line 7: column timestamp: expected a time epoch milliseconds like line 2"
     )
     assert err.strip().endswith("got '1704499200'")
+
+
+def test_without_a_start_dynamic_weights_start_when_their_look_back_has_closes(tmp_path: Path) -> None:
+    config = tmp_path / "dynamic.yaml"
+    config.write_text(
+        "portfolio:\n  dynamic_weights: {method: inverse_volatility, assets: [BTC, ETH, SOL], lookback_days: 30}\n"
+        "rebalancing: {strategy: calendar, schedule: {interval: monthly, day: 1}}\n",
+        encoding="utf-8",
+    )
+    code, out, err = invoke("backtest", "-c", str(config), "--json")
+    assert code == 0, err
+    assert json.loads(out)["start"].startswith("2020-09-11")  # SOL's first close 2020-08-12, + 30 days
+
+
+def test_a_sweep_without_a_start_runs_every_variant_over_one_period(init_config: str) -> None:
+    # static and inverse volatility (30-day look-back) variants: all start when the look-back can
+    code, out, err = invoke(
+        "sweep", "-c", init_config, "--thresholds", "5", "--intervals", "", "--calendars", "",
+        "--fee-rates", "0", "--workers", "1", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert {run["parameters"]["weights"] for run in report["runs"]} == {"static", "inverse_volatility"}
+    assert report["period"]["start"].startswith("2020-09-11")

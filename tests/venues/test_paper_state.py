@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trimtab.errors import ConfigError, OrderRejected
+from trimtab.errors import ConfigError, FatalVenueError, OrderRejected
 from trimtab.venues.paper import PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME, PaperState, load_state, reset_state, save_state
 from trimtab.venues.port import OrderRequest, Side
@@ -101,7 +101,7 @@ def test_failed_replace_keeps_the_old_file_and_removes_the_temp_file(
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(ConfigError, match="cannot write the paper venue state"):
+    with pytest.raises(FatalVenueError, match="cannot write the paper venue state"):
         save_state(path, PaperState.initial({"USDT": Decimal(2)}))
 
     assert os.listdir(tmp_path) == [STATE_FILE_NAME]
@@ -123,7 +123,7 @@ async def test_order_whose_state_cannot_be_saved_is_not_applied(
 
     monkeypatch.setattr(os, "replace", disk_full)
 
-    with pytest.raises(ConfigError, match="cannot write the paper venue state"):
+    with pytest.raises(FatalVenueError, match="cannot write the paper venue state"):
         await venue.place_order(buy("0.001", "a"))
 
     assert await venue.fetch_balances() == before

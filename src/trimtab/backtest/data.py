@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from trimtab.backtest.price_csv import PriceTable, read_price_table
 from trimtab.errors import ConfigError
+from trimtab.suggest import did_you_mean
 
 BUNDLED_NAME = "daily_close_usd.csv"
 
@@ -159,7 +160,8 @@ class PriceFrame:
             raise ConfigError(
                 self.source,
                 "assets",
-                f"unknown asset {', '.join(unknown)}; available: {', '.join(self.assets)}",
+                f"unknown asset {', '.join(unknown)}{did_you_mean(unknown[0], self.assets)}; "
+                f"available: {', '.join(self.assets)}",
             )
         repeated = sorted({a for a in assets if list(assets).count(a) > 1})
         if repeated:
@@ -255,12 +257,24 @@ def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
             f"{table.stamp(i)} follows {table.stamp(i - 1)}: a gap of more than 7 days looks like a wrong date",
         )
     # Reindex onto the complete grid: rows missing from the file are outages, filled from the bar before.
-    grid = np.full((int(offsets[-1]) // step + 1, len(table.assets)), np.nan)
-    grid[offsets // step] = values
+    grid = _on_grid(values, offsets // step, int(offsets[-1]) // step + 1)
     closes_at = (opens[0] + step * (np.arange(len(grid), dtype=np.int64) + 1)).astype("datetime64[s]")
-    return PriceFrame(
-        source=source, times=closes_at, assets=table.assets, closes=_forward_fill(grid), bar=bar
-    )
+    return PriceFrame(source=source, times=closes_at, assets=table.assets, closes=grid, bar=bar)
+
+
+def _on_grid(values: NDArray[np.float64], rows: NDArray[np.int64], length: int) -> NDArray[np.float64]:
+    """``values[i]`` at grid row ``rows[i]`` (increasing, from 0), a grid row without one taking the row
+    before it, then each empty cell after its asset listed taking the cell above: the last known price."""
+    source = np.full(length, -1, dtype=np.int64)
+    source[rows] = np.arange(len(rows))
+    np.maximum.accumulate(source, out=source)
+    grid = values[source]
+    missing = np.isnan(grid)
+    # Only columns with a gap after their first price need filling (leading NaNs stay: not listed yet).
+    gapped = np.flatnonzero(missing.sum(axis=0) > np.argmax(~missing, axis=0))
+    if len(gapped):
+        grid[:, gapped] = _forward_fill(grid[:, gapped])
+    return grid
 
 
 def _bar_of(table: PriceTable, source: str) -> Bar:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 import numpy as np
@@ -98,6 +98,8 @@ def run_study(
     if cache is not None and cache.frame is not frame:
         raise ValueError("the study cache belongs to another price frame")
     assets = study_assets(config)
+    if start is None:
+        start = default_start(frame, assets, build_weights(config).lookback_days)
     selection = (tuple(assets), start, end)
     selected = cache.selected.get(selection) if cache is not None else None
     if selected is None:
@@ -156,6 +158,18 @@ def run_study(
         theoretical_premium=theory,
         warnings=tuple(frame.clamped(start, end)),
     )
+
+
+def default_start(frame: PriceFrame, assets: list[str], lookback_days: int) -> date | None:
+    """The first date a run without ``--start`` can start on: None (the first bar at which every asset has
+    a price) without a look-back, else that bar's date plus the look-back's days of closes (dynamic
+    weights need ``lookback_days + 1`` daily closes at the first bar)."""
+    if not lookback_days:
+        return None
+    first = frame.select(assets).times[0].astype("datetime64[D]").item()
+    assert isinstance(first, date)
+    # an hourly frame's daily closes are those at midnight: the first may come a day after the listing
+    return first + timedelta(days=lookback_days + (1 if frame.bar == "1h" else 0))
 
 
 def _metrics(run: BacktestRun, per_year: float) -> Metrics:

@@ -47,10 +47,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from trimtab.assembly import build_weights
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.metrics import Metrics
-from trimtab.backtest.study import StudyCache, run_study, study_assets
+from trimtab.backtest.study import StudyCache, default_start, run_study, study_assets
 from trimtab.backtest.sweep_grid import (
     SweepGrid,
     SweepPoint,
@@ -211,10 +212,14 @@ def run_sweep(
     else:
         points = list(grid)
     frame = _frame(None if prices is None else str(prices))
+    mappings = [variant_mapping(config, point) for point in points]
+    # Each variant is checked here, before any run; the longest look-back among them sets the default
+    # start, so that every run covers one period.
+    lookback = max((build_weights(config_from_mapping(m, source)).lookback_days for m in mappings), default=0)
+    if start is None:
+        start = default_start(frame, study_assets(config), lookback)
     jobs = []
-    for index, point in enumerate(points):
-        mapping = variant_mapping(config, point)
-        config_from_mapping(mapping, source)
+    for index, (point, mapping) in enumerate(zip(points, mappings, strict=True)):
         jobs.append(_Job(index, point, mapping, source, None if prices is None else str(prices),
                          start, end, initial, market_rules))  # fmt: skip
     fee = config.exchange.fee_rate

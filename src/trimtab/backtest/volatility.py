@@ -141,8 +141,9 @@ class RollingVolatility:
         budget = 100.0 - float(weights.cash_weight)
         result = np.full((len(lasts), len(names)), np.nan)
         shares = water_fill(1.0 / self.volatility[window[served]], budget, low, high)
-        result[np.ix_(served, columns[: len(self.risk_assets)])] = shares
-        others = [i for i in range(len(names)) if i not in columns]
+        risky = np.array(columns[: len(self.risk_assets)], dtype=np.int64)
+        others = np.array([i for i in range(len(names)) if i not in columns], dtype=np.int64)
+        result[np.ix_(served, risky)] = shares
         result[np.ix_(served, others)] = 0.0
         if weights.cash_asset is not None:
             result[served, columns[-1]] = float(weights.cash_weight)

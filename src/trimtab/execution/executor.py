@@ -9,9 +9,10 @@ Crash safety rests on three things:
   order id, and every answer is written to the ledger as soon as it arrives;
 - an order whose fate is unknown (a timeout, a lost answer, an exchange that is busy) is looked up by
   its client order id before it is ever sent again, so it cannot be placed twice;
-- a run that stopped half-way (killed, or the venue went away) stays ``running`` in the ledger, and
-  :meth:`Executor.resume` finishes it: it reconciles every journaled order with the venue, places the
-  ones that never reached it, and plans the buys from the balances the sells really left.
+- a run that stopped half-way (killed, the venue went away, or the ledger could not record an answer)
+  stays ``running`` in the ledger, and :meth:`Executor.resume` finishes it: it reconciles every
+  journaled order with the venue, places the ones that never reached it, and plans the buys from the
+  balances the sells really left.
 """
 
 from __future__ import annotations

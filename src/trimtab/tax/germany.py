@@ -36,7 +36,7 @@ from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, de_taxable, local_date
 from trimtab.tax.lots import LotBook, allocate, fifo
 from trimtab.tax.model import Disposal
-from trimtab.tax.normalize import Acquisition, Record
+from trimtab.tax.normalize import Acquisition, Record, in_time_order
 
 DE_ZONE = ZoneInfo(DEFAULT_ZONES["de"])
 
@@ -97,8 +97,8 @@ def de_reports(
     year at the cost of one); the reports share one ``book``, the lots left after all the records."""
     thresholds = {year: freigrenze(year) for year in years}  # an unknown year fails before any work
     book = LotBook()
-    rows: list[Disposal] = []
-    for record in sorted(records, key=lambda r: r.time):
+    by_year: dict[int, list[Disposal]] = {year: [] for year in thresholds}
+    for record in in_time_order(records):
         if isinstance(record, Acquisition):
             book.add(record)
             continue
@@ -112,6 +112,9 @@ def de_reports(
             when=record.time,
             line=record.line,
         )
+        rows = by_year.get(disposed.year)
+        if rows is None:  # a year not asked for: its lots are consumed, its rows not needed
+            continue
         shares = allocate(record.proceeds, [piece.amount for piece in pieces])
         for piece, share in zip(pieces, shares, strict=True):
             acquired = local_date(piece.acquired, zone)
@@ -130,7 +133,7 @@ def de_reports(
             )
     reports: dict[int, GermanReport] = {}
     for year, threshold in thresholds.items():
-        in_year = tuple(row for row in rows if row.disposed.year == year)
+        in_year = tuple(by_year[year])
         result = sum((row.gain for row in in_year if row.taxable), ZERO)
         free = sum((row.gain for row in in_year if not row.taxable), ZERO)
         taxed = result if result >= threshold else ZERO

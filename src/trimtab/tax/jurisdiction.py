@@ -36,7 +36,7 @@ from trimtab.tax.dates import DEFAULT_ZONES, de_period_end, local_date, uk_tax_y
 from trimtab.tax.germany import GermanReport, de_reports
 from trimtab.tax.lots import LotBook, LotOrder, fifo
 from trimtab.tax.model import Disposal, Lot, TaxEvent
-from trimtab.tax.normalize import Record, normalize
+from trimtab.tax.normalize import Record, records_in_time_order
 from trimtab.tax.uk import UKReport, uk_reports
 from trimtab.tax.us import PER_WALLET_FROM, US_ZONE, Method, USReport, order_for, us_reports
 from trimtab.tax.wash_sale import wash_sale_enabled
@@ -103,9 +103,9 @@ class TaxRules:
 
     def report(self, records: Sequence[TaxEvent], year: int) -> TaxReport:
         """The jurisdiction's report of ``year`` from ``records`` (every earlier event included)."""
-        return self.reports(normalize(records, self.currency), (year,))[year]
+        return self.reports(records_in_time_order(records, self.currency), (year,))[year]
 
-    def reports(self, records: Sequence[Record], years: Iterable[int]) -> Mapping[int, TaxReport]:
+    def reports(self, records: Iterable[Record], years: Iterable[int]) -> Mapping[int, TaxReport]:
         """The report of each of ``years`` from one walk through the normalized ``records``."""
         if self.jurisdiction == "us":
             return us_reports(

@@ -81,10 +81,14 @@ class LotIndex:
         self._make = make
         self.heap: list[Item] = [make(entry) for entry in entries]
         heapq.heapify(self.heap)
-        self._out: list[tuple[list[Item], Item]] = []
+        self._out: list[tuple[list[Item], Item, Entry]] = []
 
     def push(self, entry: Entry) -> None:
         heapq.heappush(self.heap, self._make(entry))
+
+    def entries(self) -> Iterator[Entry]:
+        """The open lots' entries in the heap, in no order."""
+        return (item[-1] for item in self.heap if item[-1].lot is not None)
 
     def size(self) -> int:
         return len(self.heap)
@@ -101,7 +105,7 @@ class LotIndex:
         while heap:
             item = heapq.heappop(heap)
             if item[-1].lot is not None:
-                self._out.append((heap, item))
+                self._out.append((heap, item, item[-1]))
                 return item
         return None
 
@@ -117,8 +121,8 @@ class LotIndex:
 
     def settle(self) -> None:
         """Put back what the last walk took out and did not consume."""
-        for heap, item in self._out:
-            if item[-1].lot is not None:
+        for heap, item, entry in self._out:
+            if entry.lot is not None:
                 heapq.heappush(heap, item)
         self._out.clear()
 
@@ -195,7 +199,7 @@ class MinTaxIndex(LotIndex):
                 heapq.heappop(heap)
                 continue
             heapq.heappop(heap)
-            self._out.append((heap, item))
+            self._out.append((heap, item, item[-2]))
             return item
         return None
 

@@ -1,10 +1,14 @@
 """A lot book: the open lots of every (asset, wallet), and the orders in which a sale consumes them.
 
 Every acquisition becomes a :class:`~trimtab.tax.model.Lot` with the next id (``"1"``, ``"2"``, ...).
-A sale consumes lots in an *order* (:data:`LotOrder`): :func:`fifo` (acquisition time, then id),
-:func:`hifo` (highest unit cost first), :func:`by_key` (any standing rule) or :func:`specific` (an
-explicit list of lot ids). "HIFO and LIFO are not separate methods: they are standing rules for making
-a specific identification" (tax.md §1.3, IRS FAQ Q39-Q41).
+A sale consumes lots in an *order* (:data:`LotOrder`, :mod:`trimtab.tax.lot_orders`): :data:`fifo`
+(acquisition time, then id), :data:`hifo` (highest unit cost first), :func:`min_tax`, :func:`by_key`
+(any standing rule) or :func:`specific` (an explicit list of lot ids).
+
+At size: the book keeps heaps of the open lots (:mod:`trimtab.tax.lot_index`), so a sale in one of
+the standing orders (fifo, hifo, min-tax) costs the log of the lots held for each lot it touches,
+not a sort of them all; other orders sort the candidates, as the rules are written. Both give the
+same lots in the same order.
 
 A partly consumed lot is split: the consumed piece and the rest keep the lot's id, and the cost is
 shared pro rata to the amount. The rest keeps ``cost - piece cost`` computed exactly, so over a
@@ -20,22 +24,49 @@ was consumed: the units stay where they are, the basis moves. See :mod:`trimtab.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, localcontext
-from functools import lru_cache
-from typing import Any
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, getcontext
 
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
+from trimtab.tax.lot_index import Entry, FifoIndex, HifoIndex, LotIndex, MinTaxIndex, id_key
+from trimtab.tax.lot_orders import (
+    LotOrder,
+    StandingOrder,
+    by_key,
+    fifo,
+    fifo_key,
+    hifo,
+    ids,
+    lot_id_key,
+    min_tax,
+    min_tax_key,
+    specific,
+)
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
 
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+# The orders live in lot_orders; they are re-exported here, where callers have always found them.
+__all__ = [
+    "LotBook",
+    "LotOrder",
+    "Oversold",
+    "StandingOrder",
+    "allocate",
+    "by_key",
+    "exact_sub",
+    "fifo",
+    "fifo_key",
+    "hifo",
+    "lot_id_key",
+    "min_tax",
+    "min_tax_key",
+    "specific",
+]
 
-LotOrder = Callable[[Sequence[Lot]], Sequence[Lot]]
-"""Takes the candidate lots, returns the ones a sale may consume, in the order it consumes them."""
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class Oversold(TaxError):
@@ -44,8 +75,7 @@ class Oversold(TaxError):
 
 def exact_sub(a: Decimal, b: Decimal) -> Decimal:
     """``a - b`` without rounding (addition and subtraction are exact at unlimited precision)."""
-    with localcontext(_EXACT):
-        return a - b
+    return _EXACT.subtract(a, b)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -65,79 +95,44 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     return shares
 
 
-@lru_cache(maxsize=1 << 16)
-def lot_id_key(lot_id: str) -> tuple[tuple[int, str], ...]:
-    """Sort key of a lot id: ``"2" < "10" < "10.1"`` (numeric parts compare as numbers)."""
-    return tuple((int(part), "") if part.isdigit() else (-1, part) for part in lot_id.split("."))
+@dataclass(slots=True)
+class _Wallet:
+    """One wallet's open lots of one asset: a FIFO heap (the lots' register and their FIFO order), how
+    many are open, their units added up exactly, and the smallest exponent of any amount it held."""
+
+    lots: FifoIndex
+    live: int = 0
+    units: Decimal = ZERO
+    exponent: int = 0
 
 
-def fifo_key(lot: Lot) -> tuple[datetime, tuple[tuple[int, str], ...]]:
-    return lot.acquired, lot_id_key(lot.lot_id)
-
-
-def fifo(lots: Sequence[Lot]) -> list[Lot]:
-    """First in, first out: by acquisition time, then lot id (tax.md §1.3: the original acquisition
-    date counts, not the date the units came into the wallet)."""
-    return sorted(lots, key=fifo_key)
-
-
-def by_key(key: Callable[[Lot], Any]) -> LotOrder:
-    """A standing order: lots by ``key`` ascending, ties first in, first out."""
-
-    def order(lots: Sequence[Lot]) -> list[Lot]:
-        return sorted(fifo(lots), key=key)
-
-    return order
-
-
-def _hifo_key(lot: Lot) -> Decimal:
-    return -lot.unit_cost
-
-
-hifo: LotOrder = by_key(_hifo_key)
-"""Highest in, first out: highest unit cost (fees included) first, ties first in, first out."""
-
-
-def specific(lot_ids: Sequence[str]) -> LotOrder:
-    """Specific identification: only the listed lots, in the listed order. Every id must be open
-    (pieces sharing an id after a split or a transfer are taken first in, first out)."""
-
-    def order(lots: Sequence[Lot]) -> list[Lot]:
-        chosen: list[Lot] = []
-        for lot_id in lot_ids:
-            matching = [lot for lot in fifo(lots) if lot.lot_id == lot_id]
-            if not matching:
-                raise TaxError(f"lot {lot_id} is not open here (open: {', '.join(_ids(lots)) or 'none'})")
-            chosen.extend(matching)
-        return chosen
-
-    return order
-
-
-def _ids(lots: Iterable[Lot]) -> list[str]:
-    return sorted({lot.lot_id for lot in lots}, key=lot_id_key)
-
-
-def _where(asset: str, wallet: str, when: datetime | None, line: int) -> str:
-    at = f" at {when.isoformat()}" if when is not None else ""
-    src = f" (line {line})" if line else ""
-    return f"{asset} from wallet {wallet!r}{at}{src}"
+Pair = tuple[Entry, Lot]  # an open lot's entry and the piece of it a sale consumes
 
 
 class LotBook:
     """Open lots per asset and wallet. Lots are immutable; the book replaces them as they are split."""
 
     def __init__(self) -> None:
-        self._lots: dict[str, dict[str, list[Lot]]] = {}
+        self._wallets: dict[str, dict[str, _Wallet]] = {}
+        self._live: dict[str, int] = {}  # open lots per asset
+        self._indexes: dict[tuple[str, str | None], dict[object, LotIndex]] = {}
         self._next_id = 1
         self._sub_ids: dict[str, int] = {}
+        self._seq = 0
 
     def copy(self) -> LotBook:
-        """An independent copy (lots are immutable, so the lists are all that is copied)."""
+        """An independent copy (lots are immutable, so only the book's own records are copied)."""
         other = LotBook()
-        other._lots = {a: {w: list(lots) for w, lots in ws.items()} for a, ws in self._lots.items()}
+        for asset, wallets in self._wallets.items():
+            for wallet, held in wallets.items():
+                other._wallet(asset, wallet)
+                for entry in sorted(self._entries(asset, wallet), key=lambda entry: entry.seq):
+                    assert entry.lot is not None
+                    other._register(Entry(entry.lot, entry.seq, entry.idkey))
+                other._wallets[asset][wallet].exponent = held.exponent
         other._next_id = self._next_id
         other._sub_ids = dict(self._sub_ids)
+        other._seq = self._seq
         return other
 
     def add(self, acquisition: Acquisition) -> Lot:
@@ -156,25 +151,26 @@ class LotBook:
         self._put(lot)
         return lot
 
-    def _put(self, lot: Lot) -> None:
-        self._lots.setdefault(lot.asset, {}).setdefault(lot.wallet, []).append(lot)
-
     def open_lots(self, asset: str | None = None, wallet: str | None = None) -> tuple[Lot, ...]:
         """The open lots (optionally of one asset and/or wallet), first in, first out. Read-only."""
         found = [
-            lot
-            for a, wallets in self._lots.items()
+            entry
+            for a in self._wallets
             if asset is None or a == asset
-            for w, lots in wallets.items()
-            if wallet is None or w == wallet
-            for lot in lots
+            for entry in self._entries(a, wallet)
         ]
-        return tuple(sorted(found, key=lambda lot: (lot.asset, *fifo_key(lot), lot.wallet)))
+        found.sort(key=_place)
+        return tuple(entry.lot for entry in found if entry.lot is not None)
 
     def held(self, asset: str, wallet: str | None = None) -> Decimal:
         """Units of ``asset`` in ``wallet`` (every wallet when None)."""
-        wallets = self._lots.get(asset, {})
-        return sum((lot.amount for w, lots in wallets.items() if wallet in (None, w) for lot in lots), ZERO)
+        total = ZERO
+        for w, held in self._wallets.get(asset, {}).items():
+            if wallet in (None, w):
+                for entry in sorted(held.lots.entries(), key=lambda entry: entry.seq):
+                    assert entry.lot is not None
+                    total += entry.lot.amount
+        return total
 
     def pick(
         self,
@@ -193,7 +189,10 @@ class LotBook:
         whole rest of the cost when it takes the rest of the lot). Raises :class:`TaxError` when the
         wallet (or the specifically identified lots) hold less than ``amount``.
         """
-        return [piece for _, piece in self._plan(asset, wallet, amount, order, universal, when, line)]
+        pairs, index = self._plan(asset, wallet, amount, order, universal, when, line)
+        if index is not None:
+            index.settle()
+        return [piece for _, piece in pairs]
 
     def _plan(  # noqa: PLR0917 (private: the same arguments as pick, passed through)
         self,
@@ -204,30 +203,48 @@ class LotBook:
         universal: bool,
         when: datetime | None,
         line: int,
-    ) -> list[tuple[Lot, Lot]]:
-        """(open lot, consumed piece of it) pairs for :meth:`pick`."""
+    ) -> tuple[list[Pair], LotIndex | None]:
+        """(open lot's entry, consumed piece of it) pairs for :meth:`pick`, and the index whose walk
+        took them out (to :meth:`~LotIndex.settle` once the pieces are taken, or not)."""
         if amount <= 0:
             raise TaxError(f"selling {amount} {_where(asset, wallet, when, line)}: amount must be > 0")
-        held = self.held(asset, wallet)
-        if amount > held:
+        if not self._covers(asset, wallet, amount):
+            held = self.held(asset, wallet)
             raise Oversold(f"selling {amount} {_where(asset, wallet, when, line)}: it holds only {held}")
-        ordered = order(self.open_lots(asset, None if universal else wallet))
-        pairs: list[tuple[Lot, Lot]] = []
+        scope = None if universal else wallet
+        index: LotIndex | None = None
+        if isinstance(order, StandingOrder):
+            index = self._index(asset, scope, order)
+            if isinstance(index, MinTaxIndex):
+                index.advance(order.disposed, lambda: self._entries(asset, scope))
+                walk = index.walk_at(order.unit_price)
+            else:
+                walk = index.walk()
+        else:
+            candidates = sorted(self._entries(asset, scope), key=_place)
+            by_lot = {id(entry.lot): entry for entry in candidates}
+            walk = (by_lot[id(lot)] for lot in order(tuple(_lots(candidates))))
+        pairs: list[Pair] = []
         left = amount
-        for lot in ordered:
-            if left == 0:
-                break
+        for entry in walk:
+            lot = entry.lot
+            assert lot is not None
             take = min(left, lot.amount)
             cost = lot.cost if take == lot.amount else lot.cost * take / lot.amount
-            pairs.append((lot, replace(lot, amount=take, cost=cost)))
+            pairs.append((entry, Lot(lot.lot_id, lot.asset, lot.wallet, take, cost, lot.acquired)))
             left = exact_sub(left, take)
+            if left == 0:
+                break
         if left > 0:
+            if index is not None:
+                index.settle()
+            ordered = order(tuple(_lots(sorted(self._entries(asset, scope), key=_place))))
             chosen = sum((lot.amount for lot in ordered), ZERO)
             raise TaxError(
                 f"selling {amount} {_where(asset, wallet, when, line)}: the chosen lots "
-                f"{', '.join(_ids(ordered)) or '(none)'} hold only {chosen}"
+                f"{', '.join(ids(ordered)) or '(none)'} hold only {chosen}"
             )
-        return pairs
+        return pairs, index
 
     def consume(
         self,
@@ -243,10 +260,10 @@ class LotBook:
         """Remove ``amount`` of ``asset`` sold from ``wallet``; returns the consumed pieces (see
         :meth:`pick`). With ``universal``, lots of other wallets may be consumed and the selling wallet
         then hands its own oldest units to them (see the module docstring)."""
-        pieces = self._take(self._plan(asset, wallet, amount, order, universal, when, line))
+        pieces = self._take(*self._plan(asset, wallet, amount, order, universal, when, line))
         for piece in pieces:
             if piece.wallet != wallet:
-                handed = self._take(self._plan(asset, wallet, piece.amount, fifo, False, when, line))
+                handed = self._take(*self._plan(asset, wallet, piece.amount, fifo, False, when, line))
                 for lot in handed:
                     self._put(replace(lot, wallet=piece.wallet))
         return pieces
@@ -263,10 +280,8 @@ class LotBook:
     ) -> list[Lot]:
         """Move ``amount`` between one's own wallets (not a disposal): the source gives up its oldest
         units, which keep their id, acquisition time and cost (tax.md §2.5, §7.1)."""
-        moved = [
-            replace(lot, wallet=target)
-            for lot in self._take(self._plan(asset, source, amount, fifo, False, when, line))
-        ]
+        taken = self._take(*self._plan(asset, source, amount, fifo, False, when, line))
+        moved = [replace(lot, wallet=target) for lot in taken]
         for lot in moved:
             self._put(lot)
         return moved
@@ -278,8 +293,7 @@ class LotBook:
         plus ``extra_cost`` and whose acquisition time is ``acquired`` (a US wash-sale replacement:
         disallowed loss added to the basis, holding period tacked on). Returns the new piece and the
         rest of ``lot`` (None when nothing is left)."""
-        lots = self._lots[lot.asset][lot.wallet]
-        index = next(i for i, open_lot in enumerate(lots) if open_lot is lot)
+        entry = next(entry for entry in self._entries(lot.asset, lot.wallet) if entry.lot is lot)
         share = lot.cost if amount == lot.amount else lot.cost * amount / lot.amount
         number = self._sub_ids.get(lot.lot_id, 0) + 1
         self._sub_ids[lot.lot_id] = number
@@ -291,20 +305,138 @@ class LotBook:
             acquired=acquired,
         )
         rest = None if amount == lot.amount else self._rest(lot, amount, share)
-        lots[index : index + 1] = [piece] if rest is None else [rest, piece]
+        self._retire(entry)
+        if rest is not None:
+            self._register(Entry(rest, entry.seq, entry.idkey))
+        # The piece takes the lot's place in the wallet (right after the rest).
+        self._register(Entry(piece, entry.seq, id_key(piece.lot_id)))
+        self._settle(lot.asset, lot.wallet)
         return piece, rest
+
+    # -- the book's records ----------------------------------------------------------------------
 
     @staticmethod
     def _rest(lot: Lot, amount: Decimal, cost: Decimal) -> Lot:
-        return replace(lot, amount=exact_sub(lot.amount, amount), cost=exact_sub(lot.cost, cost))
+        return Lot(
+            lot.lot_id, lot.asset, lot.wallet, exact_sub(lot.amount, amount), exact_sub(lot.cost, cost), lot.acquired
+        )
 
-    def _take(self, pairs: list[tuple[Lot, Lot]]) -> list[Lot]:
-        """Take each planned piece out of the open lot it came from; returns the pieces."""
-        for lot, piece in pairs:
-            lots = self._lots[lot.asset][lot.wallet]
-            index = next(i for i, open_lot in enumerate(lots) if open_lot is lot)
-            if piece.amount == lot.amount:
-                del lots[index]
+    def _wallet(self, asset: str, wallet: str) -> _Wallet:
+        wallets = self._wallets.setdefault(asset, {})
+        held = wallets.get(wallet)
+        if held is None:
+            held = wallets[wallet] = _Wallet(FifoIndex())
+        return held
+
+    def _entries(self, asset: str, wallet: str | None) -> Iterator[Entry]:
+        """The open lots' entries of ``asset`` in ``wallet`` (every wallet when None), in no order."""
+        for w, held in self._wallets.get(asset, {}).items():
+            if wallet in (None, w):
+                yield from held.lots.entries()
+
+    def _put(self, lot: Lot) -> None:
+        """A lot entering its wallet: it goes after the lots already there."""
+        self._seq += 1
+        self._register(Entry(lot, self._seq, id_key(lot.lot_id)))
+
+    def _register(self, entry: Entry) -> None:
+        lot = entry.lot
+        assert lot is not None
+        held = self._wallet(lot.asset, lot.wallet)
+        held.lots.push(entry)
+        held.live += 1
+        held.units = _EXACT.add(held.units, lot.amount)
+        exponent = lot.amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < held.exponent:
+            held.exponent = exponent
+        self._live[lot.asset] = self._live.get(lot.asset, 0) + 1
+        for scope in (lot.wallet, None):
+            for index in self._indexes.get((lot.asset, scope), {}).values():
+                index.push(entry)
+
+    def _retire(self, entry: Entry) -> None:
+        lot = entry.lot
+        assert lot is not None
+        entry.lot = None
+        held = self._wallets[lot.asset][lot.wallet]
+        held.live -= 1
+        held.units = _EXACT.subtract(held.units, lot.amount)
+        self._live[lot.asset] -= 1
+
+    def _covers(self, asset: str, wallet: str, amount: Decimal) -> bool:
+        """Whether ``wallet`` holds ``amount`` or more, as :meth:`held` would say. The running total is
+        exact; :meth:`held` adds up in the context's precision, so where the total has more digits
+        than that precision could hold, :meth:`held` is asked instead."""
+        held = self._wallets.get(asset, {}).get(wallet)
+        if held is None:
+            return amount <= 0
+        if held.units.adjusted() - held.exponent + 1 <= getcontext().prec:
+            return amount <= held.units
+        return amount <= self.held(asset, wallet)
+
+    def _index(self, asset: str, scope: str | None, order: StandingOrder) -> LotIndex:
+        """The heap giving ``order`` over ``asset`` in wallet ``scope`` (every wallet when None), made
+        the first time it is asked for, then kept up to date."""
+        if order.kind == "fifo" and scope is not None:
+            return self._wallet(asset, scope).lots
+        kind: object = (order.kind, order.zone) if order.kind == "min-tax" else order.kind
+        indexes = self._indexes.setdefault((asset, scope), {})
+        index = indexes.get(kind)
+        if index is None:
+            entries = self._entries(asset, scope)
+            if order.kind == "fifo":
+                index = FifoIndex(entries)
+            elif order.kind == "hifo":
+                index = HifoIndex(entries)
             else:
-                lots[index] = self._rest(lot, piece.amount, piece.cost)
+                assert order.zone is not None
+                index = MinTaxIndex(order.zone, entries)
+            indexes[kind] = index
+        return index
+
+    def _take(self, pairs: list[Pair], index: LotIndex | None) -> list[Lot]:
+        """Take each planned piece out of the open lot it came from; returns the pieces."""
+        for entry, piece in pairs:
+            lot = entry.lot
+            assert lot is not None
+            self._retire(entry)
+            if piece.amount != lot.amount:  # the rest keeps the lot's place
+                self._register(Entry(self._rest(lot, piece.amount, piece.cost), entry.seq, entry.idkey))
+        if index is not None:
+            index.settle()
+        if pairs:
+            self._settle(pairs[0][1].asset, None)
         return [piece for _, piece in pairs]
+
+    def _settle(self, asset: str, wallet: str | None) -> None:
+        """Rebuild the heaps of ``asset`` that hold more dead items than open ones."""
+        for w, held in self._wallets.get(asset, {}).items():
+            if wallet in (None, w) and held.lots.needs_rebuild(held.live):
+                held.lots.rebuild(held.lots.entries())
+        for (a, scope), indexes in self._indexes.items():
+            if a != asset:
+                continue
+            live = self._live.get(asset, 0) if scope is None else self._wallets[asset][scope].live
+            for index in indexes.values():
+                if index.needs_rebuild(live):
+                    index.rebuild(self._entries(asset, scope))
+
+
+def _place(entry: Entry) -> tuple[object, ...]:
+    """An open lot's place in :meth:`LotBook.open_lots`: asset, acquisition time, id, wallet, and its
+    place in the wallet."""
+    lot = entry.lot
+    assert lot is not None
+    return (lot.asset, lot.acquired, entry.idkey, lot.wallet, entry.seq)
+
+
+def _lots(entries: Sequence[Entry]) -> Iterator[Lot]:
+    for entry in entries:
+        assert entry.lot is not None
+        yield entry.lot
+
+
+def _where(asset: str, wallet: str, when: datetime | None, line: int) -> str:
+    at = f" at {when.isoformat()}" if when is not None else ""
+    src = f" (line {line})" if line else ""
+    return f"{asset} from wallet {wallet!r}{at}{src}"

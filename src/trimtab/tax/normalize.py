@@ -26,10 +26,11 @@ Decimal('40040.000')
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
 
 from trimtab.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
@@ -77,40 +78,61 @@ def fee_value(event: TaxEvent, report_currency: str) -> Decimal:
 
 def normalize(events: Iterable[TaxEvent], report_currency: str) -> list[Record]:
     """Acquisitions and sales in time order (rows with the same timestamp keep their order)."""
-    ordered = sorted(enumerate(events), key=lambda pair: (pair[1].timestamp, pair[0]))
-    records: list[Record] = []
-    for _, event in ordered:
+    return list(records_in_time_order(events, report_currency))
+
+
+class TimeOrdered(Iterable[Record]):
+    """Records known to be in time order (same-time records in their order): a report walks them as
+    they come, without sorting them or holding them all (see :func:`in_time_order`)."""
+
+    def __init__(self, records: Iterator[Record]) -> None:
+        self._records = records
+
+    def __iter__(self) -> Iterator[Record]:
+        return self._records
+
+
+def in_time_order(records: Iterable[Record]) -> Iterable[Record]:
+    """``records`` by time, same-time records in their order: as they are when they are
+    :class:`TimeOrdered`, else sorted (one sort, which finds a list already in order at once)."""
+    if isinstance(records, TimeOrdered):
+        return records
+    return sorted(records, key=_time)
+
+
+def records_in_time_order(events: Iterable[TaxEvent], report_currency: str) -> TimeOrdered:
+    """The records of ``events`` in time order, made one by one as a report walks them (see
+    :func:`normalize`). The events are sorted once, unless they are in time order already."""
+    ordered = events if isinstance(events, list) else list(events)
+    if any(later.timestamp < earlier.timestamp for earlier, later in pairwise(ordered)):
+        ordered = sorted(ordered, key=_timestamp)  # stable: same-time rows keep their order
+    return TimeOrdered(_records(ordered, report_currency))
+
+
+def _time(record: Record) -> datetime:
+    return record.time
+
+
+def _timestamp(event: TaxEvent) -> datetime:
+    return event.timestamp
+
+
+def _records(events: Iterable[TaxEvent], report_currency: str) -> Iterator[Record]:
+    for event in events:
         value = fee_value(event, report_currency)
         if event.type is EventType.BUY:
-            records.append(
-                Acquisition(
-                    event.asset, event.wallet, event.amount, event.value + value, event.timestamp, event.line
-                )
+            yield Acquisition(
+                event.asset, event.wallet, event.amount, event.value + value, event.timestamp, event.line
             )
         elif event.type is EventType.SELL:
-            records.append(
-                Sale(
-                    event.asset, event.wallet, event.amount, event.value - value, event.timestamp, event.line
-                )
-            )
+            yield Sale(event.asset, event.wallet, event.amount, event.value - value, event.timestamp, event.line)
         else:
-            records.append(
-                Sale(
-                    event.asset,
-                    event.wallet,
-                    event.amount,
-                    event.value,
-                    event.timestamp,
-                    event.line,
-                    fee=True,
-                )
+            yield Sale(
+                event.asset, event.wallet, event.amount, event.value, event.timestamp, event.line, fee=True
             )
             continue  # a fee row's own fee columns are not used
         if value and event.fee_asset != report_currency:
-            records.append(
-                Sale(event.fee_asset, event.wallet, event.fee, value, event.timestamp, event.line, fee=True)
-            )
-    return records
+            yield Sale(event.fee_asset, event.wallet, event.fee, value, event.timestamp, event.line, fee=True)
 
 
 def wallet_holdings(events: Iterable[TaxEvent], currency: str, wallet: str) -> dict[str, Decimal]:

@@ -123,15 +123,36 @@ def match_uk(records: Iterable[Record], zone: ZoneInfo) -> dict[str, TokenMatch]
     Raises ValueError when a disposal needs more units from the pool than it holds (missing
     acquisitions), or on a record with a non-positive amount.
     """
-    by_asset: defaultdict[str, list[Record]] = defaultdict(list)
-    for record in records:
-        by_asset[record.asset].append(record)
-    return {asset: match_token(asset, rows, zone) for asset, rows in sorted(by_asset.items())}
+    by_asset: defaultdict[str, dict[date, _Day]] = defaultdict(dict)
+    problems: dict[str, str] = {}  # the first bad record of each token
+    for record in records:  # one pass, keeping only each token's days
+        if record.asset in problems:
+            continue
+        if record.amount <= 0:
+            problems[record.asset] = f"line {record.line}: {record.asset} amount {record.amount} is not positive"
+            continue
+        _add(by_asset[record.asset], record, zone)
+    matches: dict[str, TokenMatch] = {}
+    for asset in sorted(by_asset.keys() | problems.keys()):
+        if asset in problems:
+            raise ValueError(problems[asset])
+        matches[asset] = _match_days(asset, _ordered(by_asset[asset]))
+    return matches
 
 
 def match_token(asset: str, records: Iterable[Record], zone: ZoneInfo) -> TokenMatch:
     """Match the disposals of one token (every record must be of ``asset``); see :func:`match_uk`."""
-    days = _days(asset, records, zone)
+    days: dict[date, _Day] = {}
+    for record in records:
+        if record.asset != asset:
+            raise ValueError(f"line {record.line}: a {record.asset} record among the {asset} records")
+        if record.amount <= 0:
+            raise ValueError(f"line {record.line}: {record.asset} amount {record.amount} is not positive")
+        _add(days, record, zone)
+    return _match_days(asset, _ordered(days))
+
+
+def _match_days(asset: str, days: list[_Day]) -> TokenMatch:
     for day in days:  # 1. same day, s105(1): every day before any 30-day match
         if day.sold and day.bought:
             amount = min(day.sold, day.bought)
@@ -142,24 +163,22 @@ def match_token(asset: str, records: Iterable[Record], zone: ZoneInfo) -> TokenM
     return TokenMatch(asset, disposals, pool_history)
 
 
-def _days(asset: str, records: Iterable[Record], zone: ZoneInfo) -> list[_Day]:
-    days: dict[date, _Day] = {}
-    for record in records:
-        if record.asset != asset:
-            raise ValueError(f"line {record.line}: a {record.asset} record among the {asset} records")
-        if record.amount <= 0:
-            raise ValueError(f"line {record.line}: {record.asset} amount {record.amount} is not positive")
-        when = local_date(record.time, zone)
-        day = days.get(when)
-        if day is None:
-            day = days[when] = _Day(when)
-        if isinstance(record, Acquisition):
-            day.bought += record.amount
-            day.cost += record.cost
-        elif isinstance(record, Sale):
-            day.sold += record.amount
-            day.proceeds += record.proceeds
-            day.wallets.add(record.wallet)
+def _add(days: dict[date, _Day], record: Record, zone: ZoneInfo) -> None:
+    """Add ``record`` to its local day's acquisitions or disposals."""
+    when = local_date(record.time, zone)
+    day = days.get(when)
+    if day is None:
+        day = days[when] = _Day(when)
+    if isinstance(record, Acquisition):
+        day.bought += record.amount
+        day.cost += record.cost
+    elif isinstance(record, Sale):
+        day.sold += record.amount
+        day.proceeds += record.proceeds
+        day.wallets.add(record.wallet)
+
+
+def _ordered(days: dict[date, _Day]) -> list[_Day]:
     ordered = [days[when] for when in sorted(days)]
     for day in ordered:
         day.unmatched, day.unmatched_cost, day.to_match = day.bought, day.cost, day.sold

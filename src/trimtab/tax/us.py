@@ -34,9 +34,10 @@ from zoneinfo import ZoneInfo
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
-from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, fifo_key, hifo
+from trimtab.tax import lot_orders
+from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, hifo, min_tax
 from trimtab.tax.model import Disposal, Lot, Term
-from trimtab.tax.normalize import Acquisition, Record
+from trimtab.tax.normalize import Acquisition, Record, in_time_order
 from trimtab.tax.wash_sale import WashSales, wash_sale_enabled
 
 Method = Literal["fifo", "hifo", "min-tax"]
@@ -90,12 +91,7 @@ def min_tax_key(
     (0) short-term losses, (1) long-term losses, (2) long-term gains, (3) short-term gains; within a
     class the lowest gain per unit first (so the largest loss first), ties first in, first out.
     A lot with no gain at all is taxed nothing whatever its term: it goes with class (2)."""
-    gain = unit_price - lot.unit_cost
-    long_term = term_of(lot, disposed, zone) is Term.LONG
-    if gain < 0:
-        return (1 if long_term else 0, gain, *fifo_key(lot))
-    rank = 2 if long_term or gain == 0 else 3
-    return (rank, gain, *fifo_key(lot))
+    return lot_orders.min_tax_key(lot, unit_price, disposed, zone)
 
 
 def order_for(method: Method, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE) -> LotOrder:
@@ -106,11 +102,7 @@ def order_for(method: Method, unit_price: Decimal, disposed: date, zone: ZoneInf
     if method == "hifo":
         return hifo
     if method == "min-tax":
-
-        def order(lots: Sequence[Lot]) -> list[Lot]:
-            return sorted(lots, key=lambda lot: min_tax_key(lot, unit_price, disposed, zone))
-
-        return order
+        return min_tax(unit_price, disposed, zone)
     raise TaxError(f"unknown lot method {method!r} (expected one of {', '.join(METHODS)})")
 
 
@@ -181,11 +173,11 @@ def us_reports(
     year at the cost of one); the reports share one ``book``, the lots left after all the records."""
     order_for(method, ZERO, date(2000, 1, 1), zone)  # reject an unknown method before any work
     book = LotBook()
-    rows: list[Disposal] = []
+    by_year: dict[int, list[Disposal]] = {year: [] for year in years}
     wash = WashSales(book, zone, lambda y: wash_sale_enabled(y, wash_sale))
-    for record in sorted(records, key=lambda r: r.time):
+    for record in in_time_order(records):
         if isinstance(record, Acquisition):
-            wash.acquired(book.add(record), rows)
+            wash.acquired(book.add(record))
             continue
         disposed = local_date(record.time, zone)
         unit_price = record.proceeds / record.amount if record.amount > 0 else ZERO  # consume refuses <= 0
@@ -199,13 +191,14 @@ def us_reports(
             when=record.time,
             line=record.line,
         )
+        rows = by_year.get(disposed.year)
+        if rows is None:  # a year not asked for: its rows only matter to a wash sale
+            if not wash_sale_enabled(disposed.year, wash_sale):
+                continue
+            rows = []
         first = len(rows)
         rows.extend(_rows(pieces, record.wallet, record.proceeds, disposed, zone))
         wash.sold(rows, first, pieces)
-    by_year: dict[int, list[Disposal]] = {year: [] for year in years}
-    for row in rows:
-        if row.disposed.year in by_year:
-            by_year[row.disposed.year].append(row)
     return {
         year: USReport(
             year, method, wash_sale_enabled(year, wash_sale), tuple(in_year), *_totals(in_year), book

@@ -59,7 +59,8 @@ def _base_id(lot_id: str) -> str:
 class _Loss:
     """A disposed lot piece whose loss is not yet fully matched with replacement units."""
 
-    index: int  # of its Disposal in the report's list
+    rows: list[Disposal]  # the list its Disposal is in
+    index: int  # of its Disposal in ``rows``
     asset: str
     disposed: date
     acquired: datetime  # of the sold units: tacked onto the replacement
@@ -70,7 +71,7 @@ class _Loss:
 
 class WashSales:
     """Applies the rule while a report walks the history: call :meth:`sold` after each sale and
-    :meth:`acquired` after each acquisition. Disposals are updated in the caller's list."""
+    :meth:`acquired` after each acquisition. Disposals are updated in the list :meth:`sold` got them in."""
 
     def __init__(self, book: LotBook, zone: ZoneInfo, enabled: Callable[[int], bool]) -> None:
         self._book = book
@@ -86,7 +87,7 @@ class WashSales:
             row = disposals[index]
             if row.gain >= 0 or not self._enabled(row.disposed.year):
                 continue
-            loss = _Loss(index, row.asset, row.disposed, piece.acquired, sold_ids, row.amount, -row.gain)
+            loss = _Loss(disposals, index, row.asset, row.disposed, piece.acquired, sold_ids, row.amount, -row.gain)
             for lot in fifo(self._book.open_lots(row.asset)):
                 if loss.units == 0:
                     break
@@ -96,11 +97,11 @@ class WashSales:
                     and _base_id(lot.lot_id) not in sold_ids
                     and row.disposed - WINDOW <= held_since <= row.disposed
                 ):
-                    self._match(loss, lot, disposals)
+                    self._match(loss, lot)
             if loss.units > 0:
                 self._pending.append(loss)
 
-    def acquired(self, lot: Lot, disposals: list[Disposal]) -> None:
+    def acquired(self, lot: Lot) -> None:
         """Matches a new lot with pending losses of the last 30 days, oldest sale first."""
         day = local_date(lot.acquired, self._zone)
         self._pending = [loss for loss in self._pending if day - loss.disposed <= WINDOW and loss.units > 0]
@@ -109,15 +110,15 @@ class WashSales:
             if rest is None:
                 break
             if loss.asset == lot.asset and _base_id(lot.lot_id) not in loss.sold_ids:
-                rest = self._match(loss, rest, disposals)
+                rest = self._match(loss, rest)
 
-    def _match(self, loss: _Loss, lot: Lot, disposals: list[Disposal]) -> Lot | None:
+    def _match(self, loss: _Loss, lot: Lot) -> Lot | None:
         """Disallows the part of ``loss`` that ``lot`` replaces; returns what is left of ``lot``."""
         units = min(loss.units, lot.amount)
         disallowed = loss.loss if units == loss.units else loss.loss * units / loss.units
         loss.units = exact_sub(loss.units, units)
         loss.loss = exact_sub(loss.loss, disallowed)
-        row = disposals[loss.index]
-        disposals[loss.index] = replace(row, adjustment=exact_sub(row.adjustment, -disallowed))
+        row = loss.rows[loss.index]
+        loss.rows[loss.index] = replace(row, adjustment=exact_sub(row.adjustment, -disallowed))
         _, rest = self._book.adjust(lot, units, extra_cost=disallowed, acquired=loss.acquired)
         return rest

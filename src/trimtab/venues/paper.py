@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -68,6 +69,13 @@ class PaperSettings:
             _require(rules.base == asset, f"markets.{asset}", f"rules are for {rules.base}, not {asset}")
 
 
+async def answer_later() -> None:
+    """Yield to the event loop once, as a real venue's network call does. Without it a paper rebalance
+    never suspends, so a Ctrl-C (the task's cancellation) could only land after the whole run: here it
+    lands before the next order, like on an exchange, and the run stays open for the next run to finish."""
+    await asyncio.sleep(0)
+
+
 def _require(condition: bool, key: str, message: str) -> None:
     if not condition:
         raise ConfigError(_SETTINGS, key, message)
@@ -83,8 +91,8 @@ class PaperVenue:
     It trades ``ASSET/quote`` markets for every asset with a price. With a ``state_path`` the account
     (balances and orders) is loaded from that file if it exists, ignoring ``settings.balances``, and
     saved atomically after every order and on :meth:`close`; with ``None`` it lives in memory only.
-    A corrupt state file raises ConfigError; delete it (:func:`~trimtab.venues.paper_state.reset_state`)
-    to start over.
+    A corrupt state file raises ConfigError; ``trimtab reset`` archives it, with the ledger it belongs
+    to, to start over (:mod:`trimtab.reset`).
     """
 
     name = "paper"
@@ -139,6 +147,7 @@ class PaperVenue:
 
     async def fetch_balances(self) -> dict[str, Balance]:
         """Every asset with a non-zero balance. IOC orders never rest, so nothing is locked: free == total."""
+        await answer_later()
         return {a: Balance(free=total, total=total) for a, total in self._state.balances.items() if total > 0}
 
     async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
@@ -174,8 +183,10 @@ class PaperVenue:
         """Check ``request`` like Binance, fill it immediate-or-cancel and record it.
 
         Raises OrderRejected (invalid symbol, duplicate client order id, LOT_SIZE, PRICE_FILTER or
-        NOTIONAL filter failure) or InsufficientFunds; a rejected order changes nothing.
+        NOTIONAL filter failure) or InsufficientFunds; a rejected order changes nothing. Raises
+        FatalVenueError when the account cannot be saved (disk full): the order is then not placed.
         """
+        await answer_later()
         base = self._base_of(request.symbol)
         if request.client_order_id in self._state.orders:
             raise OrderRejected(

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, FatalVenueError
 from trimtab.files import write_atomically
 from trimtab.money import fmt
 from trimtab.venues.port import Fill, OrderResult, OrderStatus, Side
@@ -81,13 +81,16 @@ def load_state(path: Path) -> PaperState | None:
 def save_state(path: Path, state: PaperState) -> None:
     """Write ``state`` to ``path`` atomically, creating the folder if needed.
 
-    Raises ConfigError when the file cannot be written; the previous file, if any, is left as it was.
+    Raises FatalVenueError when the file cannot be written (a full disk is the venue failing, not bad
+    input: the order it was saving is not placed); the previous file, if any, is left as it was.
     """
     text = json.dumps(_encode(state), indent=1, sort_keys=True) + "\n"
     try:
         write_atomically(path, text)
     except OSError as error:
-        raise ConfigError(str(path), "", f"cannot write the paper venue state ({_reason(error)})") from None
+        raise FatalVenueError(
+            f"{path}: cannot write the paper venue state ({_reason(error)}); the order was not placed"
+        ) from None
 
 
 def reset_state(path: Path) -> bool:

@@ -1,0 +1,64 @@
+"""The installed ``trimtab`` command (``[project.scripts]``) and ``python -m trimtab``.
+
+It imports nothing but the standard library before it is ready for Ctrl-C, then imports the command line
+(:mod:`trimtab.cli`: typer, rich, pydantic, later SQLAlchemy and ccxt). A SIGINT at any moment therefore
+ends the command with one line, ``error: interrupted``, and exit code 130 — during the imports too, where
+Python would print a ``KeyboardInterrupt`` traceback. Inside a command, :func:`trimtab.cli_support.guarded`
+does the same, after the command has left the ledger consistent (see ``Bot.rebalance``).
+
+A shell starts a background job (``trimtab rebalance &`` in a script) with SIGINT ignored, and Python
+keeps it ignored: ``kill -INT`` then did nothing and the rebalance went on to exit 0. trimtab honours
+SIGINT however it was started: stopping it is always safe, and a signal silently ignored is not what the
+person sending it expects.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import NoReturn
+
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
+
+
+def main() -> None:
+    honour_sigint()
+    try:
+        from trimtab.cli import main as command_line
+
+        command_line()
+    except KeyboardInterrupt:
+        interrupted()
+    finally:
+        # The command is over and its exit code decided: a Ctrl-C while Python shuts down would only
+        # turn it into a death by signal.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def honour_sigint() -> None:
+    """Make SIGINT raise KeyboardInterrupt (Python's default) even if the parent started us ignoring it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+_reported: list[bool] = []  # filled once the line is said (a list: no global statement needed)
+
+
+def report_interrupted() -> None:
+    """Say ``error: interrupted`` on stderr, once per process."""
+    if _reported:
+        return
+    _reported.append(True)
+    try:
+        sys.stderr.write("error: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass  # stderr closed: the exit code still says it
+
+
+def interrupted() -> NoReturn:
+    """End the process with exit code 130 and the one line (unless a command said it already); a
+    second Ctrl-C meanwhile changes nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    report_interrupted()
+    raise SystemExit(INTERRUPTED)
