@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trimtab.backtest.price_csv import PriceTable, read_price_table
+from trimtab.backtest.time_column import column_label
 from trimtab.errors import ConfigError
 from trimtab.suggest import did_you_mean
 
@@ -242,7 +243,8 @@ def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
         raise ConfigError(
             source,
             f"line {table.lines[i]}",
-            f"times must increase, {table.stamp(i)} follows {table.stamp(i - 1)}",
+            f"{column_label(table.time_column)}: times must increase, "
+            f"{table.stamp(i)} follows {table.stamp(i - 1)}",
         )
     bar = _bar_of(table, source)
     step = _STEP_SECONDS[bar]
@@ -310,7 +312,11 @@ def _check_grid(table: PriceTable, bar: Bar, source: str) -> None:
         expected = f"one row a day at {clock} UTC like line {table.lines[0]}"
     if len(off):
         i = int(off[0])
-        raise ConfigError(source, f"line {table.lines[i]}", f"expected {expected}, got {table.stamp(i)!r}")
+        raise ConfigError(
+            source,
+            f"line {table.lines[i]}",
+            f"{column_label(table.time_column)}: expected {expected}, got {table.stamp(i)!r}",
+        )
 
 
 def _duration(seconds: int) -> str:

@@ -100,7 +100,9 @@ def parse_stamps(
     fmt = detect(first)
     if fmt is None:
         raise ConfigError(
-            source, f"line {lines[0]}", f"{_name(column)}: expected a time as {EXPECTED}, got {first!r}"
+            source,
+            f"line {lines[0]}",
+            f"{column_label(column)}: expected a time as {EXPECTED}, got {first!r}",
         )
     seconds = _whole_columns(stamps, fmt)
     if seconds is None:
@@ -209,7 +211,7 @@ def _row_by_row(
             raise ConfigError(
                 source,
                 f"line {lines[i]}",
-                f"{_name(column)}: expected a time {fmt.text} {like}".rstrip()
+                f"{column_label(column)}: expected a time {fmt.text} {like}".rstrip()
                 + f" (the formats read: {EXPECTED}), got {text!r}{why}",
             )
         seconds[i] = value
@@ -254,5 +256,6 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "replace")
 
 
-def _name(column: str) -> str:
+def column_label(column: str) -> str:
+    """How messages name the time column: ``column date``, or ``the first column`` when it has no name."""
     return f"column {column}" if column else "the first column"
