@@ -77,73 +77,81 @@ def _prices(rng: random.Random, steps: int) -> dict[str, list[float]]:
     return walks
 
 
-def _amount(value: float) -> str:
-    return f"{value:.8f}".rstrip("0").rstrip(".") or "0"
+SCALE = 10**8  # amounts are whole units of 1e-8 while generating: no float drift, never an oversell
 
 
-def _price(value: float) -> str:
+def _units(value: int) -> str:
+    whole, fraction = divmod(value, SCALE)
+    return f"{whole}.{fraction:08d}"
+
+
+def _price_text(value: float) -> str:
     return f"{value:.6g}" if value < 1 else f"{value:.2f}"
 
 
-def _wallet_rows(
+def _wallet_rows(  # noqa: PLR0914 (a generator's state)
     rng: random.Random, wallet: str, count: int, walks: dict[str, list[float]], savings: bool
-) -> list[str]:
-    """``count`` rows of one wallet in time order; never sells more than the wallet holds."""
-    span = (END - START).total_seconds()
+) -> list[tuple[int, str]]:
+    """``count`` rows of one wallet as (seconds since START, line), in time order; never sells more
+    than the wallet holds."""
+    span = int((END - START).total_seconds())
     steps = len(next(iter(walks.values())))
-    held = dict.fromkeys(ASSETS, 0.0)
-    assets = list(ASSETS)
-    moments = sorted(rng.random() * span for _ in range(count))
-    rows: list[str] = []
+    texts = {asset: [_price_text(price) for price in walk] for asset, walk in walks.items()}
+    held = dict.fromkeys(ASSETS, 0)
+    assets = list(ASSETS)[:2] if savings else list(ASSETS)
+    low, high = (100.0, 1000.0) if savings else (50.0, 5000.0)
+    sell_share = 0.03 if savings else 0.42
+    moments = sorted(rng.randrange(span) for _ in range(count))
+    days: dict[int, str] = {}
+    rows: list[tuple[int, str]] = []
     for offset in moments:
-        when = START + timedelta(seconds=int(offset))
-        stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        day, second = divmod(offset, 86400)
+        date_text = days.get(day)
+        if date_text is None:
+            date_text = days[day] = (START + timedelta(days=day)).strftime("%Y-%m-%d")
+        hour, rest = divmod(second, 3600)
+        stamp = f"{date_text}T{hour:02d}:{rest // 60:02d}:{rest % 60:02d}Z"
         asset = rng.choice(assets)
-        price = walks[asset][min(int(offset / span * steps), steps - 1)]
+        step = offset * steps // span
+        price, price_text = walks[asset][step], texts[asset][step]
         roll = rng.random()
-        sell_share = 0.02 if savings else 0.42
-        if held[asset] > 0 and roll < sell_share:
-            amount = float(_amount(held[asset] * rng.uniform(0.05, 0.6)))
-            if amount <= 0:
-                continue
+        value = rng.uniform(low, high)
+        if held[asset] and roll < sell_share:
+            share = rng.uniform(0.05, 0.3) if savings else value / price / held[asset] * SCALE
+            amount = min(held[asset], max(1, int(held[asset] * share)))
             held[asset] -= amount
-            fee = amount * price * 0.001
-            rows.append(f"{stamp},{wallet},sell,{asset},{_amount(amount)},{_price(price)},{fee:.2f},USD\n")
-        elif held[asset] > 0 and roll < sell_share + 0.03:
-            amount = float(_amount(held[asset] * 0.001))
-            if amount <= 0:
-                continue
+            fee = f"{amount * price * 0.001 / SCALE:.2f}"
+            rows.append((offset, f"{stamp},{wallet},sell,{asset},{_units(amount)},{price_text},{fee},USD\n"))
+        elif held[asset] > 1000 and roll < sell_share + 0.03:
+            amount = held[asset] // 1000
             held[asset] -= amount
-            rows.append(f"{stamp},{wallet},fee,{asset},{_amount(amount)},{_price(price)},,\n")
+            rows.append((offset, f"{stamp},{wallet},fee,{asset},{_units(amount)},{price_text},,\n"))
         else:
-            value = rng.uniform(20, 200) if savings else rng.uniform(50, 5000)
-            amount = float(_amount(value / price))
-            if amount <= 0:
-                continue
+            amount = max(1, int(value / price * SCALE))
             if rng.random() < 0.3:  # fee paid in the coin bought: part of the cost and a disposal
-                fee_units = float(_amount(amount * 0.001))
+                fee_units = amount // 1000
                 held[asset] += amount - fee_units
-                fee = f"{_amount(fee_units)},{asset}" if fee_units > 0 else ","
-                rows.append(f"{stamp},{wallet},buy,{asset},{_amount(amount)},{_price(price)},{fee}\n")
+                fee = f"{_units(fee_units)},{asset}" if fee_units else ","
             else:
                 held[asset] += amount
-                rows.append(
-                    f"{stamp},{wallet},buy,{asset},{_amount(amount)},{_price(price)},{value * 0.001:.2f},USD\n"
-                )
+                fee = f"{value * 0.001:.2f},USD"
+            rows.append((offset, f"{stamp},{wallet},buy,{asset},{_units(amount)},{price_text},{fee}\n"))
     return rows
 
 
 def generate(path: Path, events: int, seed: int = 0) -> int:
-    """Write a history of about ``events`` rows priced in USD to ``path``; returns the rows written."""
+    """Write a history of about ``events`` rows priced in USD to ``path``; returns the rows written.
+
+    Each wallet's rows are one block, in time order within it (exports concatenated)."""
     rng = random.Random(seed)
     walks = _prices(rng, 20_000)
-    shares = {SAVINGS_WALLET: 0.2, **dict.fromkeys(ACTIVE_WALLETS, 0.2)}
+    shares = {SAVINGS_WALLET: 0.04, **dict.fromkeys(ACTIVE_WALLETS, 0.24)}
     written = 0
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(HEADER)
         for wallet, share in shares.items():
             rows = _wallet_rows(rng, wallet, int(events * share), walks, wallet == SAVINGS_WALLET)
-            out.writelines(rows)
+            out.writelines(line for _, line in rows)
             written += len(rows)
     return written
 

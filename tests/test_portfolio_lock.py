@@ -37,9 +37,8 @@ def lock(folder: Path, command: str = "rebalance", **kwargs: float) -> Portfolio
 
 
 def test_a_second_holder_is_refused_with_the_first_named(tmp_path: Path) -> None:
-    with lock(tmp_path, "run"):
-        with pytest.raises(PortfolioBusy) as refused:
-            lock(tmp_path, "rebalance").acquire()
+    with lock(tmp_path, "run"), pytest.raises(PortfolioBusy) as refused:
+        lock(tmp_path, "rebalance").acquire()
     message = str(refused.value)
     assert "\n" not in message
     assert f"pid {os.getpid()} on {socket.gethostname()}" in message
@@ -64,7 +63,9 @@ def test_the_lock_is_free_again_once_released_and_its_file_stays(tmp_path: Path)
 
 
 def test_a_stale_record_of_a_dead_process_does_not_block(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     dead_pid = int(dead.stdout)
     (tmp_path / LOCK_FILE_NAME).touch()
     stale = Holder(dead_pid, socket.gethostname(), "run", SINCE)
@@ -72,7 +73,8 @@ def test_a_stale_record_of_a_dead_process_does_not_block(tmp_path: Path) -> None
     assert not stale.is_running()
     with lock(tmp_path, "rebalance"):
         record = read_holder(tmp_path / LOCK_FILE_NAME)
-        assert record is not None and record.pid == os.getpid() and record.command == "rebalance"
+        assert record is not None
+        assert (record.pid, record.command) == (os.getpid(), "rebalance")
 
 
 def test_a_holder_that_has_not_written_its_record_is_still_refused(tmp_path: Path) -> None:
@@ -83,7 +85,13 @@ def test_a_holder_that_has_not_written_its_record_is_still_refused(tmp_path: Pat
 
 
 def test_a_garbled_record_is_not_believed(tmp_path: Path) -> None:
-    for text in ("", "{", "[]", '{"pid": "x"}', json.dumps({"pid": 1, "host": "h", "command": "c", "since": "2026-01-01"})):
+    for text in (
+        "",
+        "{",
+        "[]",
+        '{"pid": "x"}',
+        json.dumps({"pid": 1, "host": "h", "command": "c", "since": "2026-01-01"}),
+    ):
         assert Holder.from_json(text) is None, text
 
 
@@ -149,13 +157,17 @@ def test_configs_sharing_a_data_dir_or_a_sqlite_ledger_share_the_lock(
     four = write_config(
         CONFIG.format(data_dir=tmp_path / "mine", extra=f"database_url: sqlite:///{ledger}"), "four.yaml"
     )
-    with hold_portfolio(load_config(one), one, "run"):
-        with pytest.raises(PortfolioBusy, match="`trimtab run`"):
-            with hold_portfolio(load_config(two), two, "rebalance"):
-                pass
+    with (
+        hold_portfolio(load_config(one), one, "run"),
+        pytest.raises(PortfolioBusy, match="`trimtab run`"),
+        hold_portfolio(load_config(two), two, "rebalance"),
+    ):
+        pass
     with hold_portfolio(load_config(three), three, "run"):
-        with pytest.raises(PortfolioBusy, match=str(ledger.parent / LOCK_FILE_NAME)):
-            with hold_portfolio(load_config(four), four, "rebalance"):
-                pass
+        with (
+            pytest.raises(PortfolioBusy, match=str(ledger.parent / LOCK_FILE_NAME)),
+            hold_portfolio(load_config(four), four, "rebalance"),
+        ):
+            pass
         with hold_portfolio(load_config(one), one, "rebalance"):  # another portfolio: not blocked
             pass

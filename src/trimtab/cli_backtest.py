@@ -93,7 +93,7 @@ def backtest(
     from trimtab.backtest import output
     from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
-    from trimtab.backtest.study import run_study
+    from trimtab.backtest.study import run_study, study_assets
     from trimtab.config import load_config
 
     def action() -> None:
@@ -120,7 +120,7 @@ def backtest(
             market_rules=market_rules,
             quote=loaded.quote,
         )
-        frame = load_price_frame(prices)
+        frame = load_price_frame(prices, only=study_assets(loaded))  # the other columns unread
         deferral = _deferral(loaded, config, setup)
         study = run_study(
             loaded,

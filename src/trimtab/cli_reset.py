@@ -40,12 +40,15 @@ def reset(
     Both files are archived (renamed with a .reset-<UTC time> suffix), never deleted."""
 
     def action() -> None:
+        from trimtab.assembly import hold_portfolio
         from trimtab.clock import environment_clock, utc_now
         from trimtab.config import load_config
         from trimtab.reset import reset_paper
 
         loaded = load_config(config)
-        done = reset_paper(loaded, config, (environment_clock(True) or utc_now)())
+        # Never under a running bot: archiving its ledger mid-run would lose what the run records next.
+        with hold_portfolio(loaded, config, "reset"):
+            done = reset_paper(loaded, config, (environment_clock(True) or utc_now)())
         moves = [("paper account", done.account), ("ledger", done.ledger)]
         if as_json:
             emit_json(

@@ -198,9 +198,9 @@ def test_frames_built_directly_do_not_freeze_the_callers_arrays() -> None:
         ("date,BTC\n2024-01-01,1\n2024-01-02,nan\n", "line 3", "BTC: expected a price, got 'nan'"),
         ("date,BTC\n2024-01-01,1\n2024-01-02,1,2\n", "line 3", "expected 2 columns, got 3"),
         (
-            "date,BTC\n2024-01-02,1\n2024-01-01,2\n",
-            "line 3",
-            "times must increase, 2024-01-01 follows 2024-01-02",
+            "date,BTC\n2024-01-01,1\n2024-01-03,1\n2024-01-02,2\n",  # neither order: newest first reverses
+            "line 4",
+            "column date: times must increase, 2024-01-02 follows 2024-01-03",
         ),
         ("date,BTC\n2024-01-01,1\n2024-01-01,2\n", "line 3", "times must increase"),
         (

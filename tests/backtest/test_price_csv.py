@@ -115,6 +115,12 @@ def test_the_bundled_hourly_layout_and_the_daily_layout_still_read() -> None:
     np.testing.assert_array_equal(frame.closes[:, 0], [1.0, 2.0, 2.0, 3.0])
 
 
+def test_a_file_written_newest_first_reads_the_same() -> None:
+    # CryptoDataDownload's exports, for one, list the newest row first.
+    header, *rows = hourly_text(*HOURLY_SHAPES["epoch milliseconds (ccxt)"]).splitlines()
+    same_frame(parse_price_frame("\n".join([header, *reversed(rows)]) + "\n", "newest-first.csv"), REFERENCE)
+
+
 def test_many_empty_cells_read_as_missing_prices() -> None:
     # Above 10,000 empty cells the fast reader fills them in bulk; the result is the same.
     rows = [f"{(START + timedelta(hours=i)).strftime('%Y-%m-%d %H:%M')},{i + 1},{'' if i < 12_000 else 7}"
@@ -251,3 +257,24 @@ def test_file_shape_errors(text: str, where: str, message: str) -> None:
     assert caught.value.key == where
     assert message in caught.value.message
     assert "\n" not in str(caught.value)
+
+
+# -- reading only the columns a run needs ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("careful", [False, True], ids=["fast reader", "careful reader"])
+def test_only_the_asked_columns_are_read(careful: bool) -> None:
+    rows = [line.split(",") for line in hourly_text(*HOURLY_SHAPES["pandas' to_csv"]).splitlines()[1:]]
+    text = "\n".join(["datetime,AAA,JUNK,BBB"] + [f"{t},{a},not a price,{b}" for t, a, b in rows]) + "\n"
+    if careful:
+        text = text.replace("\n", "\n\n", 2)  # a blank line: the csv module reads it
+    frame = parse_price_frame(text, "wide.csv", only=["BBB", "AAA"])
+    same_frame(frame, REFERENCE)  # the file's order, AAA then BBB; JUNK never parsed
+    with pytest.raises(ConfigError, match=r"line 2: JUNK: expected a price, got 'not a price'"):
+        parse_price_frame(text if not careful else text.replace("\n\n", "\n"), "wide.csv")
+
+
+def test_asking_for_a_column_the_file_lacks_names_the_ones_it_has() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_price_frame(hourly_text(*HOURLY_SHAPES["epoch seconds"]), "prices.csv", only=["AAA", "SOL"])
+    assert str(caught.value) == "prices.csv: assets: unknown asset SOL; available: AAA, BBB"

@@ -44,7 +44,9 @@ def start(*args: str) -> subprocess.Popen[str]:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*trimtab_command(), *args], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [*trimtab_command(), *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def ledger_orders(data: Path) -> dict[str, OrderKey]:
@@ -71,7 +73,9 @@ def live_runs(data: Path) -> list[tuple[str, int]]:
         return [(str(r.status), r.order_count) for r in ledger.list_runs(1000) if r.mode == "live"]
 
 
-def test_two_rebalances_started_together_trade_once(write_config: Callable[..., Path], tmp_path: Path) -> None:
+def test_two_rebalances_started_together_trade_once(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
     refused = 0
     for round_ in range(ROUNDS):
         path = write_config(name=f"round{round_}.yaml")
@@ -92,7 +96,9 @@ def test_two_rebalances_started_together_trade_once(write_config: Callable[..., 
                 winner = next(pid for c, *_, pid in outcomes if c == 0)
                 [line] = stderr.splitlines()
                 assert line.startswith("error: portfolio busy: `trimtab rebalance` (pid ")
-                assert f"(pid {winner} on " in line and " since " in line and str(data / LOCK_FILE_NAME) in line
+                assert f"(pid {winner} on " in line
+                assert " since " in line
+                assert str(data / LOCK_FILE_NAME) in line
                 assert stdout == ""
         # Exactly one run traded; a second one either never started or found nothing left to do.
         runs = live_runs(data)
@@ -189,7 +195,9 @@ def test_the_lock_of_a_run_killed_with_sigkill_is_taken_over(write_config: Calla
         daemon.send_signal(signal.SIGKILL)
         daemon.wait()
     stale = read_holder(data / LOCK_FILE_NAME)
-    assert stale is not None and stale.pid == daemon.pid and not stale.is_running(), "a record is left behind"
+    assert stale is not None, "a record is left behind"
+    assert stale.pid == daemon.pid
+    assert not stale.is_running()
     started = time.monotonic()
     after = run("rebalance", "-c", str(path), "--json")
     assert after.returncode == 0, after.stderr

@@ -203,11 +203,13 @@ class PriceFrame:
         )
 
 
-def load_price_frame(path: Path | None = None) -> PriceFrame:
+def load_price_frame(path: Path | None = None, only: Sequence[str] | None = None) -> PriceFrame:
     """Load a wide close-price CSV (daily or hourly, see the module docstring) into a :class:`PriceFrame`.
 
     ``None`` loads the bundled daily Binance closes (``trimtab.data/daily_close_usd.csv``), parsed once per
-    process and cached. Every problem with the file is one ConfigError line naming the file (and the line).
+    process and cached. ``only`` reads just those assets' columns of a file (the bundled file is read
+    whole): faster when a file has many. Every problem with the file is one ConfigError line naming the
+    file (and the line).
     """
     if path is None:
         return _bundled_frame()
@@ -215,7 +217,7 @@ def load_price_frame(path: Path | None = None) -> PriceFrame:
         data = Path(path).read_bytes()
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read the file ({error.strerror or error})") from None
-    return parse_price_frame(data, str(path))
+    return parse_price_frame(data, str(path), only)
 
 
 @cache
@@ -224,9 +226,9 @@ def _bundled_frame() -> PriceFrame:
     return parse_price_frame(data, f"bundled {BUNDLED_NAME}")
 
 
-def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
+def parse_price_frame(data: str | bytes, source: str, only: Sequence[str] | None = None) -> PriceFrame:
     """Parse the text of a wide CSV; ``source`` names it in errors. See :func:`load_price_frame`."""
-    table = read_price_table(data, source)
+    table = read_price_table(data, source, only)
     values = table.values
     bad = np.argwhere((~(values > 0) & ~np.isnan(values)) | np.isinf(values))
     if len(bad):
@@ -236,6 +238,9 @@ def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
             f"line {table.lines[i]}",
             f"{table.assets[j]}: prices must be positive and finite, got {values[i, j]:g}",
         )
+    if len(table.seconds) > 1 and (np.diff(table.seconds) < 0).all():  # newest first (CryptoDataDownload)
+        table = table.reversed()
+        values = table.values
     opens = table.seconds
     backwards = np.flatnonzero(np.diff(opens) <= 0)
     if len(backwards):
@@ -256,7 +261,8 @@ def parse_price_frame(data: str | bytes, source: str) -> PriceFrame:
         raise ConfigError(
             source,
             f"line {table.lines[i]}",
-            f"{table.stamp(i)} follows {table.stamp(i - 1)}: a gap of more than 7 days looks like a wrong date",
+            f"{column_label(table.time_column)}: {table.stamp(i)} follows {table.stamp(i - 1)}: "
+            "a gap of more than 7 days looks like a wrong date",
         )
     # Reindex onto the complete grid: rows missing from the file are outages, filled from the bar before.
     grid = _on_grid(values, offsets // step, int(offsets[-1]) // step + 1)

@@ -19,13 +19,15 @@ import io
 import itertools
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from trimtab.backtest.time_column import StampFormat, parse_stamps
 from trimtab.errors import ConfigError
+from trimtab.suggest import did_you_mean
 
 _BOM = b"\xef\xbb\xbf"
 # Words that make a header cell the name of a time column, after splitting it into lower-case words
@@ -33,6 +35,7 @@ _BOM = b"\xef\xbb\xbf"
 _TIME_WORDS = frozenset(
     {"date", "datetime", "time", "timestamp", "ts", "day", "hour", "epoch", "unix", "utc"}
 )
+_FEW_EMPTY = 10_000  # empty cells filled in one by one; more are filled in bulk
 _OHLCV = frozenset({"open", "high", "low", "close", "volume"})
 # Every byte of a plain file: numbers, stamps, separators. Anything else (quotes, text such as "nan" or
 # "inf" that numpy's reader would take for a number, non-ASCII) goes to the careful reader.
@@ -51,13 +54,27 @@ class PriceTable:
     lines: NDArray[np.int64]
     stamps: NDArray[np.bytes_]  # the time cells as written, for messages
 
+    def reversed(self) -> PriceTable:
+        """The same rows, last first (for a file written newest first)."""
+        return replace(
+            self,
+            seconds=self.seconds[::-1],
+            values=self.values[::-1],
+            lines=self.lines[::-1],
+            stamps=self.stamps[::-1],
+        )
+
     def stamp(self, row: int) -> str:
         """The time cell of ``row`` as written in the file."""
         return bytes(self.stamps[row]).decode("utf-8", "replace").strip()
 
 
-def read_price_table(data: bytes | str, source: str) -> PriceTable:
-    """The header, times and closes of a wide price CSV; every problem is one ConfigError naming the line."""
+def read_price_table(data: bytes | str, source: str, only: Sequence[str] | None = None) -> PriceTable:
+    """The header, times and closes of a wide price CSV; every problem is one ConfigError naming the line.
+
+    ``only`` reads just those asset columns (in the file's order), when a caller knows which it needs:
+    the closes are most of the work. A cell of another column is not looked at.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     raw = raw.removeprefix(_BOM)
     head, _, body = raw.partition(b"\n")
@@ -76,12 +93,29 @@ def read_price_table(data: bytes | str, source: str) -> PriceTable:
         )
     assets = tuple(name.strip() for name in header[1:])
     _check_assets(assets, source)
-    cells = _read_fast(body, len(assets)) or _read_slowly(body, assets, source)
+    columns = _columns(assets, only, source)
+    cells = _read_fast(body, len(assets), columns) or _read_slowly(body, assets, columns, source)
     stamps, values, lines = cells
     if not len(lines):
         raise ConfigError(source, "", "the file has a header but no rows")
     seconds, fmt = parse_stamps(stamps, lines, source, time_column)
-    return PriceTable(time_column, fmt, assets, seconds, values, lines, stamps)
+    chosen = tuple(assets[c] for c in columns)
+    return PriceTable(time_column, fmt, chosen, seconds, values, lines, stamps)
+
+
+def _columns(assets: tuple[str, ...], only: Sequence[str] | None, source: str) -> list[int]:
+    """The indexes (among ``assets``) of the columns to read: all, or those of ``only``."""
+    if only is None:
+        return list(range(len(assets)))
+    unknown = [a for a in only if a not in assets]
+    if unknown:
+        raise ConfigError(
+            source,
+            "assets",
+            f"unknown asset {', '.join(unknown)}{did_you_mean(unknown[0], assets)}; "
+            f"available: {', '.join(assets)}",
+        )
+    return sorted({assets.index(a) for a in only})
 
 
 def _names_a_time(name: str) -> bool:
@@ -109,7 +143,7 @@ def _check_assets(assets: tuple[str, ...], source: str) -> None:
 _Cells = tuple[NDArray[np.bytes_], NDArray[np.float64], NDArray[np.int64]]
 
 
-def _read_fast(body: bytes, assets: int) -> _Cells | None:
+def _read_fast(body: bytes, assets: int, columns: list[int]) -> _Cells | None:
     """numpy's C reader for a plain file; None sends anything unusual to :func:`_read_slowly`.
 
     Every step is one pass over the bytes in C; the closes' float parsing in loadtxt is most of the time.
@@ -121,38 +155,53 @@ def _read_fast(body: bytes, assets: int) -> _Cells | None:
     buffer = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == ord("\n"))
     rows = len(newlines)
-    # A row with an extra cell would pass unnoticed through usecols; one with a missing cell makes
-    # loadtxt fail. Together they could keep the count: that row then fails loadtxt.
-    if body.translate(None, _PLAIN) or body.count(b",") != rows * assets:
+    if body.translate(None, _PLAIN) or newlines[0] == 0 or (np.diff(newlines) == 1).any():
+        return None  # text that is no number or time, or a blank line (line numbers would be off)
+    lines = np.arange(2, rows + 2, dtype=np.int64)
+    commas = np.flatnonzero(buffer == ord(","))
+    # Every row must have every cell: usecols would not notice a row one cell short or long.
+    if (
+        len(commas) != rows * assets
+        or (np.diff(np.searchsorted(commas, newlines), prepend=0) != assets).any()
+    ):
         return None
-    if newlines[0] == 0 or (np.diff(newlines) == 1).any():  # a blank line: line numbers would be off
+    after = buffer[commas + 1]  # the body ends with a newline: no comma is the last byte
+    empty = np.flatnonzero((after == ord(",")) | (after == ord("\n")))  # by comma: row * assets + asset
+    usecols = [c + 1 for c in columns]
+    if len(empty) <= _FEW_EMPTY:  # "nan" in each: a few cuts ("nan" is no text of the file, checked)
+        cuts = [0, *(commas[empty] + 1).tolist(), len(body)]
+        values = _loadtxt(b"nan".join(body[start:stop] for start, stop in itertools.pairwise(cuts)), usecols)
+        return (
+            None
+            if values is None or values.shape != (rows, len(columns))
+            else (_stamps(buffer, newlines), values, lines)
+        )
+    # Many (assets that list late): a "0" before every cell keeps each number's value and makes an empty
+    # cell 0, which no price is; those zeros become NaN. A zero written in the file goes to the careful
+    # reader, which names its line. One pass in C: filling in "nan" everywhere took three.
+    values = _loadtxt(body.replace(b",", b",0"), usecols)
+    if values is None or values.shape != (rows, len(columns)):
         return None
-    commas = buffer == ord(",")
-    empty = np.flatnonzero(commas[:-1] & (commas[1:] | (buffer[1:] == ord("\n"))))
-    values = _loadtxt(_fill(body, empty), assets)
-    if values is None or values.shape != (rows, assets):
+    empty_row, empty_column = np.divmod(empty, assets)
+    position = np.full(assets, -1)
+    position[columns] = np.arange(len(columns))
+    read = position[empty_column] >= 0
+    is_empty = np.zeros(values.shape, dtype=bool)
+    is_empty[empty_row[read], position[empty_column[read]]] = True
+    if (~is_empty & (values == 0)).any():
         return None
-    return _stamps(buffer, newlines), values, np.arange(2, rows + 2, dtype=np.int64)
+    values[is_empty] = np.nan
+    return _stamps(buffer, newlines), values, lines
 
 
-def _fill(body: bytes, empty: NDArray[np.intp]) -> bytes:
-    """``body`` with "nan" in each empty cell (the comma before it at ``empty``); numpy reads no empty cell.
-
-    "nan" is no text of the file itself (checked before), so every NaN read is an empty cell."""
-    if len(empty) > 10_000:  # many (assets listing late): three passes in C
-        return body.replace(b",,", b",nan,").replace(b",,", b",nan,").replace(b",\n", b",nan\n")
-    cuts = [0, *(empty + 1).tolist(), len(body)]
-    return b"nan".join(body[start:stop] for start, stop in itertools.pairwise(cuts))
-
-
-def _loadtxt(body: bytes, assets: int) -> NDArray[np.float64] | None:
+def _loadtxt(body: bytes, usecols: list[int]) -> NDArray[np.float64] | None:
     try:
         return np.loadtxt(
             io.BytesIO(body),  # ASCII, checked: latin1 reads it without a decoded copy
             encoding="latin1",
             delimiter=",",
             comments=None,
-            usecols=range(1, assets + 1),
+            usecols=usecols,
             ndmin=2,
             dtype=np.float64,
         )
@@ -176,7 +225,7 @@ def _stamps(buffer: NDArray[np.uint8], newlines: NDArray[np.intp]) -> NDArray[np
     return np.array([cell.partition(b",")[0] for cell in cells], dtype=np.bytes_)
 
 
-def _read_slowly(body: bytes, assets: tuple[str, ...], source: str) -> _Cells:
+def _read_slowly(body: bytes, assets: tuple[str, ...], columns: list[int], source: str) -> _Cells:
     """The csv module and float() per cell: handles quoting and blank lines, and finds the bad line."""
     try:
         text = body.decode("utf-8")
@@ -194,13 +243,11 @@ def _read_slowly(body: bytes, assets: tuple[str, ...], source: str) -> _Cells:
         if len(row) != len(assets) + 1:
             raise ConfigError(source, f"line {line}", f"expected {len(assets) + 1} columns, got {len(row)}")
         stamps.append(row[0].strip().encode("utf-8"))
-        values.append(
-            [_price(cell.strip(), asset, line, source) for cell, asset in zip(row[1:], assets, strict=True)]
-        )
+        values.append([_price(row[c + 1].strip(), assets[c], line, source) for c in columns])
         lines.append(line)
     return (
         np.array(stamps, dtype=np.bytes_),
-        np.array(values, dtype=np.float64).reshape(len(lines), len(assets)),
+        np.array(values, dtype=np.float64).reshape(len(lines), len(columns)),
         np.array(lines, dtype=np.int64),
     )
 
