@@ -50,10 +50,11 @@ class FittedTable(Table):
             cells.append(column.footer)
         measured = [Measurement.get(console, options, cell) for cell in cells]
         padding = self._get_padding_width(index)
-        return (
-            max(m.minimum for m in measured) + padding,
-            max(m.maximum for m in measured) + padding,
-        )
+        low = max(m.minimum for m in measured) + padding
+        high = max(m.maximum for m in measured) + padding
+        if column.min_width is not None:  # a column asking for room (long text) wraps no narrower
+            low = max(low, min(column.min_width + padding, high))
+        return low, high
 
     def _with_widths(self, widths: list[int] | None) -> Table:
         """A copy whose columns fold instead of cropping, at ``widths`` (padding included) when given."""

@@ -129,6 +129,11 @@ def test_many_empty_cells_read_as_missing_prices() -> None:
     assert np.isnan(frame.closes[:12_000, 1]).all()
     assert (frame.closes[12_000:, 1] == 7).all()
     assert frame.closes[-1, 0] == 12_005
+    rows[12_002] = rows[12_002].rsplit(",", 1)[0] + ",0"  # a zero among them is no empty cell
+    with pytest.raises(
+        ConfigError, match=r"^late.csv: line 12004: BBB: prices must be positive and finite, got 0$"
+    ):
+        parse_price_frame("datetime_utc,AAA,BBB\n" + "\n".join(rows) + "\n", "late.csv")
 
 
 def test_windows_line_endings_a_byte_order_mark_and_no_final_newline() -> None:

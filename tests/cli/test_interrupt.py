@@ -29,8 +29,8 @@ def trimtab_command() -> list[str]:
     return [str(executable)] if executable.exists() else [sys.executable, "-m", "trimtab"]
 
 
-def ignore_sigint() -> None:  # in the child before exec: no threads there
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+# What a script's ``trimtab rebalance &`` does: the command starts with SIGINT ignored.
+IGNORING_SIGINT = ["bash", "-c", 'trap "" INT; exec "$@"', "bash"]
 
 
 def interrupt_after(
@@ -39,11 +39,10 @@ def interrupt_after(
     """Start trimtab, wait until ``ready()`` (if given) and ``delay`` more seconds, send SIGINT. Returns
     (exit code, stdout, stderr), the exit code None if the command had finished before the signal."""
     process = subprocess.Popen(
-        [*trimtab_command(), *args],
+        [*(IGNORING_SIGINT if ignored else []), *trimtab_command(), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=ignore_sigint if ignored else None,  # noqa: PLW1509 (the test process runs no threads)
     )
     deadline = time.monotonic() + 60
     while ready is not None and not ready() and process.poll() is None and time.monotonic() < deadline:

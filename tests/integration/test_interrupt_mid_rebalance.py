@@ -32,6 +32,8 @@ data_dir: data
 exchange: {{name: binance, api_url: "{url}", timeout_ms: 3000, rate_limit: false}}
 """
 DRIFTED = {"USDT": "500", "BTC": "0.2", "ETH": "1"}
+# What a script's ``trimtab rebalance &`` does: the command starts with SIGINT ignored.
+IGNORING_SIGINT = ("bash", "-c", 'trap "" INT; exec "$@"', "bash")
 
 
 def trimtab() -> list[str]:
@@ -42,9 +44,8 @@ def trimtab() -> list[str]:
 async def start_bot(config: Path) -> asyncio.subprocess.Process:
     env = {**os.environ, "TRIMTAB_API_KEY": "emu-key", "TRIMTAB_API_SECRET": "emu-secret"}
     return await asyncio.create_subprocess_exec(
-        *trimtab(), "rebalance", "-c", str(config), "--json",
+        *IGNORING_SIGINT, *trimtab(), "rebalance", "-c", str(config), "--json",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 (no threads here)
     )  # fmt: skip
 
 

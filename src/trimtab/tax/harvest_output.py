@@ -113,9 +113,9 @@ def harvest_table(harvest: Harvest) -> Table:
     )
     table.add_column("asset")
     for column in ("units", "cost", "value", "unrealized loss", "tax saved (rebuy)"):
-        table.add_column(column, justify="right", no_wrap=True)
+        table.add_column(column, justify="right")  # a number has no space: only the header may wrap
     table.add_column("harvest", no_wrap=True)
-    table.add_column("rule", min_width=30)
+    table.add_column("rule", min_width=24)
     for c in harvest.candidates:
         table.add_row(
             escape(c.asset),
