@@ -5,6 +5,7 @@ Used by :meth:`trimtab.ledger.store.LedgerStore.open` and the store's transactio
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def connect(url: str) -> tuple[Engine, str]:
     if sqlite:
         create_sqlite_folder(parsed, where)
         check_sqlite_file(parsed, where)
+        create_sqlite_whole(parsed, where)
     try:
         engine = create_engine(parsed)
     except (SQLAlchemyError, ImportError) as e:
@@ -123,6 +125,39 @@ def check_sqlite_file(url: URL, where: str) -> None:
         f"ledger {where}: the file {what}; restore it from a backup, or move it aside to start a new "
         "ledger (`trimtab reset` does that for a paper account); trimtab never creates a ledger over it"
     )
+
+
+def create_sqlite_whole(url: URL, where: str) -> None:
+    """Create a new SQLite ledger whole or not at all: built and migrated under a temporary name, then
+    linked into place (never over a file another process created meanwhile). A first start that is
+    interrupted or fails half-way leaves no ledger file, never an empty one, which the next start would
+    have to refuse (see :func:`check_sqlite_file`)."""
+    path = sqlite_file(url.render_as_string(hide_password=False))
+    if path is None or path.exists():
+        return
+    temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
+    leftovers = [temporary.with_name(temporary.name + end) for end in ("", *SQLITE_COMPANIONS)]
+    try:
+        engine = create_engine(url.set(database=str(temporary)))
+        configure_sqlite(engine)
+        try:
+            upgrade(engine)
+            with engine.connect() as connection:  # everything into the main file before it moves
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            engine.dispose()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is as good
+        except OSError:  # a file system without hard links: a rename, unless one appeared meanwhile
+            if not path.exists():
+                temporary.replace(path)
+    except (SQLAlchemyError, CommandError, OSError) as e:
+        raise LedgerError(f"ledger {where}: cannot create the database: {error_reason(e)}") from e
+    finally:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 
 def configure_sqlite(engine: Engine) -> None:
