@@ -59,3 +59,22 @@ def refuse_small_capital(
         f"{bound(initial)} {quote} is too little to buy {assets} at the start (each trade must reach the "
         f"minimum trade value and the market minimums); start with at least {bound(need)} {quote}",
     )
+
+
+def check_starting_capital(
+    targets: Mapping[str, Decimal],
+    balances: Mapping[str, Decimal],
+    prices: Mapping[str, Decimal],
+    markets: Mapping[str, MarketRules],
+    *,
+    initial: Decimal,
+    quote: str,
+    min_trade_value: Decimal,
+    fee_rate: Decimal,
+) -> None:
+    """Raise :func:`refuse_small_capital`'s error when the first purchase left nothing in ``balances`` of
+    an asset of ``prices`` (the assets held, at the first close) with a positive target."""
+    unbought = {a: targets[a] for a in prices if targets.get(a, ZERO) > 0 and not balances.get(a)}
+    if unbought:
+        need = smallest_capital(unbought, prices, markets, min_trade_value=min_trade_value, fee_rate=fee_rate)
+        raise refuse_small_capital(initial, quote, unbought, need)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -36,12 +36,12 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from trimtab.backtest.capital import refuse_small_capital, smallest_capital
+from trimtab.backtest.bar_targets import BarTargets
+from trimtab.backtest.capital import check_starting_capital
+from trimtab.backtest.check_bars import drift_screen, policy_checks, screened_checks
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
-from trimtab.backtest.screen import DriftScreen, drift_band
 from trimtab.backtest.venue import ReplayVenue
-from trimtab.backtest.volatility import RollingVolatility, daily_rows, target_slack
 from trimtab.execution.executor import ExecutionSettings, Executor
 from trimtab.markets import MarketRules
 from trimtab.money import HUNDRED, ONE, ZERO
@@ -53,7 +53,6 @@ from trimtab.venues.binance_defaults import default_rules
 from trimtab.venues.paper import PaperSettings
 from trimtab.venues.port import OrderResult, Side
 from trimtab.weights.base import TargetWeights
-from trimtab.weights.inverse_volatility import InverseVolatility
 
 FRACTIONAL_STEP = Decimal("1e-12")
 
@@ -185,13 +184,12 @@ class _Replay:
     ) -> None:
         self.frame = frame
         self.deferral = deferral
-        self.history = history or frame
-        self.weights = weights
         self.planner = planner
         self.settings = settings
         self.quote = settings.quote
         self.assets = tuple(a for a in frame.assets if a != self.quote)
         self.columns = [frame.assets.index(a) for a in self.assets]
+        self.targets = BarTargets(weights, frame.times, history or frame, self.assets)
         self.journal = MemoryJournal()
         # The executor re-plans the buys from the sells' real proceeds; nothing shows the first plan's.
         self.first_plan = replace(planner, buys_with_sells=False)
@@ -210,13 +208,6 @@ class _Replay:
         self.fractional = {
             a: MarketRules(a, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO) for a in self.assets
         }
-        # Dynamic weights read daily closes: their rows once, and inverse volatility's windows at once.
-        self.daily = daily_rows(self.history) if weights.lookback_days else None
-        self.rolling = (
-            RollingVolatility(weights, self.history, self.assets)
-            if isinstance(weights, InverseVolatility)
-            else None
-        )
 
     async def run(self, policy: Policy | None) -> BacktestRun:
         frame = self.frame
@@ -229,8 +220,12 @@ class _Replay:
         await self._rebalance(0, run_id=0)
         self._check_capital()
         if policy is not None:
-            screen = self._screen(policy, closes) if self.use_screen else None
-            checks = self._screened_checks(screen) if screen else self._checks(policy)
+            names = (*self.assets, self.quote)
+            screen = drift_screen(policy, frame, closes, names, self.targets) if self.use_screen else None
+            if screen:
+                checks = screened_checks(screen, self._holdings)
+            else:
+                checks = policy_checks(policy, frame.times, self._time)
             for check in checks:
                 await self._check(policy, check, closes, values, rebalances)
         self._fill(closes, values, rebalances[-1], bars)
@@ -257,7 +252,7 @@ class _Replay:
         rebalances: list[int],
     ) -> None:
         """Ask the policy at ``bar``; if it says so, rebalance and append ``bar`` to ``rebalances``."""
-        now, prices, targets = self._time(bar), self._prices(bar), self._targets(bar)
+        now, prices, targets = self._time(bar), self._prices(bar), self.targets.at(bar)
         last_rebalance = self._time(rebalances[-1])
         weights = self._weights(prices)
         if policy.decide(now, weights, targets, last_rebalance).rebalance:
@@ -266,39 +261,6 @@ class _Replay:
                 bar, run_id=len(rebalances), now=now, prices=prices, targets=targets, weights=weights
             )
             rebalances.append(bar)
-
-    def _checks(self, policy: Policy) -> Iterator[int]:
-        """Every bar the policy asks to be checked at (its ``next_check`` chain from bar 1)."""
-        check = 1
-        while check < len(self.frame.times):
-            yield check
-            check = self._next_bar(policy.next_check(self._time(check)), check)
-
-    def _screen(self, policy: Policy, closes: NDArray[np.float64]) -> DriftScreen | None:
-        band = drift_band(policy)
-        if band is None or (self.weights.lookback_days and self.rolling is None):
-            return None
-        step = -(-band.check_interval // self.frame.spacing)  # the evenly spaced grid's bars per check
-        checks = np.arange(1, len(self.frame.times), max(1, step), dtype=np.int64)
-        names = (*self.assets, self.quote)
-        if self.rolling is None:
-            return DriftScreen(band, closes, checks, names, self.weights.targets({}))
-        # Inverse volatility: the targets of every check at once, in floats (see volatility.py).
-        lasts = np.searchsorted(self.history.times, self.frame.times[checks], side="right") - 1
-        moving = self.rolling.screen_targets(lasts, names)
-        if moving is None:
-            return None
-        return DriftScreen(band, closes, checks, names, moving, slack=target_slack(len(names)))
-
-    def _screened_checks(self, screen: DriftScreen) -> Iterator[int]:
-        """The checks where the policy may fire; between them it is known to say no (see screen.py)."""
-        position = 0
-        while True:
-            position = screen.next_candidate(position, *self._holdings())
-            if position >= len(screen.checks):
-                return
-            yield int(screen.checks[position])
-            position += 1
 
     # -- time and state ---------------------------------------------------------------------------
 
@@ -309,30 +271,23 @@ class _Replay:
     def _time(self, bar: int) -> datetime:
         return datetime.fromtimestamp(int(self.seconds[bar]), tz=UTC)
 
-    def _next_bar(self, when: datetime, after: int) -> int:
-        moment = np.datetime64(int(when.timestamp()), "s")
-        return max(after + 1, int(np.searchsorted(self.frame.times, moment, side="left")))
-
     def _prices(self, bar: int) -> dict[str, Decimal]:
         row = self.frame.closes[bar]
         return {a: Decimal(repr(float(row[c]))) for a, c in zip(self.assets, self.columns, strict=True)}
 
     def _check_capital(self) -> None:
         """Refuse a starting capital that bought nothing of a targeted asset (see :mod:`.capital`)."""
-        targets = self._targets(0)
-        unbought = {
-            a: targets[a] for a in self.assets if targets.get(a, ZERO) > 0 and not self.balances.get(a)
-        }
-        if unbought:
-            prices = self._prices(0)
-            need = smallest_capital(
-                unbought,
-                prices,
-                self._markets(prices),
-                min_trade_value=self.planner.min_trade_value,
-                fee_rate=self.settings.fee_rate,
-            )
-            raise refuse_small_capital(self.settings.initial, self.quote, unbought, need)
+        prices = self._prices(0)
+        check_starting_capital(
+            self.targets.at(0),
+            self.balances,
+            prices,
+            self._markets(prices),
+            initial=self.settings.initial,
+            quote=self.quote,
+            min_trade_value=self.planner.min_trade_value,
+            fee_rate=self.settings.fee_rate,
+        )
 
     def _holdings(self) -> tuple[NDArray[np.float64], float]:
         """The amount of each asset and the cash, as floats for the vectorised parts (worked out once
@@ -347,26 +302,6 @@ class _Replay:
         values[self.quote] = self.balances.get(self.quote, ZERO)
         total = sum(values.values(), ZERO)
         return {a: v / total * HUNDRED if total else ZERO for a, v in values.items()}
-
-    def _targets(self, bar: int) -> dict[str, Decimal]:
-        needed = self.weights.lookback_days
-        if not needed:
-            return self.weights.targets({})
-        # Dynamic weights see only the daily closes up to this bar (the look-back window before it).
-        history = self.history
-        last = int(np.searchsorted(history.times, self.frame.times[bar], side="right")) - 1
-        fast = self.rolling.targets(last) if self.rolling is not None else None
-        if fast is not None:
-            return fast
-        assert self.daily is not None
-        end = int(np.searchsorted(self.daily, last, side="right"))
-        daily = self.daily[max(0, end - needed - 1) : end]
-        closes: dict[str, list[Decimal]] = {}
-        for asset in self.assets:
-            column = history.assets.index(asset)
-            values = (float(history.closes[r, column]) for r in daily)
-            closes[asset] = [Decimal(repr(v)) for v in values if not np.isnan(v)]
-        return self.weights.targets(closes)
 
     def _fill(self, closes: NDArray[np.float64], values: NDArray[np.float64], start: int, stop: int) -> None:
         """Mark bars ``start`` .. ``stop - 1`` to market with the holdings they had."""
@@ -388,7 +323,7 @@ class _Replay:
     ) -> None:
         now = now if now is not None else self._time(bar)
         prices = prices if prices is not None else self._prices(bar)
-        targets = targets if targets is not None else self._targets(bar)
+        targets = targets if targets is not None else self.targets.at(bar)
         venue = self.venue
         venue.move_to(now, prices, self._markets(prices))
         snapshot = Snapshot(

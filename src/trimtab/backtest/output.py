@@ -167,7 +167,9 @@ def tax_notes(tax: StudyTax) -> list[str]:
 def print_tax(console: Console, tax: StudyTax) -> None:
     """The tax of each year, both runs side by side, then the after-tax results and the notes."""
     currency = tax.currency
-    years = FittedTable(title=f"Estimated tax ({tax.rules.jurisdiction.upper()}, {currency})", title_justify="left")
+    years = FittedTable(
+        title=f"Estimated tax ({tax.rules.jurisdiction.upper()}, {currency})", title_justify="left"
+    )
     years.add_column("tax year")
     for name in TAX_COLUMNS:
         years.add_column(name, justify="right")

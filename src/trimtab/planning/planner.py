@@ -33,8 +33,10 @@ from trimtab.planning.constraints import (
     smallest_order,
     split_amount,
 )
-from trimtab.planning.plan import Plan, PlannedOrder, SkippedTrade
+from trimtab.planning.held_assets import held_notes, held_targets
+from trimtab.planning.plan import Plan, SkippedTrade
 from trimtab.planning.positions import Position, managed_positions
+from trimtab.planning.sized_trades import SizedTrade, TradeTerms, ordered, planned_orders
 from trimtab.portfolio import Snapshot
 from trimtab.venues.port import Side
 
@@ -89,68 +91,18 @@ def plan_rebalance(
         planner = _Planner(snapshot, targets, settings)
         plan = planner.plan(first_leg)
         # A sell made to pay for a buy that cannot be placed would only move the portfolio into cash:
-        # hold such an asset where it is and rebalance the others among themselves (see _pinned).
+        # hold such an asset where it is and rebalance the others among themselves (see held_assets).
         held: dict[str, SkippedTrade] = {}
         while plan.sells and planner.unplaceable.keys() - held.keys():
             held |= {a: t for a, t in planner.unplaceable.items() if a not in held}
-            planner = _Planner(snapshot, _pinned(targets, held, planner), settings)
+            pinned = held_targets(
+                targets, held, quote=planner.quote, positions=planner.positions, value=planner.value
+            )
+            planner = _Planner(snapshot, pinned, settings)
             plan = planner.plan(first_leg)
         if not held:
             return plan
-        notes = tuple(
-            SkippedTrade(
-                t.asset,
-                t.side,
-                t.value,
-                f"{t.reason}; {t.asset} stays at its current weight and nothing is sold to pay for it",
-            )
-            for t in held.values()
-        )
-        return Plan(plan.orders, notes + plan.skipped, plan.total_value)
-
-
-def _pinned(
-    targets: Mapping[str, Decimal], held: Mapping[str, SkippedTrade], planner: _Planner
-) -> dict[str, Decimal]:
-    """``targets`` with each ``held`` asset at its current weight and every other target (the cash's
-    implicit one included) scaled by one factor, so the others keep their proportions; they still sum
-    to 100 (what the held assets free or take is the cash's when nothing else has a target)."""
-    quote = planner.quote
-    full = dict(targets)
-    full[quote] = full.get(quote, ZERO) + HUNDRED - sum(targets.values(), ZERO)  # the implicit cash
-    current = {
-        p.asset: p.total * p.price * HUNDRED / planner.value for p in planner.positions if p.asset in held
-    }
-    others = {a: w for a, w in full.items() if a not in held}
-    left, wanted = HUNDRED - sum(current.values(), ZERO), sum(others.values(), ZERO)
-    scaled = {a: w * left / wanted for a, w in others.items()} if wanted > 0 else dict.fromkeys(others, ZERO)
-    pinned = scaled | current
-    # The rounding of the division, or nothing else to take the rest: the cash takes it (never below 0).
-    pinned[quote] = max(ZERO, pinned.get(quote, ZERO) + HUNDRED - sum(pinned.values(), ZERO))
-    return pinned
-
-
-# The working records are not frozen: a plan builds dozens of them, a frozen dataclass takes five
-# times as long to construct, and nothing changes one after it is made.
-@dataclass(slots=True)
-class _Terms:
-    """What every order of one position on one side has in common, worked out once per plan: the limit
-    price and the smallest order the market accepts at it."""
-
-    position: Position
-    side: Side
-    limit: Decimal
-    smallest: Decimal
-    largest: Decimal | None  # the market's maximum order at the limit (None: no maximum)
-
-
-@dataclass(slots=True)
-class _Trade:
-    """An amount to trade on some terms; ``value`` is ``amount x`` the last price."""
-
-    terms: _Terms
-    amount: Decimal
-    value: Decimal
+        return Plan(plan.orders, held_notes(held) + plan.skipped, plan.total_value)
 
 
 class _Planner:
@@ -172,8 +124,8 @@ class _Planner:
     def plan(self, first_leg: int) -> Plan:
         if self.value <= 0:
             return Plan((), tuple(self.skipped), self.value)
-        sells: list[_Trade] = []
-        buys: list[_Trade] = []
+        sells: list[SizedTrade] = []
+        buys: list[SizedTrade] = []
         # Without buys_with_sells the buys wait until the sells are known: with sells they are not planned.
         later: list[tuple[int, Position, Decimal]] | None = None if self.settings.buys_with_sells else []
         min_trade_value, allow_sells = self.settings.min_trade_value, self.settings.allow_sells
@@ -200,18 +152,19 @@ class _Planner:
         if later is not None:
             if sells:
                 self._check_buys(later)
-                return Plan(_legs(_ordered(sells), first_leg), tuple(self.skipped), self.value)
+                return Plan(planned_orders(ordered(sells), first_leg), tuple(self.skipped), self.value)
             buys = self._buys_in_order(later)
         # Worst case: every sell fills exactly at its limit and pays the fee in quote.
         proceeds = sum((t.amount * t.terms.limit * (ONE - self.fee_rate) for t in sells), ZERO)
         cash = self.snapshot.free(self.quote) + proceeds
         buys = self._split_all(self._fit_to_cash(buys, cash))
-        return Plan(_legs(_ordered(sells) + _ordered(buys), first_leg), tuple(self.skipped), self.value)
+        orders = planned_orders(ordered(sells) + ordered(buys), first_leg)
+        return Plan(orders, tuple(self.skipped), self.value)
 
-    def _buys_in_order(self, later: list[tuple[int, Position, Decimal]]) -> list[_Trade]:
+    def _buys_in_order(self, later: list[tuple[int, Position, Decimal]]) -> list[SizedTrade]:
         """The buys of ``(skipped count when met, position, gap)``, each skipped trade recorded where the
         loop in :meth:`plan` would have recorded it, so the plan is the one ``buys_with_sells`` makes."""
-        buys: list[_Trade] = []
+        buys: list[SizedTrade] = []
         moved = 0
         for at, position, gap in later:
             recorded = len(self.skipped)
@@ -243,7 +196,7 @@ class _Planner:
         self._skip(position, side, gap, reason, unplaceable=True)
         return True
 
-    def _sell(self, position: Position, gap: Decimal) -> _Trade | None:
+    def _sell(self, position: Position, gap: Decimal) -> SizedTrade | None:
         if self._absurd_price(position, Side.SELL, gap):
             return None
         step = position.rules.amount_step
@@ -268,7 +221,7 @@ class _Planner:
             return None
         return self._accepted(position, Side.SELL, limit, amount, gap)
 
-    def _buy(self, position: Position, gap: Decimal) -> _Trade | None:
+    def _buy(self, position: Position, gap: Decimal) -> SizedTrade | None:
         if self._absurd_price(position, Side.BUY, gap):
             return None
         step = position.rules.amount_step
@@ -282,20 +235,20 @@ class _Planner:
 
     def _accepted(
         self, position: Position, side: Side, limit: Decimal, amount: Decimal, gap: Decimal
-    ) -> _Trade | None:
+    ) -> SizedTrade | None:
         """The trade of ``amount`` at ``limit`` when the market and the settings accept it; else None,
         recorded as skipped with ``gap`` (the quote value that stays off target)."""
-        terms = _Terms(
+        terms = TradeTerms(
             position, side, limit, smallest_order(position.rules, limit), largest_order(position.rules, limit)
         )
-        trade = _Trade(terms, amount, amount * position.price)
+        trade = SizedTrade(terms, amount, amount * position.price)
         reason = self._rejection(trade)
         if reason is None:
             return trade
         self._skip(position, side, gap, reason, amount=amount, unplaceable=True)
         return None
 
-    def _rejection(self, trade: _Trade) -> str | None:
+    def _rejection(self, trade: SizedTrade) -> str | None:
         """Why ``trade`` cannot be placed as one or more orders, or None."""
         terms = trade.terms
         largest = terms.largest
@@ -316,7 +269,7 @@ class _Planner:
             )
         return reason
 
-    def _max_piece(self, trade: _Trade) -> Decimal:
+    def _max_piece(self, trade: SizedTrade) -> Decimal:
         """The largest amount one order of ``trade`` may have under the order cap: the trade's own
         amount when it is within the cap and the market's minimums (then that is all a caller needs to
         know: one order holds it), else the largest multiple of the step worth at most the cap."""
@@ -333,11 +286,11 @@ class _Planner:
 
     # --- buys against the cash -------------------------------------------------------------------
 
-    def _need(self, trade: _Trade, amount: Decimal) -> Decimal:
+    def _need(self, trade: SizedTrade, amount: Decimal) -> Decimal:
         # A limit buy locks amount x limit; the fee reserve covers venues that charge buy fees in quote.
         return amount * trade.terms.limit * self.fee_reserve
 
-    def _fit_to_cash(self, buys: list[_Trade], cash: Decimal) -> list[_Trade]:
+    def _fit_to_cash(self, buys: list[SizedTrade], cash: Decimal) -> list[SizedTrade]:
         """Scale all buys down by one factor until their worst-case cash need fits ``cash``; buys that
         then fall under a minimum are dropped and the rest re-fitted (at most one round per buy)."""
         active = list(buys)
@@ -350,9 +303,9 @@ class _Planner:
                 factor = max(cash, ZERO) / need
             amounts = [floor_to_step(t.amount * factor, t.terms.position.rules.amount_step) for t in active]
             self._trim(active, amounts, cash)
-            fitted: list[_Trade] = []
+            fitted: list[SizedTrade] = []
             for trade, amount in zip(active, amounts, strict=True):
-                scaled = _Trade(trade.terms, amount, amount * trade.terms.position.price)
+                scaled = SizedTrade(trade.terms, amount, amount * trade.terms.position.price)
                 reason = self._rejection(scaled)
                 if reason is None:
                     fitted.append(scaled)
@@ -371,7 +324,7 @@ class _Planner:
             kept = {t.terms.position.asset for t in fitted}
             active = [t for t in active if t.terms.position.asset in kept]
 
-    def _trim(self, trades: list[_Trade], amounts: list[Decimal], cash: Decimal) -> None:
+    def _trim(self, trades: list[SizedTrade], amounts: list[Decimal], cash: Decimal) -> None:
         """Take one step off the largest buy until the total need fits (the rounded-down factor makes
         this a safety net that exact arithmetic never needs)."""
         reserve = self.fee_reserve  # see _need
@@ -386,14 +339,14 @@ class _Planner:
 
     # --- splitting -------------------------------------------------------------------------------
 
-    def _split_all(self, trades: list[_Trade]) -> list[_Trade]:
-        pieces: list[_Trade] = []
+    def _split_all(self, trades: list[SizedTrade]) -> list[SizedTrade]:
+        pieces: list[SizedTrade] = []
         for trade in trades:
             terms = trade.terms
             position = terms.position
             step = position.rules.amount_step
             split = split_amount(trade.amount, step, self._max_piece(trade), terms.smallest)
-            pieces.extend(_Trade(terms, piece, piece * position.price) for piece in split.pieces)
+            pieces.extend(SizedTrade(terms, piece, piece * position.price) for piece in split.pieces)
             if split.remainder > 0:
                 remainder = position.price * split.remainder
                 reason = (
@@ -434,24 +387,3 @@ def _short(value: Decimal) -> str:
     if value.copy_abs() >= Decimal("0.01"):
         return fmt(value.quantize(Decimal("0.01")))
     return fmt(value) if value == 0 else f"{value:.2g}"
-
-
-def _ordered(trades: list[_Trade]) -> list[_Trade]:
-    # Largest value first, then by asset name; the sort is stable so equal pieces keep their order.
-    return sorted(trades, key=lambda t: (-t.value, t.terms.position.asset))
-
-
-def _legs(trades: list[_Trade], first: int) -> tuple[PlannedOrder, ...]:
-    return tuple(
-        PlannedOrder(
-            leg=leg,
-            asset=t.terms.position.asset,
-            symbol=t.terms.position.rules.symbol,
-            side=t.terms.side,
-            amount=t.amount,
-            limit_price=t.terms.limit,
-            reference_price=t.terms.position.price,
-            value=t.value,
-        )
-        for leg, t in enumerate(trades, first)
-    )

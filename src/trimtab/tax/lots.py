@@ -25,7 +25,7 @@ was consumed: the units stay where they are, the basis moves. See :mod:`trimtab.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, getcontext
 
@@ -67,6 +67,7 @@ __all__ = [
 ]
 
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_ONE = Decimal(1)
 
 
 class Oversold(TaxError):
@@ -98,12 +99,21 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 @dataclass(slots=True)
 class _Wallet:
     """One wallet's open lots of one asset: a FIFO heap (the lots' register and their FIFO order), how
-    many are open, their units added up exactly, and the smallest exponent of any amount it held."""
+    many are open, and their units added up exactly."""
 
     lots: FifoIndex
     live: int = 0
     units: Decimal = ZERO
-    exponent: int = 0
+
+
+@dataclass(slots=True)
+class _Asset:
+    """The open lots of one asset: per wallet, and the heaps of the other orders (by wallet, None
+    for every wallet, and order), made when a sale first asks for them."""
+
+    wallets: dict[str, _Wallet] = field(default_factory=dict)
+    live: int = 0
+    indexes: dict[tuple[str | None, object], LotIndex] = field(default_factory=dict)
 
 
 Pair = tuple[Entry, Lot]  # an open lot's entry and the piece of it a sale consumes
@@ -113,9 +123,7 @@ class LotBook:
     """Open lots per asset and wallet. Lots are immutable; the book replaces them as they are split."""
 
     def __init__(self) -> None:
-        self._wallets: dict[str, dict[str, _Wallet]] = {}
-        self._live: dict[str, int] = {}  # open lots per asset
-        self._indexes: dict[tuple[str, str | None], dict[object, LotIndex]] = {}
+        self._assets: dict[str, _Asset] = {}
         self._next_id = 1
         self._sub_ids: dict[str, int] = {}
         self._seq = 0
@@ -123,13 +131,12 @@ class LotBook:
     def copy(self) -> LotBook:
         """An independent copy (lots are immutable, so only the book's own records are copied)."""
         other = LotBook()
-        for asset, wallets in self._wallets.items():
-            for wallet, held in wallets.items():
+        for asset, held in self._assets.items():
+            for wallet in held.wallets:
                 other._wallet(asset, wallet)
                 for entry in sorted(self._entries(asset, wallet), key=lambda entry: entry.seq):
                     assert entry.lot is not None
                     other._register(Entry(entry.lot, entry.seq, entry.idkey))
-                other._wallets[asset][wallet].exponent = held.exponent
         other._next_id = self._next_id
         other._sub_ids = dict(self._sub_ids)
         other._seq = self._seq
@@ -148,14 +155,14 @@ class LotBook:
             acquisition.time,
         )
         self._next_id += 1
-        self._put(lot)
+        self._put(lot, (self._next_id - 1,))
         return lot
 
     def open_lots(self, asset: str | None = None, wallet: str | None = None) -> tuple[Lot, ...]:
         """The open lots (optionally of one asset and/or wallet), first in, first out. Read-only."""
         found = [
             entry
-            for a in self._wallets
+            for a in self._assets
             if asset is None or a == asset
             for entry in self._entries(a, wallet)
         ]
@@ -165,7 +172,8 @@ class LotBook:
     def held(self, asset: str, wallet: str | None = None) -> Decimal:
         """Units of ``asset`` in ``wallet`` (every wallet when None)."""
         total = ZERO
-        for w, held in self._wallets.get(asset, {}).items():
+        wallets = self._assets[asset].wallets if asset in self._assets else {}
+        for w, held in wallets.items():
             if wallet in (None, w):
                 for entry in sorted(held.lots.entries(), key=lambda entry: entry.seq):
                     assert entry.lot is not None
@@ -261,12 +269,49 @@ class LotBook:
         :meth:`pick`). With ``universal``, lots of other wallets may be consumed and the selling wallet
         then hands its own oldest units to them (see the module docstring)."""
         pieces = self._take(*self._plan(asset, wallet, amount, order, universal, when, line))
-        for piece in pieces:
-            if piece.wallet != wallet:
-                handed = self._take(*self._plan(asset, wallet, piece.amount, fifo, False, when, line))
-                for lot in handed:
-                    self._put(replace(lot, wallet=piece.wallet))
+        foreign = [piece for piece in pieces if piece.wallet != wallet]
+        if foreign:
+            self._hand_over(asset, wallet, foreign, when, line)
+        self._settle(asset)
         return pieces
+
+    def _hand_over(
+        self, asset: str, wallet: str, pieces: list[Lot], when: datetime | None, line: int
+    ) -> None:
+        """``wallet`` hands its oldest units to the wallet of each of ``pieces``, as many as the piece.
+
+        As if each hand-over were a FIFO sale of its own, one after the other: a lot that straddles
+        two of them is split for the first and its rest for the second, with the same arithmetic."""
+        lots = self._wallet(asset, wallet).lots
+        walk = lots.walk()
+        entry: Entry | None = None
+        current: Lot | None = None  # what is left of the lot being handed
+        for piece in pieces:
+            left = piece.amount
+            while left:
+                if current is None:
+                    entry = next(walk, None)
+                    if entry is None:  # only when held() rounds (amounts of over 28 digits)
+                        lots.settle()
+                        held = self.held(asset, wallet)
+                        raise Oversold(
+                            f"selling {piece.amount} {_where(asset, wallet, when, line)}: it holds only {held}"
+                        )
+                    current = entry.lot
+                assert entry is not None and current is not None
+                take = min(left, current.amount)
+                cost = current.cost if take == current.amount else current.cost * take / current.amount
+                self._put(Lot(current.lot_id, asset, piece.wallet, take, cost, current.acquired), entry.idkey)
+                left = exact_sub(left, take)
+                if take == current.amount:
+                    self._retire(entry)
+                    entry = current = None
+                else:
+                    current = self._rest(current, take, cost)
+        if entry is not None and current is not None:  # the rest keeps the lot's place
+            self._retire(entry)
+            self._register(Entry(current, entry.seq, entry.idkey))
+        lots.settle()
 
     def transfer(
         self,
@@ -280,10 +325,12 @@ class LotBook:
     ) -> list[Lot]:
         """Move ``amount`` between one's own wallets (not a disposal): the source gives up its oldest
         units, which keep their id, acquisition time and cost (tax.md §2.5, §7.1)."""
-        taken = self._take(*self._plan(asset, source, amount, fifo, False, when, line))
-        moved = [replace(lot, wallet=target) for lot in taken]
-        for lot in moved:
-            self._put(lot)
+        pairs, index = self._plan(asset, source, amount, fifo, False, when, line)
+        self._take(pairs, index)
+        moved = [_moved(piece, target) for _, piece in pairs]
+        for (entry, _), lot in zip(pairs, moved, strict=True):
+            self._put(lot, entry.idkey)
+        self._settle(asset)
         return moved
 
     def adjust(
@@ -310,7 +357,7 @@ class LotBook:
             self._register(Entry(rest, entry.seq, entry.idkey))
         # The piece takes the lot's place in the wallet (right after the rest).
         self._register(Entry(piece, entry.seq, id_key(piece.lot_id)))
-        self._settle(lot.asset, lot.wallet)
+        self._settle(lot.asset)
         return piece, rest
 
     # -- the book's records ----------------------------------------------------------------------
@@ -322,67 +369,89 @@ class LotBook:
         )
 
     def _wallet(self, asset: str, wallet: str) -> _Wallet:
-        wallets = self._wallets.setdefault(asset, {})
-        held = wallets.get(wallet)
+        held = self._assets.get(asset)
         if held is None:
-            held = wallets[wallet] = _Wallet(FifoIndex())
-        return held
+            held = self._assets[asset] = _Asset()
+        lots = held.wallets.get(wallet)
+        if lots is None:
+            lots = held.wallets[wallet] = _Wallet(FifoIndex())
+        return lots
 
     def _entries(self, asset: str, wallet: str | None) -> Iterator[Entry]:
         """The open lots' entries of ``asset`` in ``wallet`` (every wallet when None), in no order."""
-        for w, held in self._wallets.get(asset, {}).items():
+        held = self._assets.get(asset)
+        for w, lots in held.wallets.items() if held is not None else ():
             if wallet in (None, w):
-                yield from held.lots.entries()
+                yield from lots.lots.entries()
 
-    def _put(self, lot: Lot) -> None:
+    def _put(self, lot: Lot, idkey: tuple[int, ...] | None = None) -> None:
         """A lot entering its wallet: it goes after the lots already there."""
         self._seq += 1
-        self._register(Entry(lot, self._seq, id_key(lot.lot_id)))
+        self._register(Entry(lot, self._seq, idkey if idkey is not None else id_key(lot.lot_id)))
 
     def _register(self, entry: Entry) -> None:
         lot = entry.lot
         assert lot is not None
-        held = self._wallet(lot.asset, lot.wallet)
-        held.lots.push(entry)
+        held = self._assets.get(lot.asset)
+        lots = held.wallets.get(lot.wallet) if held is not None else None
+        if lots is None:
+            lots = self._wallet(lot.asset, lot.wallet)
+            held = self._assets[lot.asset]
+        assert held is not None
+        lots.lots.push(entry)
+        lots.live += 1
+        lots.units = _EXACT.add(lots.units, lot.amount)
         held.live += 1
-        held.units = _EXACT.add(held.units, lot.amount)
-        exponent = lot.amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < held.exponent:
-            held.exponent = exponent
-        self._live[lot.asset] = self._live.get(lot.asset, 0) + 1
-        for scope in (lot.wallet, None):
-            for index in self._indexes.get((lot.asset, scope), {}).values():
+        for (scope, _), index in held.indexes.items():
+            if scope is None or scope == lot.wallet:
                 index.push(entry)
 
     def _retire(self, entry: Entry) -> None:
         lot = entry.lot
         assert lot is not None
         entry.lot = None
-        held = self._wallets[lot.asset][lot.wallet]
+        held = self._assets[lot.asset]
+        lots = held.wallets[lot.wallet]
+        lots.live -= 1
+        lots.units = _EXACT.subtract(lots.units, lot.amount)
         held.live -= 1
-        held.units = _EXACT.subtract(held.units, lot.amount)
-        self._live[lot.asset] -= 1
 
     def _covers(self, asset: str, wallet: str, amount: Decimal) -> bool:
-        """Whether ``wallet`` holds ``amount`` or more, as :meth:`held` would say. The running total is
-        exact; :meth:`held` adds up in the context's precision, so where the total has more digits
-        than that precision could hold, :meth:`held` is asked instead."""
-        held = self._wallets.get(asset, {}).get(wallet)
-        if held is None:
+        """Whether ``wallet`` holds ``amount`` or more, as :meth:`held` would say.
+
+        The running total is exact, while :meth:`held` adds up in the context's precision: each of
+        its additions may round by half a unit in the last place. Only when ``amount`` is closer to
+        the total than all those roundings together could be is :meth:`held` asked instead."""
+        held = self._assets.get(asset)
+        lots = held.wallets.get(wallet) if held is not None else None
+        if lots is None:
             return amount <= 0
-        if held.units.adjusted() - held.exponent + 1 <= getcontext().prec:
-            return amount <= held.units
+        units = lots.units
+        if units:
+            bound = _ONE.scaleb(units.adjusted() - getcontext().prec + 2) * lots.live
+            if abs(_EXACT.subtract(units, amount)) > bound:
+                return amount <= units
         return amount <= self.held(asset, wallet)
 
     def _index(self, asset: str, scope: str | None, order: StandingOrder) -> LotIndex:
         """The heap giving ``order`` over ``asset`` in wallet ``scope`` (every wallet when None), made
-        the first time it is asked for, then kept up to date."""
+        the first time it is asked for, then kept up to date.
+
+        A history walks in time order, and the US pools change from every wallet to per wallet once
+        (2025): a heap over every wallet is dropped when a per-wallet one of the same order is made,
+        and the other way round, so that the book does not keep up heaps it no longer reads."""
         if order.kind == "fifo" and scope is not None:
+            self._assets[asset].indexes.pop((None, "fifo"), None) if asset in self._assets else None
             return self._wallet(asset, scope).lots
         kind: object = (order.kind, order.zone) if order.kind == "min-tax" else order.kind
-        indexes = self._indexes.setdefault((asset, scope), {})
-        index = indexes.get(kind)
+        if scope is not None:
+            self._wallet(asset, scope)
+        held = self._assets.setdefault(asset, _Asset())
+        index = held.indexes.get((scope, kind))
         if index is None:
+            for other_scope, other_kind in list(held.indexes):
+                if other_kind == kind and (other_scope is None) != (scope is None):
+                    del held.indexes[other_scope, other_kind]
             entries = self._entries(asset, scope)
             if order.kind == "fifo":
                 index = FifoIndex(entries)
@@ -391,7 +460,7 @@ class LotBook:
             else:
                 assert order.zone is not None
                 index = MinTaxIndex(order.zone, entries)
-            indexes[kind] = index
+            held.indexes[scope, kind] = index
         return index
 
     def _take(self, pairs: list[Pair], index: LotIndex | None) -> list[Lot]:
@@ -404,22 +473,24 @@ class LotBook:
                 self._register(Entry(self._rest(lot, piece.amount, piece.cost), entry.seq, entry.idkey))
         if index is not None:
             index.settle()
-        if pairs:
-            self._settle(pairs[0][1].asset, None)
         return [piece for _, piece in pairs]
 
-    def _settle(self, asset: str, wallet: str | None) -> None:
-        """Rebuild the heaps of ``asset`` that hold more dead items than open ones."""
-        for w, held in self._wallets.get(asset, {}).items():
-            if wallet in (None, w) and held.lots.needs_rebuild(held.live):
-                held.lots.rebuild(held.lots.entries())
-        for (a, scope), indexes in self._indexes.items():
-            if a != asset:
-                continue
-            live = self._live.get(asset, 0) if scope is None else self._wallets[asset][scope].live
-            for index in indexes.values():
-                if index.needs_rebuild(live):
-                    index.rebuild(self._entries(asset, scope))
+    def _settle(self, asset: str) -> None:
+        """Rebuild the heaps of ``asset`` that hold many more dead items than open lots."""
+        held = self._assets.get(asset)
+        if held is None:
+            return
+        for lots in held.wallets.values():
+            if lots.lots.needs_rebuild(lots.live):
+                lots.lots.rebuild(lots.lots.entries())
+        for (scope, _), index in held.indexes.items():
+            live = held.live if scope is None else held.wallets[scope].live
+            if index.needs_rebuild(live):
+                index.rebuild(self._entries(asset, scope))
+
+
+def _moved(lot: Lot, wallet: str) -> Lot:
+    return Lot(lot.lot_id, lot.asset, wallet, lot.amount, lot.cost, lot.acquired)
 
 
 def _place(entry: Entry) -> tuple[object, ...]:

@@ -1,8 +1,8 @@
 """The ccxt venue: :class:`trimtab.venues.port.Venue` over a ``ccxt.async_support`` exchange object.
 
-This is the only module that sees ccxt's floats: every number crosses into trimtab as a Decimal via
-:func:`trimtab.money.to_decimal` (``Decimal(repr(x))``: exact for the shortest decimal of the float, which is
-what the exchange sent as a string). Every ccxt call goes through :func:`trimtab.venues.ccxt_errors.venue_error`
+Only this module and :mod:`trimtab.venues.ccxt_answers`, which reads ccxt's answers, see ccxt's floats: every
+number crosses into trimtab as a Decimal via :func:`trimtab.venues.ccxt_answers.dec` (``Decimal(repr(x))``:
+exact for the shortest decimal of the float, which is what the exchange sent as a string). Every ccxt call goes through :func:`trimtab.venues.ccxt_errors.venue_error`
 (``raise ... from``), so callers only ever see trimtab's error tree.
 
 Retries: reads (``fetch_*``, ``cancel_order``) retry temporary failures through
@@ -27,33 +27,34 @@ import asyncio
 import decimal
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
-from trimtab.errors import FatalVenueError, OrderRejected, TemporaryVenueError
+from trimtab.errors import OrderRejected, TemporaryVenueError
 from trimtab.execution.retry import retrying
 from trimtab.markets import MarketRules, symbol_of
-from trimtab.money import ZERO, ceil_to_step, floor_to_step, to_decimal
+from trimtab.money import ZERO, ceil_to_step, floor_to_step
 from trimtab.portfolio import Balance
+from trimtab.venues.ccxt_answers import (
+    ORDER_STATUSES,
+    balances_of,
+    dec,
+    dec_or_none,
+    fill_of,
+    is_spot,
+    market_rules,
+    precision_step,
+)
 from trimtab.venues.ccxt_errors import venue_error
-from trimtab.venues.port import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Side
 
 __all__ = ["DEFAULT_FEE_RATE", "CcxtVenue"]
 
 #: Taker fee assumed when the exchange publishes none (Binance spot without the BNB discount).
 DEFAULT_FEE_RATE = Decimal("0.001")
 
-_STATUSES = {
-    "open": OrderStatus.OPEN,
-    "closed": OrderStatus.CLOSED,
-    "canceled": OrderStatus.CANCELED,
-    "cancelled": OrderStatus.CANCELED,
-    "expired": OrderStatus.EXPIRED,
-    "rejected": OrderStatus.REJECTED,
-}
 T = TypeVar("T")
 
 
@@ -93,7 +94,10 @@ class CcxtVenue:
         await self._read("load_markets", self._exchange.load_markets, True)
         markets = {a: m for a in assets if (m := self._spot_market(a, quote)) is not None}
         with self._malformed("market"):
-            rules = {a: self._rules(m, a, quote) for a, m in markets.items()}
+            mode, name = self._exchange.precisionMode, self.name
+            rules = {
+                a: market_rules(m, a, quote, precision_mode=mode, exchange=name) for a, m in markets.items()
+            }
         return {a: r for a, r in rules.items() if r is not None}
 
     async def fetch_balances(self) -> dict[str, Balance]:
@@ -113,15 +117,15 @@ class CcxtVenue:
             return {}
         tickers = await self._read("fetch_tickers", self._exchange.fetch_tickers, list(symbols.values()))
         with self._malformed("ticker"):
-            lasts = {a: _dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
+            lasts = {a: dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
         return {a: last for a, last in lasts.items() if last is not None and last > 0}
 
     async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
         """The top ``depth`` bids and asks of ``symbol`` as exact Decimals."""
         answer = await self._read("fetch_order_book", self._exchange.fetch_order_book, symbol, depth)
         with self._malformed("order book"):
-            bids = tuple((_dec(p), _dec(a)) for p, a, *_ in answer["bids"])
-            asks = tuple((_dec(p), _dec(a)) for p, a, *_ in answer["asks"])
+            bids = tuple((dec(p), dec(a)) for p, a, *_ in answer["bids"])
+            asks = tuple((dec(p), dec(a)) for p, a, *_ in answer["asks"])
         return OrderBook(symbol, bids, asks)
 
     async def fetch_fee_rate(self) -> Decimal:
@@ -130,11 +134,11 @@ class CcxtVenue:
         markets = await self._markets()
         with self._malformed("market"):
             takers = [
-                _dec(m["taker"])
+                dec(m["taker"])
                 for m in markets.values()
-                if _is_spot(m) and m.get("quote") == self._quote and m.get("taker") is not None
+                if is_spot(m) and m.get("quote") == self._quote and m.get("taker") is not None
             ]
-            default = _dec_or_none(((self._exchange.fees or {}).get("trading") or {}).get("taker"))
+            default = dec_or_none(((self._exchange.fees or {}).get("trading") or {}).get("taker"))
         if takers:
             return max(takers)
         return default if default is not None else DEFAULT_FEE_RATE
@@ -193,21 +197,13 @@ class CcxtVenue:
     async def _balances_once(self) -> dict[str, Balance]:
         answer = await self._call("fetch_balance", self._exchange.fetch_balance)
         with self._malformed("balance"):
-            if not self._looks_like_balance(answer):
-                raise ValueError("not a balance")
-            balances: dict[str, Balance] = {}
-            for asset, total_raw in answer["total"].items():
-                free = _dec(answer["free"].get(asset))
-                total = _dec(total_raw) if total_raw is not None else free + _dec(answer["used"].get(asset))
-                if total > 0:
-                    balances[str(asset)] = Balance(free=free, total=total)
-        return balances
+            return balances_of(answer, self._exchange)
 
     def _closes_once(self, symbol: str, days: int) -> Callable[[], Awaitable[list[Decimal]]]:
         async def attempt() -> list[Decimal]:
             candles = await self._call("fetch_ohlcv", self._exchange.fetch_ohlcv, symbol, "1d", None, days)
             with self._malformed(f"{symbol} candle"):
-                return [_dec(row[4]) for row in sorted(candles, key=lambda row: int(row[0]))[-days:]]
+                return [dec(row[4]) for row in sorted(candles, key=lambda row: int(row[0]))[-days:]]
 
         return attempt
 
@@ -289,46 +285,21 @@ class CcxtVenue:
 
     def _spot_market(self, asset: str, quote: str) -> Mapping[str, Any] | None:
         market = (self._exchange.markets or {}).get(symbol_of(asset, quote))
-        if asset == quote or not isinstance(market, Mapping) or not _is_spot(market):
+        if asset == quote or not isinstance(market, Mapping) or not is_spot(market):
             return None
         return market if market.get("base") == asset and market.get("quote") == quote else None
 
-    def _rules(self, market: Mapping[str, Any], asset: str, quote: str) -> MarketRules | None:
-        """MarketRules from ccxt's precision and limits; None when the market has no lot step."""
-        precision, limits = market.get("precision") or {}, market.get("limits") or {}
-        step = self._step(precision.get("amount"))
-        if step is None or step <= 0:
-            return None  # nothing an order amount could be rounded to
-        return MarketRules(
-            base=asset,
-            quote=quote,
-            amount_step=step,
-            min_amount=_dec((limits.get("amount") or {}).get("min")),
-            min_notional=_dec((limits.get("cost") or {}).get("min")),
-            price_tick=self._step(precision.get("price")) or ZERO,
-            max_amount=_positive_or_none((limits.get("amount") or {}).get("max")),
-            max_notional=_positive_or_none((limits.get("cost") or {}).get("max")),
-        )
-
-    def _step(self, value: object) -> Decimal | None:
-        """A precision as a step: as is in TICK_SIZE mode (Binance), ``10**-n`` in DECIMAL_PLACES mode."""
-        number = _dec_or_none(value)
-        mode = self._exchange.precisionMode
-        if number is None or mode == ccxt.TICK_SIZE:
-            return number
-        if mode == ccxt.DECIMAL_PLACES:
-            return Decimal(1).scaleb(-int(number))
-        raise FatalVenueError(f"{self.name}: precision mode {mode} (significant digits) is not supported")
-
     async def _order_market(self, symbol: str) -> Mapping[str, Any]:
         market = (await self._markets()).get(symbol)
-        if not isinstance(market, Mapping) or not _is_spot(market):
+        if not isinstance(market, Mapping) or not is_spot(market):
             raise OrderRejected(f"{self.name}: no active spot market {symbol}")
         return market
 
     def _precise(self, request: OrderRequest, market: Mapping[str, Any]) -> tuple[str, str]:
         """Amount and limit price as the strings ccxt sends: truncated amount, price on the tick."""
-        tick = self._step((market.get("precision") or {}).get("price")) or ZERO
+        price_precision = (market.get("precision") or {}).get("price")
+        mode = self._exchange.precisionMode
+        tick = precision_step(price_precision, precision_mode=mode, exchange=self.name) or ZERO
         limit = request.limit_price
         limit = floor_to_step(limit, tick) if request.side is Side.BUY else ceil_to_step(limit, tick)
         ex = self._exchange
@@ -340,14 +311,6 @@ class CcxtVenue:
 
     # -- answers --------------------------------------------------------------------------------------
 
-    def _looks_like_balance(self, answer: Any) -> bool:
-        info = answer.get("info") if isinstance(answer, Mapping) else None
-        if not isinstance(info, Mapping) or not info:
-            return False
-        if isinstance(self._exchange, ccxt.binance) and not isinstance(info.get("balances"), list):
-            return False
-        return all(isinstance(answer.get(key), Mapping) for key in ("free", "used", "total"))
-
     async def _result(self, order: Any, symbol: str, client_order_id: str) -> OrderResult:
         """An OrderResult from a ccxt order; fills from its trades, else from the account's trade list.
         Fills that do not add up to ``filled`` make the answer malformed (TemporaryVenueError)."""
@@ -357,9 +320,9 @@ class CcxtVenue:
                 "(look the order up by its client order id before sending it again)"
             )
         with self._malformed(f"order {client_order_id}"):
-            status = _STATUSES[str(order.get("status"))]
+            status = ORDER_STATUSES[str(order.get("status"))]
             side = Side(str(order["side"]).lower())
-            filled = _dec(order.get("filled"))
+            filled = dec(order.get("filled"))
             trades = order.get("trades") or []
         if filled > 0 and not trades:
             # Binance's order endpoint has no fills: fees live in the account's trade list.
@@ -372,7 +335,7 @@ class CcxtVenue:
         with self._malformed(f"order {client_order_id}"):
             if found is not None:
                 trades = [t for t in found if str(t.get("order")) == str(order["id"])]
-            fills = tuple(_fill(t, side, symbol, order) for t in trades)
+            fills = tuple(fill_of(t, side, symbol, order) for t in trades)
             if sum((f.amount for f in fills), ZERO) != filled:
                 # cost and average price come from the fills: a partial list would skew both
                 raise ValueError(f"fills do not add up to the filled amount {filled}")
@@ -381,25 +344,12 @@ class CcxtVenue:
                 exchange_order_id=str(order["id"]),
                 symbol=symbol,
                 side=side,
-                amount=_dec(order.get("amount")),
-                limit_price=_dec(order.get("price")),
+                amount=dec(order.get("amount")),
+                limit_price=dec(order.get("price")),
                 status=status,
                 filled=filled,
                 fills=fills,
             )
-
-
-def _fill(trade: Mapping[str, Any], side: Side, symbol: str, order: Mapping[str, Any]) -> Fill:
-    fee = trade.get("fee") or {}
-    base, _, quote = symbol.partition("/")
-    stamp = trade.get("timestamp") or order.get("lastTradeTimestamp") or order.get("timestamp")
-    return Fill(
-        price=_dec(trade["price"]),
-        amount=_dec(trade["amount"]),
-        fee=_dec(fee.get("cost")),
-        fee_asset=str(fee.get("currency") or (base if side is Side.BUY else quote)),
-        timestamp=datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else datetime.now(UTC),
-    )
 
 
 def _request_lifetime(exchange: Any) -> float:
@@ -409,30 +359,3 @@ def _request_lifetime(exchange: Any) -> float:
     if isinstance(window, int | float) and window > 0:
         return float(window) / 1000 + 1.0
     return 2 * float(exchange.timeout) / 1000
-
-
-def _is_spot(market: Mapping[str, Any]) -> bool:
-    # ``active`` None means the exchange does not say: treat as tradable and let the venue refuse.
-    return bool(market.get("spot")) and market.get("active") is not False
-
-
-def _dec(value: object) -> Decimal:
-    """A ccxt number (float, int, str; None for "nothing") as an exact, finite Decimal: ``5.0`` -> ``5``."""
-    if value is None:
-        return ZERO
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # ccxt parses "5.00000000" to 5.0; Decimal("5.0") would print as 5.0
-    number = to_decimal(value)
-    if not number.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
-
-
-def _dec_or_none(value: object) -> Decimal | None:
-    return None if value is None else _dec(value)
-
-
-def _positive_or_none(value: object) -> Decimal | None:
-    """A ccxt maximum: None when the exchange gives none (or 0, which some exchanges use for "none")."""
-    number = _dec_or_none(value)
-    return number if number is not None and number > 0 else None

@@ -1,0 +1,184 @@
+"""The fast lot book and report walks give exactly what the straightforward reference gives.
+
+The reference (tests/support/tax_reference.py) is the code as it was before it was made fast: it sorts
+every candidate lot at every sale. Random histories of a few thousand events across three wallets and
+three assets, 2023-2025 (US pools change from universal to per wallet on 1 Jan 2025), with fees in
+money and in the coin, fee rows, swaps at one timestamp, and prices and amounts from small sets so
+that unit costs and gains tie often (the tie-breaks are where a fast order most easily differs).
+Every row, total and open lot must be equal, in the same order.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from tax_reference import (
+    ReferenceBook,
+    reference_de,
+    reference_records,
+    reference_uk,
+    reference_us,
+)
+from tax_reference import order_for as reference_order
+
+from trimtab.tax.germany import de_reports
+from trimtab.tax.jurisdiction import TaxRules
+from trimtab.tax.lots import LotBook
+from trimtab.tax.model import EventType, TaxEvent
+from trimtab.tax.normalize import Acquisition, normalize, records_in_time_order
+from trimtab.tax.uk_match import match_uk
+from trimtab.tax.us import METHODS, US_ZONE, order_for, us_reports
+
+D = Decimal
+WALLETS = ("alpha", "beta", "gamma")
+ASSETS = {"BTC": D(30000), "ETH": D(2000), "SOL": D(100)}
+START = datetime(2023, 1, 1, tzinfo=UTC)
+YEARS = (2023, 2024, 2025)
+AMOUNTS = [D("0.1"), D("0.25"), D("0.5"), D(1), D("0.333"), D("1.2"), D("0.05")]
+FACTORS = [D("0.8"), D("0.9"), D(1), D(1), D("1.1"), D("1.25"), D("0.95")]
+
+
+def history(seed: int, count: int) -> list[TaxEvent]:
+    """``count`` events (about) that never sell more than a wallet holds, in shuffled order."""
+    rng = random.Random(seed)
+    held = {(asset, wallet): D(0) for asset in ASSETS for wallet in WALLETS}
+    events: list[TaxEvent] = []
+    moment = START
+    line = 1
+    while len(events) < count:
+        moment += timedelta(minutes=rng.choice([0, 7, 90, 600, 1440, 3000]))
+        wallet, asset = rng.choice(WALLETS), rng.choice(list(ASSETS))
+        price = ASSETS[asset] * rng.choice(FACTORS)
+        key = (asset, wallet)
+        line += 1
+        roll = rng.random()
+        if held[key] > 0 and roll < 0.4:
+            amount = held[key] if rng.random() < 0.15 else min(held[key], rng.choice(AMOUNTS))
+            fee = rng.choice([D(0), D("1.5"), D(3)])
+            events.append(
+                TaxEvent(moment, wallet, EventType.SELL, asset, amount, price, fee, "USD" if fee else "", line)
+            )
+            held[key] -= amount
+            if rng.random() < 0.3:  # a swap: the proceeds buy another coin at the same time
+                other = rng.choice([a for a in ASSETS if a != asset])
+                bought = (amount * price / ASSETS[other]).quantize(D("0.00000001"))
+                if bought > 0:
+                    line += 1
+                    events.append(TaxEvent(moment, wallet, EventType.BUY, other, bought, ASSETS[other], line=line))
+                    held[other, wallet] += bought
+        elif held[key] > D("0.01") and roll < 0.45:
+            amount = D("0.001")
+            events.append(TaxEvent(moment, wallet, EventType.FEE, asset, amount, price, line=line))
+            held[key] -= amount
+        else:
+            amount = rng.choice(AMOUNTS)
+            if rng.random() < 0.3:
+                fee, fee_asset = (amount / 1000).quantize(D("0.0000001")), asset
+                held[key] += amount - fee
+            else:
+                fee, fee_asset = rng.choice([(D(0), ""), (D(2), "USD"), (D("0.7"), "USD")])
+                held[key] += amount
+            events.append(TaxEvent(moment, wallet, EventType.BUY, asset, amount, price, fee, fee_asset, line))
+    rng.shuffle(events)
+    return events
+
+
+@pytest.fixture(scope="module", params=[1, 2])
+def events(request: pytest.FixtureRequest) -> list[TaxEvent]:
+    return history(request.param, 2500)
+
+
+def test_records_are_the_reference_records(events: list[TaxEvent]) -> None:
+    assert normalize(events, "USD") == reference_records(events, "USD")
+    assert list(records_in_time_order(events, "USD")) == reference_records(events, "USD")
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("zone", [US_ZONE, ZoneInfo("Asia/Tokyo")])
+def test_us_reports_are_the_reference_reports(events: list[TaxEvent], method: str, zone: ZoneInfo) -> None:
+    records = reference_records(events, "USD")
+    for wash_sale in (None, True):
+        expected = reference_us(records, years=YEARS, method=method, zone=zone, wash_sale=wash_sale)
+        streamed = us_reports(
+            records_in_time_order(events, "USD"), years=YEARS, method=method, zone=zone, wash_sale=wash_sale
+        )
+        listed = us_reports(records, years=(2024,), method=method, zone=zone, wash_sale=wash_sale)
+        for year in YEARS:
+            report = streamed[year]
+            rows, short, long, lots = expected[year]
+            assert report.disposals == rows, (method, wash_sale, year)
+            assert (report.short_term, report.long_term) == (short, long)
+            assert report.book.open_lots() == lots
+        assert listed[2024].disposals == expected[2024][0]
+
+
+@pytest.mark.parametrize("per_wallet", [True, False])
+def test_german_reports_are_the_reference_reports(events: list[TaxEvent], per_wallet: bool) -> None:
+    records = reference_records(events, "EUR")
+    expected = reference_de(records, years=YEARS, per_wallet=per_wallet)
+    reports = de_reports(records_in_time_order(events, "EUR"), years=YEARS, per_wallet=per_wallet)
+    for year in YEARS:
+        rows, result, taxed, free, lots = expected[year]
+        report = reports[year]
+        assert report.disposals == rows
+        assert (report.taxable_result, report.taxable, report.tax_free_result) == (result, taxed, free)
+        assert report.book.open_lots() == lots
+
+
+def test_uk_matching_is_the_reference_matching(events: list[TaxEvent]) -> None:
+    zone = ZoneInfo("Europe/London")
+    expected = reference_uk(reference_records(events, "GBP"), zone)
+    assert match_uk(records_in_time_order(events, "GBP"), zone) == expected
+    rules = TaxRules.defaults("uk")
+    for year in (2023, 2024):
+        assert rules.report(events, year).disposals == tuple(
+            sorted(
+                (row for match in expected.values() for row in match.disposals if _in_uk_year(row.disposed, year)),
+                key=lambda row: (row.disposed, row.asset),
+            )
+        )
+
+
+def _in_uk_year(day: date, year: int) -> bool:
+    return date(year, 4, 6) <= day <= date(year + 1, 4, 5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_previews_on_the_walked_book_are_the_reference_previews(events: list[TaxEvent], method: str) -> None:
+    # A book walked through the history, then asked about sales on earlier and later days, in any
+    # order (the min-tax heaps must rebuild when a preview goes back in time), without changing it.
+    records = reference_records(events, "USD")
+    book, reference = LotBook(), ReferenceBook()
+    for record in records:
+        if isinstance(record, Acquisition):
+            book.add(record)
+            reference.add(record)
+        else:
+            for each, order in ((book, order_for), (reference, reference_order)):
+                each.consume(
+                    record.asset,
+                    record.wallet,
+                    record.amount,
+                    order(method, record.proceeds / record.amount, record.time.date(), US_ZONE),  # type: ignore[arg-type]
+                    universal=record.time.year < 2025,
+                    when=record.time,
+                )
+    rng = random.Random(7)
+    for _ in range(60):
+        asset, wallet = rng.choice(list(ASSETS)), rng.choice(WALLETS)
+        held = reference.held(asset, wallet)
+        if held == 0:
+            continue
+        amount = min(held, rng.choice(AMOUNTS))
+        day = date(rng.choice([2024, 2025, 2026]), rng.randint(1, 12), rng.randint(1, 28))
+        price = ASSETS[asset] * rng.choice(FACTORS)
+        universal = day.year < 2025
+        fast = book.pick(asset, wallet, amount, order_for(method, price, day), universal=universal)  # type: ignore[arg-type]
+        slow = reference.pick(asset, wallet, amount, reference_order(method, price, day), universal=universal)  # type: ignore[arg-type]
+        assert fast == slow, (asset, wallet, amount, day)
+    assert book.open_lots() == reference.open_lots()
+    assert book.copy().open_lots() == reference.copy().open_lots()
