@@ -89,7 +89,7 @@ def _price_text(value: float) -> str:
     return f"{value:.6g}" if value < 1 else f"{value:.2f}"
 
 
-def _wallet_rows(  # noqa: PLR0914 (a generator's state)
+def _wallet_rows(
     rng: random.Random, wallet: str, count: int, walks: dict[str, list[float]], savings: bool
 ) -> list[tuple[int, str]]:
     """``count`` rows of one wallet as (seconds since START, line), in time order; never sells more

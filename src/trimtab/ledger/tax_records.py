@@ -14,12 +14,12 @@ part, so the same rows under another file name are not imported twice either.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from trimtab.ledger.models import FillRow, OrderRow, PositionRow, RunRow, SnapshotRow, TaxEventRow
@@ -81,45 +81,134 @@ def add_tax_events(
     report_currency: str,
     imported_at: datetime,
 ) -> int:
-    """Add the ``events`` not yet in the ledger (see the module docstring); return how many were added."""
+    """Add the ``events`` not yet in the ledger (see the module docstring); return how many were added.
+
+    At size: the events are matched with the stored ones one timestamp at a time, both in time order
+    (the stored ones streamed from the database), so only one timestamp's events are compared at once;
+    the new ones are inserted in their file order, in batches, in the caller's one transaction."""
     events = list(events)
-    stored = Counter(
-        _key(_event(row))
-        for row in session.scalars(select(TaxEventRow).where(TaxEventRow.report_currency == report_currency))
+    # Stable: file order on a tie. A naive time (refused when it is stored) sorts last, matching nothing.
+    order = sorted(
+        range(len(events)), key=lambda i: (events[i].timestamp.tzinfo is None, events[i].timestamp)
     )
-    new: list[TaxEvent] = []
-    for event in events:
+    new = [True] * len(events)
+    first = events[order[0]].timestamp if events else None
+    stored = _stored_keys(session, report_currency, first if first is not None and first.tzinfo else None)
+    pending: Counter[_Key] = Counter()
+    moment: datetime | None = None
+    for i in order:
+        event = events[i]
+        if event.timestamp != moment:
+            moment = event.timestamp
+            pending = stored.at(moment) if moment.tzinfo is not None else Counter()
         key = _key(event)
-        if stored[key] > 0:
-            stored[key] -= 1  # this one is already there: skip it, once
-        else:
-            new.append(event)
-    session.add_all(
-        TaxEventRow(
-            imported_at=imported_at,
-            source=source,
-            line=event.line,
-            timestamp=event.timestamp,
-            wallet=event.wallet,
-            type=str(event.type),
-            asset=event.asset,
-            amount=event.amount,
-            price=event.price,
-            fee=event.fee,
-            fee_asset=event.fee_asset,
-            report_currency=report_currency,
+        if pending[key] > 0:
+            pending[key] -= 1  # this one is already there: skip it, once
+            new[i] = False
+    batch: list[dict[str, object]] = []
+    added = 0
+    for event, is_new in zip(events, new, strict=True):
+        if not is_new:
+            continue
+        batch.append(
+            {
+                "imported_at": imported_at,
+                "source": source,
+                "line": event.line,
+                "timestamp": event.timestamp,
+                "wallet": event.wallet,
+                "type": str(event.type),
+                "asset": event.asset,
+                "amount": event.amount,
+                "price": event.price,
+                "fee": event.fee,
+                "fee_asset": event.fee_asset,
+                "report_currency": report_currency,
+            }
         )
-        for event in new
-    )
-    return len(new)
+        if len(batch) == _BATCH:
+            session.execute(insert(TaxEventRow), batch)
+            added += len(batch)
+            batch = []
+    if batch:
+        session.execute(insert(TaxEventRow), batch)
+        added += len(batch)
+    return added
+
+
+_BATCH = 10_000
+
+
+class _StoredKeys:
+    """The stored events' keys, read in time order as the import asks for later and later times."""
+
+    def __init__(self, rows: Iterator[TaxEvent]) -> None:
+        self._rows = rows
+        self._next: TaxEvent | None = next(rows, None)
+
+    def at(self, moment: datetime) -> Counter[_Key]:
+        """The keys of the stored events at ``moment`` (those before it are passed over)."""
+        found: Counter[_Key] = Counter()
+        while self._next is not None and self._next.timestamp <= moment:
+            if self._next.timestamp == moment:
+                found[_key(self._next)] += 1
+            self._next = next(self._rows, None)
+        return found
+
+
+def _stored_keys(session: Session, report_currency: str, since: datetime | None) -> _StoredKeys:
+    if since is None:
+        return _StoredKeys(iter(()))
+    return _StoredKeys(_stream(session, report_currency, since))
 
 
 def read_tax_events(session: Session, report_currency: str | None) -> list[TaxEvent]:
     """The imported events (of ``report_currency``, or all), by time, then in the order imported."""
-    query = select(TaxEventRow).order_by(TaxEventRow.timestamp, TaxEventRow.id)
+    return list(_stream(session, report_currency, None))
+
+
+def _stream(session: Session, report_currency: str | None, since: datetime | None) -> Iterator[TaxEvent]:
+    """The stored events by time, then id, read a batch at a time; columns are read as the database
+    gives them and converted here (SQLAlchemy's per-value conversions cost more than the rest)."""
+    c = TaxEventRow.__table__.c
+    raw = [type_coerce(column, String) for column in (c.timestamp, c.amount, c.price, c.fee)]
+    query = select(*raw, c.wallet, c.type, c.asset, c.fee_asset, c.line).order_by(c.timestamp, c.id)
     if report_currency is not None:
-        query = query.where(TaxEventRow.report_currency == report_currency)
-    return [_event(row) for row in session.scalars(query)]
+        query = query.where(c.report_currency == report_currency)
+    if since is not None:
+        query = query.where(c.timestamp >= since)
+    numbers: dict[str, Decimal] = {}
+    names: dict[str, str] = {}
+    kinds = {str(kind): kind for kind in EventType}
+    result = session.execute(query.execution_options(yield_per=_BATCH))
+    for row in result:
+        moment, amount, price, fee, wallet, kind, asset, fee_asset, line = tuple(row)
+        yield TaxEvent(
+            timestamp=_utc(moment),
+            wallet=names.setdefault(wallet, wallet),
+            type=kinds[kind],
+            asset=names.setdefault(asset, asset),
+            amount=_number(amount, numbers),
+            price=_number(price, numbers),
+            fee=_number(fee, numbers),
+            fee_asset=names.setdefault(fee_asset, fee_asset),
+            line=line,
+        )
+
+
+def _utc(value: object) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite gives text, PostgreSQL a datetime)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _number(text: str, seen: dict[str, Decimal]) -> Decimal:
+    value = seen.get(text)
+    if value is None:
+        value = Decimal(text)
+        if len(seen) < 1 << 18:
+            seen[text] = value
+    return value
 
 
 def count_tax_events(session: Session) -> dict[str, int]:

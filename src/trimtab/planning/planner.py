@@ -151,15 +151,17 @@ class _Planner:
         sells = self._split_all(sells)
         if later is not None:
             if sells:
-                self._check_buys(later)
+                self._check_buys(later, sells)
                 return Plan(planned_orders(ordered(sells), first_leg), tuple(self.skipped), self.value)
             buys = self._buys_in_order(later)
-        # Worst case: every sell fills exactly at its limit and pays the fee in quote.
-        proceeds = sum((t.amount * t.terms.limit * (ONE - self.fee_rate) for t in sells), ZERO)
-        cash = self.snapshot.free(self.quote) + proceeds
-        buys = self._split_all(self._fit_to_cash(buys, cash))
+        buys = self._split_all(self._fit_to_cash(buys, self._cash_after(sells)))
         orders = planned_orders(ordered(sells) + ordered(buys), first_leg)
         return Plan(orders, tuple(self.skipped), self.value)
+
+    def _cash_after(self, sells: list[SizedTrade]) -> Decimal:
+        """The quote free once ``sells`` filled in the worst case: each exactly at its limit, fee in quote."""
+        proceeds = sum((t.amount * t.terms.limit * (ONE - self.fee_rate) for t in sells), ZERO)
+        return self.snapshot.free(self.quote) + proceeds
 
     def _buys_in_order(self, later: list[tuple[int, Position, Decimal]]) -> list[SizedTrade]:
         """The buys of ``(skipped count when met, position, gap)``, each skipped trade recorded where the
@@ -176,11 +178,11 @@ class _Planner:
                 moved += 1
         return buys
 
-    def _check_buys(self, later: list[tuple[int, Position, Decimal]]) -> None:
-        """Find the unplaceable buys of a plan whose buys wait for the sells (nothing is recorded)."""
+    def _check_buys(self, later: list[tuple[int, Position, Decimal]], sells: list[SizedTrade]) -> None:
+        """Find the unplaceable buys of a plan whose buys wait for the sells, exactly as the full plan
+        finds them (a buy scaled to the cash below a minimum included); nothing is recorded."""
         recorded = len(self.skipped)
-        for _, position, gap in later:
-            self._buy(position, gap)
+        self._fit_to_cash(self._buys_in_order(later), self._cash_after(sells))
         del self.skipped[recorded:]
 
     # --- one asset -------------------------------------------------------------------------------

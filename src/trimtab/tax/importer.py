@@ -17,8 +17,8 @@ dates, so the row keeps its date there, and it sorts before the timed rows of th
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from pathlib import Path
@@ -59,9 +59,28 @@ def read_events(path: Path, *, report_currency: str, day_zone: tzinfo | None = N
     currency's, :func:`day_zone_of`). Raises :class:`ConfigError` on the first problem (a missing
     or unreadable file, a bad header, no rows, a bad cell); nothing is returned then.
     """
+    return list(iter_events(path, report_currency=report_currency, day_zone=day_zone))
+
+
+def iter_events(path: Path, *, report_currency: str, day_zone: tzinfo | None = None) -> Iterator[TaxEvent]:
+    """:func:`read_events` one event at a time, reading the file as it goes (see :func:`iter_table`)."""
     currency = report_currency.strip().upper()
     zone = day_zone if day_zone is not None else day_zone_of(currency)
-    return [_event(row, str(path), line, currency, zone) for line, row in read_table(path, COLUMNS)]
+    seen = _Seen()
+    source = str(path)
+    for line, row in iter_table(path, COLUMNS):
+        yield _event(row, source, line, currency, zone, seen)
+
+
+class _Seen:
+    """What a file's rows have in common, read once and shared: numbers by their text, names."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, Decimal] = {}
+        self._names: dict[str, str] = {}
+
+    def name(self, text: str) -> str:
+        return self._names.setdefault(text, text) if len(self._names) < _SEEN_LIMIT else text
 
 
 def read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -71,42 +90,60 @@ def read_table(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
     as UTF-8 with an optional byte-order mark (spreadsheets write one). Shared with
     :mod:`trimtab.tax.rates` so every tax input fails the same, one-line way.
     """
+    return list(iter_table(path, columns))
+
+
+def iter_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """:func:`read_table` row by row, reading the file as it goes (memory stays bounded at any size).
+
+    The first problem raises, in file order; a file without rows raises once it is read through."""
+    no_rows = f"no rows (expected a header {','.join(columns)} and rows below it)"
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read the file ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise ConfigError(str(path), "", "not a UTF-8 text file") from None
-    no_rows = f"no rows (expected a header {','.join(columns)} and rows below it)"
-    if not text.strip():
-        raise ConfigError(str(path), "", no_rows)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, dict[str, str]]] = []
     header: list[str] | None = None
-    line = 1  # where the next record starts (a quoted cell may span lines)
-    try:
-        for cells in reader:
-            start, line = line, reader.line_num + 1
-            if header is None:
-                header = _header(cells, columns, f"{path}:{start}")
-            elif "".join(cells).strip():
-                if len(cells) != len(header):
-                    raise ConfigError(
-                        f"{path}:{start}", "", f"expected {len(header)} cells, got {len(cells)}"
-                    )
-                rows.append((start, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}))
-    except csv.Error as error:
-        raise ConfigError(f"{path}:{reader.line_num}", "", f"not a valid CSV line ({error})") from None
+    blank_header: ConfigError | None = None  # a blank first line: an error if anything follows it
+    rows = 0
+    with handle:
+        reader = csv.reader(handle, strict=True)
+        line = 1  # where the next record starts (a quoted cell may span lines)
+        try:
+            for cells in reader:
+                start, line = line, reader.line_num + 1
+                if header is None:
+                    if blank_header is None and any(cell.strip() for cell in cells):
+                        header = _header(cells, columns, f"{path}:{start}")
+                    elif blank_header is None:
+                        blank_header = _blank_header(columns, f"{path}:{start}")
+                    elif "".join(cells).strip() or len(cells) > 1:
+                        raise blank_header
+                elif "".join(cells).strip():
+                    if len(cells) != len(header):
+                        raise ConfigError(
+                            f"{path}:{start}", "", f"expected {len(header)} cells, got {len(cells)}"
+                        )
+                    rows += 1
+                    yield start, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+        except csv.Error as error:
+            raise ConfigError(f"{path}:{reader.line_num}", "", f"not a valid CSV line ({error})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(str(path), "", "not a UTF-8 text file") from None
+        except OSError as error:
+            raise ConfigError(str(path), "", f"cannot read the file ({error.strerror or error})") from None
     if not rows:
         raise ConfigError(str(path), "", no_rows)
-    return rows
+
+
+def _blank_header(columns: tuple[str, ...], where: str) -> ConfigError:
+    return ConfigError(where, "header", f"expected the columns {','.join(columns)}, got an empty line")
 
 
 def _header(cells: list[str], columns: tuple[str, ...], where: str) -> list[str]:
     """The header's column names, lower-cased; ConfigError unless they are exactly ``columns``."""
     names = [cell.strip().lower() for cell in cells]
     if not any(names):  # a blank first line above the rows
-        raise ConfigError(where, "header", f"expected the columns {','.join(columns)}, got an empty line")
+        raise _blank_header(columns, where)
     repeated = sorted({name for name in names if names.count(name) > 1})
     missing = [name for name in columns if name not in names]
     unexpected = [name or "(no name)" for name in names if name not in columns]
@@ -122,64 +159,81 @@ def _header(cells: list[str], columns: tuple[str, ...], where: str) -> list[str]
     return names
 
 
-def parse_decimal(cell: str, where: str, key: str, *, allow_zero: bool = False) -> Decimal:
-    """``cell`` as an exact Decimal above 0 (or 0 and above with ``allow_zero``), else ConfigError."""
-    expected = "a number of 0 or more" if allow_zero else "a number above 0"
-    if not _NUMBER.fullmatch(cell):
-        raise ConfigError(where, key, f"expected {expected} in plain digits (e.g. 0.25), got {cell!r}")
-    value = Decimal(cell)
-    if value < 0 or (value == 0 and not allow_zero):
+def parse_decimal(
+    cell: str, where: str, key: str, *, allow_zero: bool = False, seen: dict[str, Decimal] | None = None
+) -> Decimal:
+    """``cell`` as an exact Decimal above 0 (or 0 and above with ``allow_zero``), else ConfigError.
+
+    ``seen`` keeps the numbers read so far by their text: a cell read before is not parsed again,
+    and equal cells share one Decimal (a history repeats its prices and fees many times)."""
+    value = seen.get(cell) if seen is not None else None
+    if value is None:
+        if not _NUMBER.fullmatch(cell):
+            expected = "a number of 0 or more" if allow_zero else "a number above 0"
+            raise ConfigError(where, key, f"expected {expected} in plain digits (e.g. 0.25), got {cell!r}")
+        value = Decimal(cell)
+        if seen is not None and len(seen) < _SEEN_LIMIT:
+            seen[cell] = value
+    if value <= 0 and (value < 0 or not allow_zero):
+        expected = "a number of 0 or more" if allow_zero else "a number above 0"
         raise ConfigError(where, key, f"expected {expected}, got {cell!r}")
     return value if value else ZERO  # "-0" reads as 0
+
+
+_SEEN_LIMIT = 1 << 18
 
 
 def parse_timestamp(cell: str, where: str, key: str = "timestamp", day_zone: tzinfo = UTC) -> datetime:
     """An ISO 8601 time with ``Z`` or an offset, or a naive one meaning UTC, as an aware UTC datetime;
     a bare date ``YYYY-MM-DD`` is 00:00 of that day in ``day_zone``."""
-    if _DATE_ONLY.fullmatch(cell):
-        try:
-            start = datetime.fromisoformat(cell).replace(tzinfo=day_zone)
-        except ValueError:  # 2024-02-30
-            raise ConfigError(where, key, f"expected a real date ({_TIME_FORMS}), got {cell!r}") from None
-        return start.astimezone(UTC)
     match = _TIME.fullmatch(cell)
     if match is None:
+        if _DATE_ONLY.fullmatch(cell):
+            try:
+                start = datetime.fromisoformat(cell).replace(tzinfo=day_zone)
+            except ValueError:  # 2024-02-30
+                raise ConfigError(where, key, f"expected a real date ({_TIME_FORMS}), got {cell!r}") from None
+            return start.astimezone(UTC)
         raise ConfigError(where, key, f"expected an ISO 8601 time ({_TIME_FORMS}), got {cell!r}")
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
     try:
-        zone = UTC
+        zone: tzinfo = UTC
         if sign:
             offset = timedelta(hours=int(off_h), minutes=int(off_m))
             zone = timezone(-offset if sign == "-" else offset)
-        micro = (fraction or "0").ljust(6, "0")
-        naive = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second or '00'}.{micro}")
-        moment = naive.replace(tzinfo=zone)
+        micro = int(fraction.ljust(6, "0")) if fraction else 0
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=zone
+        )
     except ValueError:  # 2024-02-30, 25:00, an offset of a day or more
         raise ConfigError(
             where, key, f"expected a real date and time ({_TIME_FORMS}), got {cell!r}"
         ) from None
-    return moment.astimezone(UTC)
+    return moment if zone is UTC else moment.astimezone(UTC)
 
 
-def _event(row: dict[str, str], source: str, line: int, currency: str, day_zone: tzinfo) -> TaxEvent:
+def _event(  # noqa: PLR0917 (a row and where it is from)
+    row: dict[str, str], source: str, line: int, currency: str, day_zone: tzinfo, seen: _Seen | None = None
+) -> TaxEvent:
     """Row ``line`` of file ``source`` as a TaxEvent. Cells are checked in column order."""
+    seen = seen if seen is not None else _Seen()
     where = f"{source}:{line}"
     timestamp = parse_timestamp(row["timestamp"], where, day_zone=day_zone)
-    wallet = row["wallet"]
+    wallet = seen.name(row["wallet"])
     if not wallet:
         raise ConfigError(where, "wallet", "expected the wallet (account) the row happened in, got ''")
     try:
         kind = EventType(row["type"].lower())
     except ValueError:
         raise ConfigError(where, "type", f"expected buy, sell or fee, got {row['type']!r}") from None
-    asset = row["asset"].upper()
+    asset = seen.name(row["asset"].upper())
     if not asset:
         raise ConfigError(where, "asset", "expected an asset symbol (e.g. BTC), got ''")
-    amount = parse_decimal(row["amount"], where, "amount")
+    amount = parse_decimal(row["amount"], where, "amount", seen=seen.numbers)
     # A fee row may be worth nothing (a dust token); a trade at price 0 is a typo.
-    price = parse_decimal(row["price"], where, "price", allow_zero=kind is EventType.FEE)
-    fee = parse_decimal(row["fee"], where, "fee", allow_zero=True) if row["fee"] else ZERO
-    fee_asset = row["fee_asset"].upper() if fee else ""
+    price = parse_decimal(row["price"], where, "price", allow_zero=kind is EventType.FEE, seen=seen.numbers)
+    fee = parse_decimal(row["fee"], where, "fee", allow_zero=True, seen=seen.numbers) if row["fee"] else ZERO
+    fee_asset = seen.name(row["fee_asset"].upper()) if fee else ""
     if fee and kind is EventType.FEE:
         # normalize() would ignore it: the units a fee row spends are its amount.
         raise ConfigError(

@@ -24,14 +24,14 @@ was consumed: the units stay where they are, the basis moves. See :mod:`trimtab.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, getcontext
+from decimal import Decimal
 
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
-from trimtab.tax.lot_index import Entry, FifoIndex, HifoIndex, LotIndex, MinTaxIndex, id_key
+from trimtab.tax.lot_index import Entry, LotIndex, MinTaxIndex, id_key
 from trimtab.tax.lot_orders import (
     LotOrder,
     StandingOrder,
@@ -45,6 +45,7 @@ from trimtab.tax.lot_orders import (
     min_tax_key,
     specific,
 )
+from trimtab.tax.lot_register import EXACT, LotRegister, Pair, lots_of, moved, place, where
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
 
@@ -66,9 +67,6 @@ __all__ = [
     "specific",
 ]
 
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
-_ONE = Decimal(1)
-
 
 class Oversold(TaxError):
     """A sale of more units than the wallet holds: the history of how they got there is missing."""
@@ -76,7 +74,7 @@ class Oversold(TaxError):
 
 def exact_sub(a: Decimal, b: Decimal) -> Decimal:
     """``a - b`` without rounding (addition and subtraction are exact at unlimited precision)."""
-    return _EXACT.subtract(a, b)
+    return EXACT.subtract(a, b)
 
 
 def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -96,37 +94,8 @@ def allocate(total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     return shares
 
 
-@dataclass(slots=True)
-class _Wallet:
-    """One wallet's open lots of one asset: a FIFO heap (the lots' register and their FIFO order), how
-    many are open, and their units added up exactly."""
-
-    lots: FifoIndex
-    live: int = 0
-    units: Decimal = ZERO
-
-
-@dataclass(slots=True)
-class _Asset:
-    """The open lots of one asset: per wallet, and the heaps of the other orders (by wallet, None
-    for every wallet, and order), made when a sale first asks for them."""
-
-    wallets: dict[str, _Wallet] = field(default_factory=dict)
-    live: int = 0
-    indexes: dict[tuple[str | None, object], LotIndex] = field(default_factory=dict)
-
-
-Pair = tuple[Entry, Lot]  # an open lot's entry and the piece of it a sale consumes
-
-
-class LotBook:
+class LotBook(LotRegister):
     """Open lots per asset and wallet. Lots are immutable; the book replaces them as they are split."""
-
-    def __init__(self) -> None:
-        self._assets: dict[str, _Asset] = {}
-        self._next_id = 1
-        self._sub_ids: dict[str, int] = {}
-        self._seq = 0
 
     def copy(self) -> LotBook:
         """An independent copy (lots are immutable, so only the book's own records are copied)."""
@@ -161,24 +130,10 @@ class LotBook:
     def open_lots(self, asset: str | None = None, wallet: str | None = None) -> tuple[Lot, ...]:
         """The open lots (optionally of one asset and/or wallet), first in, first out. Read-only."""
         found = [
-            entry
-            for a in self._assets
-            if asset is None or a == asset
-            for entry in self._entries(a, wallet)
+            entry for a in self._assets if asset is None or a == asset for entry in self._entries(a, wallet)
         ]
-        found.sort(key=_place)
+        found.sort(key=place)
         return tuple(entry.lot for entry in found if entry.lot is not None)
-
-    def held(self, asset: str, wallet: str | None = None) -> Decimal:
-        """Units of ``asset`` in ``wallet`` (every wallet when None)."""
-        total = ZERO
-        wallets = self._assets[asset].wallets if asset in self._assets else {}
-        for w, held in wallets.items():
-            if wallet in (None, w):
-                for entry in sorted(held.lots.entries(), key=lambda entry: entry.seq):
-                    assert entry.lot is not None
-                    total += entry.lot.amount
-        return total
 
     def pick(
         self,
@@ -215,10 +170,10 @@ class LotBook:
         """(open lot's entry, consumed piece of it) pairs for :meth:`pick`, and the index whose walk
         took them out (to :meth:`~LotIndex.settle` once the pieces are taken, or not)."""
         if amount <= 0:
-            raise TaxError(f"selling {amount} {_where(asset, wallet, when, line)}: amount must be > 0")
+            raise TaxError(f"selling {amount} {where(asset, wallet, when, line)}: amount must be > 0")
         if not self._covers(asset, wallet, amount):
             held = self.held(asset, wallet)
-            raise Oversold(f"selling {amount} {_where(asset, wallet, when, line)}: it holds only {held}")
+            raise Oversold(f"selling {amount} {where(asset, wallet, when, line)}: it holds only {held}")
         scope = None if universal else wallet
         index: LotIndex | None = None
         if isinstance(order, StandingOrder):
@@ -229,9 +184,9 @@ class LotBook:
             else:
                 walk = index.walk()
         else:
-            candidates = sorted(self._entries(asset, scope), key=_place)
+            candidates = sorted(self._entries(asset, scope), key=place)
             by_lot = {id(entry.lot): entry for entry in candidates}
-            walk = (by_lot[id(lot)] for lot in order(tuple(_lots(candidates))))
+            walk = (by_lot[id(lot)] for lot in order(tuple(lots_of(candidates))))
         pairs: list[Pair] = []
         left = amount
         for entry in walk:
@@ -246,10 +201,10 @@ class LotBook:
         if left > 0:
             if index is not None:
                 index.settle()
-            ordered = order(tuple(_lots(sorted(self._entries(asset, scope), key=_place))))
+            ordered = order(tuple(lots_of(sorted(self._entries(asset, scope), key=place))))
             chosen = sum((lot.amount for lot in ordered), ZERO)
             raise TaxError(
-                f"selling {amount} {_where(asset, wallet, when, line)}: the chosen lots "
+                f"selling {amount} {where(asset, wallet, when, line)}: the chosen lots "
                 f"{', '.join(ids(ordered)) or '(none)'} hold only {chosen}"
             )
         return pairs, index
@@ -295,10 +250,11 @@ class LotBook:
                         lots.settle()
                         held = self.held(asset, wallet)
                         raise Oversold(
-                            f"selling {piece.amount} {_where(asset, wallet, when, line)}: it holds only {held}"
+                            f"selling {piece.amount} {where(asset, wallet, when, line)}: it holds only {held}"
                         )
                     current = entry.lot
-                assert entry is not None and current is not None
+                assert entry is not None
+                assert current is not None
                 take = min(left, current.amount)
                 cost = current.cost if take == current.amount else current.cost * take / current.amount
                 self._put(Lot(current.lot_id, asset, piece.wallet, take, cost, current.acquired), entry.idkey)
@@ -327,11 +283,11 @@ class LotBook:
         units, which keep their id, acquisition time and cost (tax.md §2.5, §7.1)."""
         pairs, index = self._plan(asset, source, amount, fifo, False, when, line)
         self._take(pairs, index)
-        moved = [_moved(piece, target) for _, piece in pairs]
-        for (entry, _), lot in zip(pairs, moved, strict=True):
+        handed = [moved(piece, target) for _, piece in pairs]
+        for (entry, _), lot in zip(pairs, handed, strict=True):
             self._put(lot, entry.idkey)
         self._settle(asset)
-        return moved
+        return handed
 
     def adjust(
         self, lot: Lot, amount: Decimal, *, extra_cost: Decimal, acquired: datetime
@@ -359,155 +315,3 @@ class LotBook:
         self._register(Entry(piece, entry.seq, id_key(piece.lot_id)))
         self._settle(lot.asset)
         return piece, rest
-
-    # -- the book's records ----------------------------------------------------------------------
-
-    @staticmethod
-    def _rest(lot: Lot, amount: Decimal, cost: Decimal) -> Lot:
-        return Lot(
-            lot.lot_id, lot.asset, lot.wallet, exact_sub(lot.amount, amount), exact_sub(lot.cost, cost), lot.acquired
-        )
-
-    def _wallet(self, asset: str, wallet: str) -> _Wallet:
-        held = self._assets.get(asset)
-        if held is None:
-            held = self._assets[asset] = _Asset()
-        lots = held.wallets.get(wallet)
-        if lots is None:
-            lots = held.wallets[wallet] = _Wallet(FifoIndex())
-        return lots
-
-    def _entries(self, asset: str, wallet: str | None) -> Iterator[Entry]:
-        """The open lots' entries of ``asset`` in ``wallet`` (every wallet when None), in no order."""
-        held = self._assets.get(asset)
-        for w, lots in held.wallets.items() if held is not None else ():
-            if wallet in (None, w):
-                yield from lots.lots.entries()
-
-    def _put(self, lot: Lot, idkey: tuple[int, ...] | None = None) -> None:
-        """A lot entering its wallet: it goes after the lots already there."""
-        self._seq += 1
-        self._register(Entry(lot, self._seq, idkey if idkey is not None else id_key(lot.lot_id)))
-
-    def _register(self, entry: Entry) -> None:
-        lot = entry.lot
-        assert lot is not None
-        held = self._assets.get(lot.asset)
-        lots = held.wallets.get(lot.wallet) if held is not None else None
-        if lots is None:
-            lots = self._wallet(lot.asset, lot.wallet)
-            held = self._assets[lot.asset]
-        assert held is not None
-        lots.lots.push(entry)
-        lots.live += 1
-        lots.units = _EXACT.add(lots.units, lot.amount)
-        held.live += 1
-        for (scope, _), index in held.indexes.items():
-            if scope is None or scope == lot.wallet:
-                index.push(entry)
-
-    def _retire(self, entry: Entry) -> None:
-        lot = entry.lot
-        assert lot is not None
-        entry.lot = None
-        held = self._assets[lot.asset]
-        lots = held.wallets[lot.wallet]
-        lots.live -= 1
-        lots.units = _EXACT.subtract(lots.units, lot.amount)
-        held.live -= 1
-
-    def _covers(self, asset: str, wallet: str, amount: Decimal) -> bool:
-        """Whether ``wallet`` holds ``amount`` or more, as :meth:`held` would say.
-
-        The running total is exact, while :meth:`held` adds up in the context's precision: each of
-        its additions may round by half a unit in the last place. Only when ``amount`` is closer to
-        the total than all those roundings together could be is :meth:`held` asked instead."""
-        held = self._assets.get(asset)
-        lots = held.wallets.get(wallet) if held is not None else None
-        if lots is None:
-            return amount <= 0
-        units = lots.units
-        if units:
-            bound = _ONE.scaleb(units.adjusted() - getcontext().prec + 2) * lots.live
-            if abs(_EXACT.subtract(units, amount)) > bound:
-                return amount <= units
-        return amount <= self.held(asset, wallet)
-
-    def _index(self, asset: str, scope: str | None, order: StandingOrder) -> LotIndex:
-        """The heap giving ``order`` over ``asset`` in wallet ``scope`` (every wallet when None), made
-        the first time it is asked for, then kept up to date.
-
-        A history walks in time order, and the US pools change from every wallet to per wallet once
-        (2025): a heap over every wallet is dropped when a per-wallet one of the same order is made,
-        and the other way round, so that the book does not keep up heaps it no longer reads."""
-        if order.kind == "fifo" and scope is not None:
-            self._assets[asset].indexes.pop((None, "fifo"), None) if asset in self._assets else None
-            return self._wallet(asset, scope).lots
-        kind: object = (order.kind, order.zone) if order.kind == "min-tax" else order.kind
-        if scope is not None:
-            self._wallet(asset, scope)
-        held = self._assets.setdefault(asset, _Asset())
-        index = held.indexes.get((scope, kind))
-        if index is None:
-            for other_scope, other_kind in list(held.indexes):
-                if other_kind == kind and (other_scope is None) != (scope is None):
-                    del held.indexes[other_scope, other_kind]
-            entries = self._entries(asset, scope)
-            if order.kind == "fifo":
-                index = FifoIndex(entries)
-            elif order.kind == "hifo":
-                index = HifoIndex(entries)
-            else:
-                assert order.zone is not None
-                index = MinTaxIndex(order.zone, entries)
-            held.indexes[scope, kind] = index
-        return index
-
-    def _take(self, pairs: list[Pair], index: LotIndex | None) -> list[Lot]:
-        """Take each planned piece out of the open lot it came from; returns the pieces."""
-        for entry, piece in pairs:
-            lot = entry.lot
-            assert lot is not None
-            self._retire(entry)
-            if piece.amount != lot.amount:  # the rest keeps the lot's place
-                self._register(Entry(self._rest(lot, piece.amount, piece.cost), entry.seq, entry.idkey))
-        if index is not None:
-            index.settle()
-        return [piece for _, piece in pairs]
-
-    def _settle(self, asset: str) -> None:
-        """Rebuild the heaps of ``asset`` that hold many more dead items than open lots."""
-        held = self._assets.get(asset)
-        if held is None:
-            return
-        for lots in held.wallets.values():
-            if lots.lots.needs_rebuild(lots.live):
-                lots.lots.rebuild(lots.lots.entries())
-        for (scope, _), index in held.indexes.items():
-            live = held.live if scope is None else held.wallets[scope].live
-            if index.needs_rebuild(live):
-                index.rebuild(self._entries(asset, scope))
-
-
-def _moved(lot: Lot, wallet: str) -> Lot:
-    return Lot(lot.lot_id, lot.asset, wallet, lot.amount, lot.cost, lot.acquired)
-
-
-def _place(entry: Entry) -> tuple[object, ...]:
-    """An open lot's place in :meth:`LotBook.open_lots`: asset, acquisition time, id, wallet, and its
-    place in the wallet."""
-    lot = entry.lot
-    assert lot is not None
-    return (lot.asset, lot.acquired, entry.idkey, lot.wallet, entry.seq)
-
-
-def _lots(entries: Sequence[Entry]) -> Iterator[Lot]:
-    for entry in entries:
-        assert entry.lot is not None
-        yield entry.lot
-
-
-def _where(asset: str, wallet: str, when: datetime | None, line: int) -> str:
-    at = f" at {when.isoformat()}" if when is not None else ""
-    src = f" (line {line})" if line else ""
-    return f"{asset} from wallet {wallet!r}{at}{src}"

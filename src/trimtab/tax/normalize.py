@@ -125,7 +125,9 @@ def _records(events: Iterable[TaxEvent], report_currency: str) -> Iterator[Recor
                 event.asset, event.wallet, event.amount, event.value + value, event.timestamp, event.line
             )
         elif event.type is EventType.SELL:
-            yield Sale(event.asset, event.wallet, event.amount, event.value - value, event.timestamp, event.line)
+            yield Sale(
+                event.asset, event.wallet, event.amount, event.value - value, event.timestamp, event.line
+            )
         else:
             yield Sale(
                 event.asset, event.wallet, event.amount, event.value, event.timestamp, event.line, fee=True

@@ -129,7 +129,9 @@ def match_uk(records: Iterable[Record], zone: ZoneInfo) -> dict[str, TokenMatch]
         if record.asset in problems:
             continue
         if record.amount <= 0:
-            problems[record.asset] = f"line {record.line}: {record.asset} amount {record.amount} is not positive"
+            problems[record.asset] = (
+                f"line {record.line}: {record.asset} amount {record.amount} is not positive"
+            )
             continue
         _add(by_asset[record.asset], record, zone)
     matches: dict[str, TokenMatch] = {}

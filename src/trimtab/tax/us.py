@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
-from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
 from trimtab.tax import lot_orders
+from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
 from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, hifo, min_tax
 from trimtab.tax.model import Disposal, Lot, Term
 from trimtab.tax.normalize import Acquisition, Record, in_time_order

@@ -87,7 +87,9 @@ class WashSales:
             row = disposals[index]
             if row.gain >= 0 or not self._enabled(row.disposed.year):
                 continue
-            loss = _Loss(disposals, index, row.asset, row.disposed, piece.acquired, sold_ids, row.amount, -row.gain)
+            loss = _Loss(
+                disposals, index, row.asset, row.disposed, piece.acquired, sold_ids, row.amount, -row.gain
+            )
             for lot in fifo(self._book.open_lots(row.asset)):
                 if loss.units == 0:
                     break
