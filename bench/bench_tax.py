@@ -158,9 +158,12 @@ def generate(path: Path, events: int, seed: int = 0) -> int:
 
 def recurrency(source: Path, target: Path, currency: str) -> None:
     """The same rows with fees paid in USD said to be paid in ``currency``."""
+    rest = b""
     with source.open("rb") as reading, target.open("wb") as writing:
         for chunk in iter(lambda: reading.read(1 << 22), b""):
-            writing.write(chunk.replace(b",USD\n", f",{currency}\n".encode()))
+            whole, newline, rest = (rest + chunk).rpartition(b"\n")
+            writing.write((whole + newline).replace(b",USD\n", f",{currency}\n".encode()))
+        writing.write(rest)
 
 
 def run(label: str, args: list[str], cwd: Path) -> tuple[float, float, str]:
@@ -172,7 +175,8 @@ def run(label: str, args: list[str], cwd: Path) -> tuple[float, float, str]:
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "wall = time.perf_counter() - t\n"
         "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "tail = (p.stdout.strip().splitlines() or [''])[-1] if p.returncode == 0 else p.stderr.strip()\n"
+        "lines = p.stdout.strip().splitlines()[-4:-1]\n"
+        "tail = ' | '.join(lines) if p.returncode == 0 else p.stderr.strip()\n"
         "print(p.returncode, wall, rss, tail, sep='\\t')\n"
     )
     # A fresh parent per command, so RUSAGE_CHILDREN holds this command's peak and nothing else.
@@ -238,10 +242,9 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str]) -> None:
             ("ledger", ["-c", str(config)]),
             ("csv", ["--transactions", str(files[currency])]),
         ):
-            wall, rss, tail = run(f"{name} {source}", [*base, *more, "--json"], folder)
-            disposals = tail.count('"asset"') if tail.startswith("{") else 0
-            print(f"{'report ' + name + ' (' + source + ')':<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS")
-            del disposals
+            wall, rss, tail = run(f"{name} {source}", [*base, *more], folder)
+            label = f"report {name} ({source})"
+            print(f"{label:<24}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'this script':<22}: {own:.0f} MiB peak RSS (generating)")
 
