@@ -2,6 +2,7 @@
 processes: wall time and peak RSS of each. Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_tax.py [--events 1000000] [--year 2024] [--keep DIR] [--only us-fifo,de]
+        [--import-only]
 
 The history is synthetic and deterministic (seed 0, see :func:`generate`): six assets, five wallets,
 buys and sells with fees (in the report currency or in the coin), some ``fee`` rows, 2019-01 .. 2025-06.
@@ -195,18 +196,23 @@ def main() -> None:
     parser.add_argument("--year", default="2024")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder)")
     parser.add_argument("--only", help=f"comma-separated reports to run (of {', '.join(REPORTS)})")
+    parser.add_argument(
+        "--import-only",
+        action="store_true",
+        help="run the imports of the chosen reports' currencies, no report",
+    )
     args = parser.parse_args()
     chosen = args.only.split(",") if args.only else list(REPORTS)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-tax-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        _bench(folder, args.events, args.year, chosen)
+        _bench(folder, args.events, args.year, chosen, reports=not args.import_only)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _bench(folder: Path, events: int, year: str, chosen: list[str]) -> None:
+def _bench(folder: Path, events: int, year: str, chosen: list[str], *, reports: bool = True) -> None:
     print(
         f"python {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} (other work on the machine slows every figure)"
@@ -235,7 +241,7 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str]) -> None:
             folder,
         )
         print(f"{'import ' + currency:<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail[:70]}")
-    for name in chosen:
+    for name in chosen if reports else []:
         jurisdiction, currency, extra = REPORTS[name]
         base = ["tax", "report", "-j", jurisdiction, "--year", year, *extra]
         for source, more in (

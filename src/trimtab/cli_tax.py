@@ -130,8 +130,8 @@ def import_history(
     from trimtab.assembly import ledger_url
     from trimtab.config import load_config
     from trimtab.ledger.store import LedgerStore
-    from trimtab.tax.import_checks import check_history
-    from trimtab.tax.importer import day_zone_of, read_events
+    from trimtab.tax.import_checks import check_file
+    from trimtab.tax.importer import day_zone_of
     from trimtab.tax.jurisdiction import TaxRules
     from trimtab.tax.output import CURRENCIES
 
@@ -143,21 +143,25 @@ def import_history(
         # A bare date starts at 00:00 in the taxpayer's zone: the config's, when it prices in this currency.
         own = section is not None and section.currency == report_currency
         zone = TaxRules.from_section(section).zone if own and section else day_zone_of(report_currency)
-        events = read_events(file, report_currency=report_currency, day_zone=zone)
-        check_history(  # all or nothing, before the ledger
-            events,
-            str(file),
+        # Two streaming passes, holding no list of the rows: the whole file is checked before the
+        # ledger is touched, then read again into one transaction (rolled back if anything fails).
+        checked = check_file(
+            file,
+            report_currency=report_currency,
+            day_zone=zone,
             now=datetime.now(UTC),
             allow_future=allow_future,
             allow_duplicates=allow_duplicates,
         )
         with LedgerStore.open(ledger_url(loaded, config)) as store:
             added = store.record_tax_events(
-                events, source=str(file), report_currency=report_currency, imported_at=datetime.now(UTC)
+                checked.events(),
+                source=str(file),
+                report_currency=report_currency,
+                imported_at=datetime.now(UTC),
             )
-        first = min(event.timestamp for event in events)
-        last = max(event.timestamp for event in events)
-        skipped = len(events) - added
+        first, last = checked.first, checked.last
+        skipped = checked.rows - added
         if as_json:
             emit_json(
                 {
@@ -459,18 +463,20 @@ def _file_events(
     """The events of a --transactions file priced in ``priced`` that can count for ``year``, in the
     report currency."""
     from trimtab.tax.history import in_currency
-    from trimtab.tax.import_checks import check_history
-    from trimtab.tax.importer import read_events
+    from trimtab.tax.import_checks import HistoryCheck
+    from trimtab.tax.importer import iter_events
 
     wanted = rules.currency
-    events = read_events(path, report_currency=priced, day_zone=rules.zone)
-    check_history(
-        events, str(path), now=datetime.now(UTC), allow_future=allow_future, allow_duplicates=allow_duplicates
-    )
+    check = HistoryCheck(str(path), datetime.now(UTC), allow_future, allow_duplicates)
     horizon = rules.horizon(year)  # later rows cannot change the year: no rate is asked for them
-    return [
-        in_currency(event, priced, wanted, table, rules.zone) for event in events if event.timestamp < horizon
+    # One pass: every row is checked, only those before the horizon are kept (converted).
+    events = [
+        in_currency(event, priced, wanted, table, rules.zone)
+        for event in map(check.see, iter_events(path, report_currency=priced, day_zone=rules.zone))
+        if event.timestamp < horizon
     ]
+    check.verdict()
+    return events
 
 
 def _ledger_events(

@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from trimtab.errors import LedgerError
+from trimtab.errors import LedgerError, TrimtabError
 from trimtab.ledger.engine import connect, error_reason
 from trimtab.ledger.models import (
     DecisionRow,
@@ -278,12 +278,21 @@ class LedgerStore:
         ``source`` names the file; ``report_currency`` is the currency of the events' prices. Events
         already in the ledger are skipped, so importing a file twice adds nothing (the rule:
         :mod:`trimtab.ledger.tax_records`). Returns how many events were added.
+
+        ``events`` may be a stream read as it is stored; an error it raises (a bad row) rolls the
+        whole import back and reaches the caller unchanged.
         """
         self._require_aware(imported_at, "imported_at")
-        with self._transaction(f"import the tax events of {source}") as session:
-            return add_tax_events(
-                session, events, source=source, report_currency=report_currency, imported_at=imported_at
-            )
+        action = f"import the tax events of {source}"
+        try:
+            with self._transaction(action) as session:
+                return add_tax_events(
+                    session, events, source=source, report_currency=report_currency, imported_at=imported_at
+                )
+        except (TypeError, ValueError) as error:  # a value no column can hold (a naive time), rolled back
+            if isinstance(error, TrimtabError):
+                raise
+            raise self._error(action, str(error)) from error
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from trimtab.errors import ConfigError
 from trimtab.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.tax.normalize import fee_value
 
 COLUMNS = ("timestamp", "wallet", "type", "asset", "amount", "price", "fee", "fee_asset")
 
@@ -124,7 +123,7 @@ def iter_table(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict
                             f"{path}:{start}", "", f"expected {len(header)} cells, got {len(cells)}"
                         )
                     rows += 1
-                    yield start, {name: cell.strip() for name, cell in zip(header, cells, strict=True)}
+                    yield start, dict(zip(header, map(str.strip, cells), strict=True))
         except csv.Error as error:
             raise ConfigError(f"{path}:{reader.line_num}", "", f"not a valid CSV line ({error})") from None
         except UnicodeDecodeError:
@@ -180,7 +179,7 @@ def parse_decimal(
     return value if value else ZERO  # "-0" reads as 0
 
 
-_SEEN_LIMIT = 1 << 18
+_SEEN_LIMIT = 1 << 12  # bounded: a file of any size keeps at most this many numbers and names
 
 
 def parse_timestamp(cell: str, where: str, key: str = "timestamp", day_zone: tzinfo = UTC) -> datetime:
@@ -195,6 +194,14 @@ def parse_timestamp(cell: str, where: str, key: str = "timestamp", day_zone: tzi
                 raise ConfigError(where, key, f"expected a real date ({_TIME_FORMS}), got {cell!r}") from None
             return start.astimezone(UTC)
         raise ConfigError(where, key, f"expected an ISO 8601 time ({_TIME_FORMS}), got {cell!r}")
+    try:  # the fast way for the forms matched above; anything it declines is read by hand below
+        fast = datetime.fromisoformat(cell)
+    except ValueError:
+        pass
+    else:
+        if fast.tzinfo is None:
+            return fast.replace(tzinfo=UTC)
+        return fast if fast.tzinfo is UTC else fast.astimezone(UTC)
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
     try:
         zone: tzinfo = UTC
@@ -222,10 +229,9 @@ def _event(  # noqa: PLR0917 (a row and where it is from)
     wallet = seen.name(row["wallet"])
     if not wallet:
         raise ConfigError(where, "wallet", "expected the wallet (account) the row happened in, got ''")
-    try:
-        kind = EventType(row["type"].lower())
-    except ValueError:
-        raise ConfigError(where, "type", f"expected buy, sell or fee, got {row['type']!r}") from None
+    kind = _TYPES.get(row["type"].lower())
+    if kind is None:
+        raise ConfigError(where, "type", f"expected buy, sell or fee, got {row['type']!r}")
     asset = seen.name(row["asset"].upper())
     if not asset:
         raise ConfigError(where, "asset", "expected an asset symbol (e.g. BTC), got ''")
@@ -243,21 +249,22 @@ def _event(  # noqa: PLR0917 (a row and where it is from)
         raise ConfigError(
             where, "fee_asset", f"expected the asset the fee of {row['fee']} was paid in, got ''"
         )
-    event = TaxEvent(timestamp, wallet, kind, asset, amount, price, fee, fee_asset, line)
-    try:
-        fee_value(event, currency)  # the rule normalize() applies, checked here rather than mid-report
-    except ValueError:
+    if fee and fee_asset not in (currency, asset):
+        # The rule normalize() applies (fee_value: only these two can be valued), checked here.
         if fee_asset in DAY_ZONES:  # a fee in another money: the whole file is likely priced in it
             raise ConfigError(
                 where,
                 "fee_asset",
                 f"a fee in {fee_asset}, but the prices of this file are read as {currency} "
                 f"(--currency {currency}); if the file is priced in {fee_asset}, give --currency {fee_asset}",
-            ) from None
+            )
         raise ConfigError(
             where,
             "fee_asset",
             f"expected {currency} or {asset} (the fee assets this row can value), "
             f"got {row['fee_asset']!r}: write the fee as its own 'fee' row of {fee_asset} with its price",
-        ) from None
-    return event
+        )
+    return TaxEvent(timestamp, wallet, kind, asset, amount, price, fee, fee_asset, line)
+
+
+_TYPES = {str(kind): kind for kind in EventType}

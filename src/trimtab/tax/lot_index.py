@@ -132,6 +132,45 @@ class FifoIndex(LotIndex):
         super().__init__(fifo_item, entries)
 
 
+class FifoMerge(LotIndex):
+    """First in, first out over several wallets' :class:`FifoIndex` heaps, merged as they are walked.
+
+    Their items have the same keys a heap over every wallet would have (acquisition time, id, wallet,
+    place), so the merge gives the same order, without a second heap to keep up at every new lot."""
+
+    def __init__(self, indexes: Iterable[FifoIndex]) -> None:
+        super().__init__(fifo_item, ())
+        self._indexes = list(indexes)
+
+    def entries(self) -> Iterator[Entry]:
+        return (entry for index in self._indexes for entry in index.entries())
+
+    def size(self) -> int:
+        return sum(index.size() for index in self._indexes)
+
+    def walk(self) -> Iterator[Entry]:
+        indexes = self._indexes
+        heads: list[tuple[Item, int]] = []
+        for n, index in enumerate(indexes):
+            item = index._pop(index.heap)
+            if item is not None:
+                heads.append((item, n))
+        heapq.heapify(heads)
+        while heads:
+            item, n = heads[0]
+            yield item[-1]
+            index = indexes[n]
+            following = index._pop(index.heap)
+            if following is None:
+                heapq.heappop(heads)
+            else:
+                heapq.heapreplace(heads, (following, n))
+
+    def settle(self) -> None:
+        for index in self._indexes:
+            index.settle()
+
+
 class HifoIndex(LotIndex):
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         super().__init__(hifo_item, entries)

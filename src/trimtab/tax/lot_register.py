@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, getcontext
 
 from trimtab.money import ZERO
-from trimtab.tax.lot_index import Entry, FifoIndex, HifoIndex, LotIndex, MinTaxIndex, id_key
+from trimtab.tax.lot_index import Entry, FifoIndex, FifoMerge, HifoIndex, LotIndex, MinTaxIndex, id_key
 from trimtab.tax.lot_orders import StandingOrder
 from trimtab.tax.model import Lot
 
@@ -40,6 +40,11 @@ class _Asset:
     wallets: dict[str, _Wallet] = field(default_factory=dict)
     live: int = 0
     indexes: dict[tuple[str | None, object], LotIndex] = field(default_factory=dict)
+
+    @property
+    def fifo_only(self) -> bool:
+        """Whether every heap over the asset is keyed first in, first out (none on the unit cost)."""
+        return all(kind == "fifo" for _, kind in self.indexes)
 
 
 Pair = tuple[Entry, Lot]  # an open lot's entry and the piece of it a sale consumes
@@ -114,6 +119,24 @@ class LotRegister:
             if scope is None or scope == lot.wallet:
                 index.push(entry)
 
+    def _shrink(self, entry: Entry, rest: Lot) -> None:
+        """Replace the open lot of ``entry`` by ``rest``, a part of it (same id, time and wallet).
+
+        Where every heap over the asset is keyed first in, first out, the rest keeps the entry and its
+        heap items (their keys do not depend on the amount). A HIFO or min-tax heap is keyed on the unit
+        cost, which the rest may have in other last digits: then the entry is retired and the rest
+        registered under the same place, as a new entry."""
+        lot = entry.lot
+        assert lot is not None
+        held = self._assets[lot.asset]
+        if held.fifo_only:
+            lots = held.wallets[lot.wallet]
+            lots.units = EXACT.add(EXACT.subtract(lots.units, lot.amount), rest.amount)
+            entry.lot = rest
+            return
+        self._retire(entry)
+        self._register(Entry(rest, entry.seq, entry.idkey))
+
     def _retire(self, entry: Entry) -> None:
         lot = entry.lot
         assert lot is not None
@@ -152,6 +175,9 @@ class LotRegister:
             lots = self._wallet(asset, scope).lots
             self._assets[asset].indexes.pop((None, "fifo"), None)  # see below
             return lots
+        if order.kind == "fifo":  # every wallet: their own FIFO heaps, merged (no heap to keep up)
+            held = self._assets.get(asset)
+            return FifoMerge(lots.lots for lots in held.wallets.values()) if held else FifoIndex()
         kind: object = (order.kind, order.zone) if order.kind == "min-tax" else order.kind
         if scope is not None:
             self._wallet(asset, scope)
@@ -177,9 +203,10 @@ class LotRegister:
         for entry, piece in pairs:
             lot = entry.lot
             assert lot is not None
-            self._retire(entry)
             if piece.amount != lot.amount:  # the rest keeps the lot's place
-                self._register(Entry(self._rest(lot, piece.amount, piece.cost), entry.seq, entry.idkey))
+                self._shrink(entry, self._rest(lot, piece.amount, piece.cost))
+            else:
+                self._retire(entry)
         if index is not None:
             index.settle()
         return [piece for _, piece in pairs]

@@ -24,6 +24,7 @@ was consumed: the units stay where they are, the basis moves. See :mod:`trimtab.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -31,7 +32,7 @@ from decimal import Decimal
 
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
-from trimtab.tax.lot_index import Entry, LotIndex, MinTaxIndex, id_key
+from trimtab.tax.lot_index import Entry, Item, LotIndex, MinTaxIndex, id_key
 from trimtab.tax.lot_orders import (
     LotOrder,
     StandingOrder,
@@ -45,7 +46,7 @@ from trimtab.tax.lot_orders import (
     min_tax_key,
     specific,
 )
-from trimtab.tax.lot_register import EXACT, LotRegister, Pair, lots_of, moved, place, where
+from trimtab.tax.lot_register import EXACT, LotRegister, Pair, _Wallet, lots_of, moved, place, where
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
 
@@ -195,7 +196,7 @@ class LotBook(LotRegister):
             take = min(left, lot.amount)
             cost = lot.cost if take == lot.amount else lot.cost * take / lot.amount
             pairs.append((entry, Lot(lot.lot_id, lot.asset, lot.wallet, take, cost, lot.acquired)))
-            left = exact_sub(left, take)
+            left = EXACT.subtract(left, take)
             if left == 0:
                 break
         if left > 0:
@@ -237,37 +238,64 @@ class LotBook(LotRegister):
 
         As if each hand-over were a FIFO sale of its own, one after the other: a lot that straddles
         two of them is split for the first and its rest for the second, with the same arithmetic."""
-        lots = self._wallet(asset, wallet).lots
-        walk = lots.walk()
+        held = self._assets[asset]
+        seller = held.wallets[wallet]
+        walk = seller.lots.walk()
+        # Inlined _put/_retire (a history hands over millions of pieces): each target wallet's
+        # record and the other heaps over it (HIFO, min-tax) that a new lot goes into.
+        targets: dict[str, tuple[_Wallet, list[Item], list[LotIndex]]] = {}
+        seq = self._seq
         entry: Entry | None = None
-        current: Lot | None = None  # what is left of the lot being handed
+        current: Lot | None = None  # the lot being handed; ``units`` and ``cost`` are what is left of it
+        units = cost = ZERO
         for piece in pieces:
             left = piece.amount
+            target = piece.wallet
+            found = targets.get(target)
+            if found is None:
+                into = self._wallet(asset, target)
+                heaps = [index for (scope, _), index in held.indexes.items() if scope in (None, target)]
+                found = targets[target] = (into, into.lots.heap, heaps)
+            into, heap, heaps = found
             while left:
                 if current is None:
                     entry = next(walk, None)
                     if entry is None:  # only when held() rounds (amounts of over 28 digits)
-                        lots.settle()
-                        held = self.held(asset, wallet)
+                        self._seq = seq
+                        seller.lots.settle()
                         raise Oversold(
-                            f"selling {piece.amount} {where(asset, wallet, when, line)}: it holds only {held}"
+                            f"selling {piece.amount} {where(asset, wallet, when, line)}: "
+                            f"it holds only {self.held(asset, wallet)}"
                         )
                     current = entry.lot
+                    assert current is not None
+                    units, cost = current.amount, current.cost
                 assert entry is not None
-                assert current is not None
-                take = min(left, current.amount)
-                cost = current.cost if take == current.amount else current.cost * take / current.amount
-                self._put(Lot(current.lot_id, asset, piece.wallet, take, cost, current.acquired), entry.idkey)
-                left = exact_sub(left, take)
-                if take == current.amount:
-                    self._retire(entry)
+                whole = left >= units  # the rest of the lot goes
+                take, share = (units, cost) if whole else (left, cost * left / units)
+                seq += 1
+                handed = Entry(
+                    Lot(current.lot_id, asset, target, take, share, current.acquired), seq, entry.idkey
+                )
+                heapq.heappush(heap, (current.acquired, entry.idkey, target, seq, handed))
+                into.live, into.units = into.live + 1, EXACT.add(into.units, take)
+                held.live += 1
+                for index in heaps:
+                    index.push(handed)
+                if whole:
+                    left = EXACT.subtract(left, units)
+                    entry.lot = None  # retired
+                    seller.live -= 1
+                    seller.units = EXACT.subtract(seller.units, current.amount)
+                    held.live -= 1
                     entry = current = None
                 else:
-                    current = self._rest(current, take, cost)
+                    units, cost = EXACT.subtract(units, left), EXACT.subtract(cost, share)
+                    left = ZERO
+        self._seq = seq
         if entry is not None and current is not None:  # the rest keeps the lot's place
-            self._retire(entry)
-            self._register(Entry(current, entry.seq, entry.idkey))
-        lots.settle()
+            self._shrink(entry, Lot(current.lot_id, asset, wallet, units, cost, current.acquired))
+        seller.lots.settle()
 
     def transfer(
         self,
