@@ -3,7 +3,8 @@
 :class:`~trimtab.tax.lots.LotBook` keeps each open lot in an :class:`Entry`. An index is a heap of
 ``(sort key..., entry)`` items over the open lots of one asset, in one wallet or in every wallet:
 
-- :class:`FifoIndex`: acquisition time, lot id, wallet, place in the wallet (first in, first out);
+- :class:`FifoIndex`: acquisition time, lot id, wallet, place in the wallet (first in, first out),
+  one per wallet; over every wallet, :class:`FifoMerge` merges the wallets' heaps as it walks them;
 - :class:`HifoIndex`: highest unit cost first, then as FIFO;
 - :class:`MinTaxIndex`: the min-tax order of a sale at a unit price on a date (tax.md §4.2): two
   HIFO heaps, the lots short-term and long-term on that date, and a heap of the short-term lots by
@@ -150,17 +151,18 @@ class FifoMerge(LotIndex):
 
     def walk(self) -> Iterator[Entry]:
         indexes = self._indexes
-        heads: list[tuple[Item, int]] = []
+        heads: list[tuple[Item, int]] = []  # each wallet's first open item, left in its heap
         for n, index in enumerate(indexes):
-            item = index._pop(index.heap)
+            item = index._peek(index.heap)
             if item is not None:
                 heads.append((item, n))
         heapq.heapify(heads)
         while heads:
             item, n = heads[0]
-            yield item[-1]
             index = indexes[n]
-            following = index._pop(index.heap)
+            index._pop(index.heap)  # the head: taken out as it is reached
+            yield item[-1]
+            following = index._peek(index.heap)
             if following is None:
                 heapq.heappop(heads)
             else:

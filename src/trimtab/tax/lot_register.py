@@ -171,13 +171,11 @@ class LotRegister:
         A history walks in time order, and the US pools change from every wallet to per wallet once
         (2025): a heap over every wallet is dropped when a per-wallet one of the same order is made,
         and the other way round, so that the book does not keep up heaps it no longer reads."""
-        if order.kind == "fifo" and scope is not None:
-            lots = self._wallet(asset, scope).lots
-            self._assets[asset].indexes.pop((None, "fifo"), None)  # see below
-            return lots
-        if order.kind == "fifo":  # every wallet: their own FIFO heaps, merged (no heap to keep up)
-            held = self._assets.get(asset)
-            return FifoMerge(lots.lots for lots in held.wallets.values()) if held else FifoIndex()
+        if order.kind == "fifo":  # each wallet's own heap; every wallet: those heaps, merged
+            if scope is not None:
+                return self._wallet(asset, scope).lots
+            pool = self._assets.get(asset)
+            return FifoMerge(lots.lots for lots in pool.wallets.values()) if pool else FifoIndex()
         kind: object = (order.kind, order.zone) if order.kind == "min-tax" else order.kind
         if scope is not None:
             self._wallet(asset, scope)
@@ -188,9 +186,7 @@ class LotRegister:
                 if other_kind == kind and (other_scope is None) != (scope is None):
                     del held.indexes[other_scope, other_kind]
             entries = self._entries(asset, scope)
-            if order.kind == "fifo":
-                index = FifoIndex(entries)
-            elif order.kind == "hifo":
+            if order.kind == "hifo":
                 index = HifoIndex(entries)
             else:
                 assert order.zone is not None
