@@ -280,7 +280,7 @@ def history(
             elif not runs:
                 out.print("No runs recorded yet. Try `trimtab rebalance --dry-run`.")
             else:
-                out.print(render.history_table(runs, out.width))
+                out.print(render.history_table(runs))
         finally:
             ledger.close()
 
@@ -336,16 +336,6 @@ def main_options(
 
 def main() -> None:
     """The command line (the installed command enters through :func:`trimtab.console.main`, which is
-    ready for Ctrl-C before this module's imports)."""
-    from trimtab.console import INTERRUPTED, honour_sigint, interrupted
-
-    honour_sigint()
-    try:
-        redact_standard_streams()  # nothing printed, by trimtab or a library, carries a credential
-        app()
-    except KeyboardInterrupt:
-        interrupted()
-    except SystemExit as stop:
-        if stop.code == INTERRUPTED:
-            interrupted()  # typer ends a Ctrl-C outside a command's guard with 130 but without a word
-        raise
+    ready for Ctrl-C before this module's imports and reports it)."""
+    redact_standard_streams()  # nothing printed, by trimtab or a library, carries a credential
+    app()

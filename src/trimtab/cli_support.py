@@ -45,18 +45,14 @@ def print_traceback(error: BaseException) -> None:
 
 def guarded(debug: bool, action: Callable[[], T]) -> T:
     """Run ``action``, turning every failure into one line and an exit code; with ``debug`` the traceback
-    comes first. Both are printed through :func:`trimtab.redaction.redact`, never by Python itself."""
+    comes first. Both are printed through :func:`trimtab.redaction.redact`, never by Python itself. A
+    Ctrl-C passes through: typer ends the command with 130 and :func:`trimtab.console.main` says so."""
     try:
         return action()
     except TrimtabError as error:
         if debug:
             print_traceback(error)
         fail(str(error), error.exit_code)
-    except KeyboardInterrupt:
-        from trimtab.console import INTERRUPTED, report_interrupted
-
-        report_interrupted()  # once: the entry point says it for a Ctrl-C outside any command's guard
-        raise typer.Exit(INTERRUPTED) from None
     except (typer.Exit, typer.Abort):
         raise
     except Exception as error:  # a bug or an unexpected failure of a library: still one line

@@ -3,8 +3,8 @@
 It imports nothing but the standard library before it is ready for Ctrl-C, then imports the command line
 (:mod:`trimtab.cli`: typer, rich, pydantic, later SQLAlchemy and ccxt). A SIGINT at any moment therefore
 ends the command with one line, ``error: interrupted``, and exit code 130 — during the imports too, where
-Python would print a ``KeyboardInterrupt`` traceback. Inside a command, :func:`trimtab.cli_support.guarded`
-does the same, after the command has left the ledger consistent (see ``Bot.rebalance``).
+Python would print a ``KeyboardInterrupt`` traceback — and inside a command too, once the command has left
+the ledger consistent (see ``Bot.rebalance``) and typer has turned the interrupt into exit code 130.
 
 A shell starts a background job (``trimtab rebalance &`` in a script) with SIGINT ignored, and Python
 keeps it ignored: ``kill -INT`` then did nothing and the rebalance went on to exit 0. trimtab honours
@@ -29,6 +29,10 @@ def main() -> None:
         command_line()
     except KeyboardInterrupt:
         interrupted()
+    except SystemExit as stop:
+        if stop.code == INTERRUPTED:
+            interrupted()  # typer ends a Ctrl-C inside a command with 130 but without a word
+        raise
     finally:
         # The command is over and its exit code decided: a Ctrl-C while Python shuts down would only
         # turn it into a death by signal.
@@ -41,24 +45,13 @@ def honour_sigint() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-_reported: list[bool] = []  # filled once the line is said (a list: no global statement needed)
-
-
-def report_interrupted() -> None:
-    """Say ``error: interrupted`` on stderr, once per process."""
-    if _reported:
-        return
-    _reported.append(True)
+def interrupted() -> NoReturn:
+    """End the process with exit code 130 and the one line ``error: interrupted`` on stderr; a second
+    Ctrl-C meanwhile changes nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         sys.stderr.write("error: interrupted\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass  # stderr closed: the exit code still says it
-
-
-def interrupted() -> NoReturn:
-    """End the process with exit code 130 and the one line (unless a command said it already); a
-    second Ctrl-C meanwhile changes nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    report_interrupted()
     raise SystemExit(INTERRUPTED)

@@ -32,13 +32,14 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from trimtab.clock import Clock, utc_now
 from trimtab.errors import PortfolioBusy
 
 LOCK_FILE_NAME = "portfolio.lock"
@@ -122,7 +123,7 @@ class PortfolioLock:
         paths: Sequence[Path],
         command: str,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         holder_wait: float = HOLDER_WAIT_SECONDS,
     ) -> None:
         if not paths:

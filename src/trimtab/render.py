@@ -144,9 +144,9 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
     console.print(f"Run {outcome.run_id} {outcome.status}: {what}{fees}")
 
 
-def history_table(runs: list[RunSummary], width: int = 100) -> Table:
-    """One row per run, its reason wrapped to fit (``history --run N`` also shows the fees and orders).
-    ``width`` is not used any more: the table fits itself to the terminal."""
+def history_table(runs: list[RunSummary]) -> Table:
+    """One row per run, its reason wrapped to fit the terminal (``history --run N`` also shows the fees
+    and orders)."""
     rows = []
     for run in runs:
         after = run.value_after if run.value_after is not None else run.value_before

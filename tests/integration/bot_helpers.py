@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
@@ -270,3 +271,19 @@ def requests_for(emulator: BinanceEmulator, client_order_id: str) -> list[tuple[
         if r.path == "/api/v3/order"
         and client_order_id in (r.params.get("newClientOrderId"), r.params.get("origClientOrderId"))
     ]
+
+
+def trimtab_command() -> list[str]:
+    """The ``trimtab`` script next to this Python, else ``python -m trimtab``."""
+    executable = Path(sys.executable).parent / "trimtab"
+    return [str(executable)] if executable.exists() else [sys.executable, "-m", "trimtab"]
+
+
+async def start_rebalance(config: Path, *wrapper: str) -> asyncio.subprocess.Process:
+    """``trimtab rebalance --json`` on ``config`` as a real process (run by ``wrapper``, if given) with the
+    emulator's keys, its output piped."""
+    env = {**os.environ, KEY_ENV: KEY, SECRET_ENV: SECRET}
+    return await asyncio.create_subprocess_exec(
+        *wrapper, *trimtab_command(), "rebalance", "-c", str(config), "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+    )  # fmt: skip

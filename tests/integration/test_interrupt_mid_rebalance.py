@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from decimal import Decimal
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from binance_emulator import BinanceEmulator
+from bot_helpers import start_rebalance
 
 from trimtab.ledger.store import LedgerStore
 
@@ -36,17 +36,8 @@ DRIFTED = {"USDT": "500", "BTC": "0.2", "ETH": "1"}
 IGNORING_SIGINT = ("bash", "-c", 'trap "" INT; exec "$@"', "bash")
 
 
-def trimtab() -> list[str]:
-    executable = Path(sys.executable).parent / "trimtab"
-    return [str(executable)] if executable.exists() else [sys.executable, "-m", "trimtab"]
-
-
 async def start_bot(config: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TRIMTAB_API_KEY": "emu-key", "TRIMTAB_API_SECRET": "emu-secret"}
-    return await asyncio.create_subprocess_exec(
-        *IGNORING_SIGINT, *trimtab(), "rebalance", "-c", str(config), "--json",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
+    return await start_rebalance(config, *IGNORING_SIGINT)
 
 
 async def wait_for_request(

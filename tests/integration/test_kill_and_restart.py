@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 from binance_emulator import BinanceEmulator
+from bot_helpers import start_rebalance
 
 from trimtab.ledger.store import LedgerStore
 
@@ -31,17 +30,8 @@ exchange: {{name: binance, api_url: "{url}", timeout_ms: 3000, rate_limit: false
 """
 
 
-def trimtab() -> list[str]:
-    executable = Path(sys.executable).parent / "trimtab"
-    return [str(executable)] if executable.exists() else [sys.executable, "-m", "trimtab"]
-
-
 async def start_bot(config: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "TRIMTAB_API_KEY": "emu-key", "TRIMTAB_API_SECRET": "emu-secret"}
-    return await asyncio.create_subprocess_exec(
-        *trimtab(), "rebalance", "-c", str(config), "--json",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
-    )  # fmt: skip
+    return await start_rebalance(config)
 
 
 async def wait_for(condition: object, timeout: float = 30.0) -> None:

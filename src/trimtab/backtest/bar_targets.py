@@ -37,10 +37,14 @@ class BarTargets:
         self.history = history
         self.assets = assets
         # Dynamic weights read daily closes: their rows once, and inverse volatility's windows at once.
-        self.daily = daily_rows(history) if weights.lookback_days else None
         self.rolling = (
             RollingVolatility(weights, history, assets) if isinstance(weights, InverseVolatility) else None
         )
+        if self.rolling is not None:
+            self.daily: NDArray[np.int64] | None = self.rolling.rows
+        else:
+            self.daily = daily_rows(history) if weights.lookback_days else None
+        self.columns = [history.assets.index(asset) for asset in assets] if weights.lookback_days else []
 
     def at(self, bar: int) -> dict[str, Decimal]:
         """The targets at the close of ``bar``."""
@@ -57,8 +61,7 @@ class BarTargets:
         end = int(np.searchsorted(self.daily, last, side="right"))
         daily = self.daily[max(0, end - needed - 1) : end]
         closes: dict[str, list[Decimal]] = {}
-        for asset in self.assets:
-            column = history.assets.index(asset)
+        for asset, column in zip(self.assets, self.columns, strict=True):
             values = (float(history.closes[r, column]) for r in daily)
             closes[asset] = [Decimal(repr(v)) for v in values if not np.isnan(v)]
         return self.weights.targets(closes)

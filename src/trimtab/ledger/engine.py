@@ -30,10 +30,11 @@ def connect(url: str) -> tuple[Engine, str]:
         ) from e
     where = parsed.render_as_string(hide_password=True)
     sqlite = parsed.get_backend_name() == "sqlite"
-    if sqlite:
-        create_sqlite_folder(parsed, where)
-        check_sqlite_file(parsed, where)
-        create_sqlite_whole(parsed, where)
+    path = _database_file(parsed) if sqlite else None
+    if path is not None:
+        create_sqlite_folder(path, where)
+        check_sqlite_file(path, where)
+        create_sqlite_whole(parsed, path, where)
     try:
         engine = create_engine(parsed)
     except (SQLAlchemyError, ImportError) as e:
@@ -56,11 +57,8 @@ def error_reason(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-def create_sqlite_folder(url: URL, where: str) -> None:
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    folder = Path(database).parent
+def create_sqlite_folder(path: Path, where: str) -> None:
+    folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -77,10 +75,15 @@ SQLITE_COMPANIONS = ("-wal", "-shm")  # a WAL database's other files, named afte
 def sqlite_file(url: str) -> Path | None:
     """The file of a SQLite ledger URL, or None for another database (or an in-memory one)."""
     parsed = make_url(url)
-    database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+    return _database_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+
+
+def _database_file(url: URL) -> Path | None:
+    """The file a SQLite ``url`` names (None: in memory, or a ``file:`` URI SQLite resolves itself)."""
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return None if database.startswith("file:") else Path(database)
+    return Path(database)
 
 
 def archive_sqlite(path: Path, target: Path) -> list[tuple[Path, Path]]:
@@ -103,14 +106,10 @@ def archive_sqlite(path: Path, target: Path) -> list[tuple[Path, Path]]:
     return done
 
 
-def check_sqlite_file(url: URL, where: str) -> None:
+def check_sqlite_file(path: Path, where: str) -> None:
     """Refuse a ledger file that exists but is not a SQLite database: SQLite would take a 0-byte file
     for a new, empty database and quietly start the ledger over; any other file fails later with a
     less clear message. A ledger is only ever created where no file is."""
-    database = url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    path = Path(database)
     try:
         with path.open("rb") as file:
             header = file.read(len(SQLITE_HEADER))
@@ -127,13 +126,12 @@ def check_sqlite_file(url: URL, where: str) -> None:
     )
 
 
-def create_sqlite_whole(url: URL, where: str) -> None:
+def create_sqlite_whole(url: URL, path: Path, where: str) -> None:
     """Create a new SQLite ledger whole or not at all: built and migrated under a temporary name, then
     linked into place (never over a file another process created meanwhile). A first start that is
     interrupted or fails half-way leaves no ledger file, never an empty one, which the next start would
     have to refuse (see :func:`check_sqlite_file`)."""
-    path = sqlite_file(url.render_as_string(hide_password=False))
-    if path is None or path.exists():
+    if path.exists():
         return
     temporary = path.with_name(f".{path.name}.creating-{os.getpid()}")
     leftovers = [temporary.with_name(temporary.name + end) for end in ("", *SQLITE_COMPANIONS)]

@@ -223,10 +223,10 @@ def _as_numbers(key: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def read_tax_events(session: Session, report_currency: str | None) -> list[TaxEvent]:
     """The imported events (of ``report_currency``, or all), by time, then in the order imported."""
-    return list(_stream(session, report_currency, None))
+    return list(_stream(session, report_currency))
 
 
-def _stream(session: Session, report_currency: str | None, since: datetime | None) -> Iterator[TaxEvent]:
+def _stream(session: Session, report_currency: str | None) -> Iterator[TaxEvent]:
     """The stored events by time, then id, read a batch at a time; columns are read as the database
     gives them and converted here (SQLAlchemy's per-value conversions cost more than the rest)."""
     c = TaxEventRow.__table__.c
@@ -234,8 +234,6 @@ def _stream(session: Session, report_currency: str | None, since: datetime | Non
     query = select(*raw, c.wallet, c.type, c.asset, c.fee_asset, c.line).order_by(c.timestamp, c.id)
     if report_currency is not None:
         query = query.where(c.report_currency == report_currency)
-    if since is not None:
-        query = query.where(c.timestamp >= since)
     numbers: dict[str, Decimal] = {}
     names: dict[str, str] = {}
     kinds = {str(kind): kind for kind in EventType}

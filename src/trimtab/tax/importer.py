@@ -220,10 +220,9 @@ def parse_timestamp(cell: str, where: str, key: str = "timestamp", day_zone: tzi
 
 
 def _event(  # noqa: PLR0917 (a row and where it is from)
-    row: dict[str, str], source: str, line: int, currency: str, day_zone: tzinfo, seen: _Seen | None = None
+    row: dict[str, str], source: str, line: int, currency: str, day_zone: tzinfo, seen: _Seen
 ) -> TaxEvent:
     """Row ``line`` of file ``source`` as a TaxEvent. Cells are checked in column order."""
-    seen = seen if seen is not None else _Seen()
     where = f"{source}:{line}"
     timestamp = parse_timestamp(row["timestamp"], where, day_zone=day_zone)
     wallet = seen.name(row["wallet"])

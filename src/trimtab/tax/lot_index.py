@@ -179,7 +179,7 @@ class HifoIndex(LotIndex):
 
 
 class MinTaxIndex(LotIndex):
-    """The min-tax order (:func:`trimtab.tax.us.min_tax_key`) of the sales on ``day`` and later.
+    """The min-tax order (:func:`trimtab.tax.lot_orders.min_tax_key`) of the sales on ``day`` and later.
 
     A lot is long-term on a day after its anniversary (:func:`~trimtab.tax.dates.us_anniversary` of
     its acquisition date in ``zone``). Short-term lots are in :attr:`heap` (HIFO) and in a heap by

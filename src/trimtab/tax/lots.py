@@ -336,9 +336,10 @@ class LotBook(LotRegister):
             acquired=acquired,
         )
         rest = None if amount == lot.amount else self._rest(lot, amount, share)
-        self._retire(entry)
         if rest is not None:
-            self._register(Entry(rest, entry.seq, entry.idkey))
+            self._shrink(entry, rest)
+        else:
+            self._retire(entry)
         # The piece takes the lot's place in the wallet (right after the rest).
         self._register(Entry(piece, entry.seq, id_key(piece.lot_id)))
         self._settle(lot.asset)

@@ -33,7 +33,6 @@ from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
 from trimtab.money import ZERO
-from trimtab.tax import lot_orders
 from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
 from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, hifo, min_tax
 from trimtab.tax.model import Disposal, Lot, Term
@@ -82,16 +81,6 @@ class SalePreview:
 def term_of(lot: Lot, disposed: date, zone: ZoneInfo = US_ZONE) -> Term:
     """SHORT or LONG for ``lot`` disposed of on the local date ``disposed`` (IRS Pub. 544)."""
     return Term.LONG if us_long_term(local_date(lot.acquired, zone), disposed) else Term.SHORT
-
-
-def min_tax_key(
-    lot: Lot, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE
-) -> tuple[int, Decimal, datetime, tuple[tuple[int, str], ...]]:
-    """Sort key of the ``"min-tax"`` order (tax.md §4.2, lowest after-tax cost per unit first):
-    (0) short-term losses, (1) long-term losses, (2) long-term gains, (3) short-term gains; within a
-    class the lowest gain per unit first (so the largest loss first), ties first in, first out.
-    A lot with no gain at all is taxed nothing whatever its term: it goes with class (2)."""
-    return lot_orders.min_tax_key(lot, unit_price, disposed, zone)
 
 
 def order_for(method: Method, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE) -> LotOrder:
