@@ -56,7 +56,7 @@ mark("import the command line")
 from trimtab.backtest import output
 from trimtab.backtest.data import load_price_frame
 from trimtab.backtest.engine import BacktestSettings
-from trimtab.backtest.study import run_study
+from trimtab.backtest.study import rows_needed, run_study, study_assets
 from trimtab.config import load_config
 mark("import the backtest and the config")
 from datetime import date
@@ -64,11 +64,12 @@ from decimal import Decimal
 from pathlib import Path
 config = load_config(Path(sys.argv[1]))
 mark("load the config")
-frame = load_price_frame(Path(sys.argv[2]))
+start, end = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
+# what trimtab.backtest.study.study_price_file does: the config's columns, the period's rows
+frame = load_price_frame(Path(sys.argv[2]), only=study_assets(config), rows=rows_needed(config, start, end))
 mark("read the CSV")
 settings = BacktestSettings(initial=Decimal(10000), fee_rate=config.exchange.fee_rate, quote=config.quote)
-study = run_study(config, frame, source=sys.argv[2], start=date.fromisoformat(sys.argv[3]),
-                  end=date.fromisoformat(sys.argv[4]), settings=settings)
+study = run_study(config, frame, source=sys.argv[2], start=start, end=end, settings=settings)
 mark("compute the study")
 from trimtab.cli_support import out
 output.print_study(out, study, "phases")
@@ -113,7 +114,8 @@ def phases(config: Path, prices: Path, repeats: int) -> dict[str, float]:
             check=True,
             capture_output=True,
             text=True,
-            env=os.environ | {"COLUMNS": "100"},
+            # OPENBLAS_NUM_THREADS: as trimtab.console.main sets it before the command imports numpy
+            env={"OPENBLAS_NUM_THREADS": "1"} | os.environ | {"COLUMNS": "100"},
         )
         for line in done.stdout.splitlines():
             if line.startswith("PHASE "):

@@ -91,9 +91,8 @@ def backtest(
 ) -> None:
     """Backtest the config's strategy against buy-and-hold on real price history, fees included."""
     from trimtab.backtest import output
-    from trimtab.backtest.data import load_price_frame
     from trimtab.backtest.engine import BacktestSettings
-    from trimtab.backtest.study import run_study, study_assets
+    from trimtab.backtest.study import study_price_file
     from trimtab.config import load_config
 
     def action() -> None:
@@ -120,11 +119,10 @@ def backtest(
             market_rules=market_rules,
             quote=loaded.quote,
         )
-        frame = load_price_frame(prices, only=study_assets(loaded))  # the other columns unread
         deferral = _deferral(loaded, config, setup)
-        study = run_study(
+        study = study_price_file(
             loaded,
-            frame,
+            prices,
             source=str(prices or config),
             start=date_flag("--start", start),
             end=date_flag("--end", end),

@@ -245,3 +245,21 @@ def test_a_backtest_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_replay_that_waits_fails_at_once_instead_of_hanging_without_an_event_loop() -> None:
+    """A replay is stepped without an event loop (nothing in it waits); one that did wait is a bug."""
+    from trimtab.backtest.engine import _complete  # the runner itself: no public replay waits
+
+    class Pending:
+        def __await__(self):  # type: ignore[no-untyped-def]
+            yield "a pending future"
+
+    async def waits() -> None:
+        await asyncio.sleep(0)  # a bare yield, as the paper venue's answer_later: stepped over
+        await Pending()
+
+    gc_was = gc.isenabled()
+    with pytest.raises(RuntimeError, match="waited for 'a pending future'"):
+        _complete(waits())  # type: ignore[arg-type]
+    assert gc.isenabled() == gc_was

@@ -283,3 +283,62 @@ def test_asking_for_a_column_the_file_lacks_names_the_ones_it_has() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_price_frame(hourly_text(*HOURLY_SHAPES["epoch seconds"]), "prices.csv", only=["AAA", "SOL"])
     assert str(caught.value) == "prices.csv: assets: unknown asset SOL; available: AAA, BBB"
+
+
+# -- a span of rows: a backtest of part of a long file reads the closes of that part only --------------
+
+
+def daily_text(days: int, bad_line: int | None = None) -> str:
+    """``days`` daily rows from 2024-01-01 of two assets; ``bad_line`` (a file line) holds a number numpy
+    cannot read, though every byte of it is one a plain file may hold."""
+    rows = ["date,AAA,BBB"]
+    for i in range(days):
+        day = (datetime(2024, 1, 1) + timedelta(days=i)).strftime("%Y-%m-%d")
+        rows.append(f"{day},{'1.2.3' if i + 2 == bad_line else 100 + i},{50 + i / 4:g}")
+    return "\n".join(rows) + "\n"
+
+
+def seconds_of(day: str) -> int:
+    return int(datetime.fromisoformat(day).replace(tzinfo=UTC).timestamp())
+
+
+def test_a_span_reads_just_its_rows_with_the_closes_of_the_whole_file() -> None:
+    text = daily_text(60)
+    whole = parse_price_frame(text, "prices.csv")
+    span = (seconds_of("2024-01-20"), seconds_of("2024-02-10"))
+    part = parse_price_frame(text, "prices.csv", between=span)
+    assert part.times[0] == np.datetime64("2024-01-21", "s")  # the bar of 2024-01-20 closes a day later
+    assert part.times[-1] == np.datetime64("2024-02-11", "s")
+    rows = slice(19, 41)
+    np.testing.assert_array_equal(part.times, whole.times[rows])
+    np.testing.assert_array_equal(part.closes, whole.closes[rows])
+
+
+def test_a_bad_number_outside_the_span_is_not_read_and_inside_it_is_named() -> None:
+    text = daily_text(60, bad_line=5)  # 2024-01-04
+    with pytest.raises(ConfigError, match=r"line 5.*AAA.*1\.2\.3"):
+        parse_price_frame(text, "prices.csv")
+    part = parse_price_frame(text, "prices.csv", between=(seconds_of("2024-01-20"), seconds_of("2024-02-10")))
+    assert len(part.times) == 22
+    with pytest.raises(ConfigError, match=r"line 5.*AAA.*1\.2\.3"):
+        parse_price_frame(text, "prices.csv", between=(seconds_of("2024-01-01"), seconds_of("2024-01-10")))
+
+
+@pytest.mark.parametrize(
+    "span",
+    [("2023-01-01", "2023-06-30"), ("2025-01-01", "2025-12-31"), ("2024-01-10", "2024-01-10")],
+    ids=["before the file", "after the file", "one row"],
+)
+def test_a_span_that_holds_fewer_than_two_rows_reads_the_whole_file(span: tuple[str, str]) -> None:
+    text = daily_text(30)
+    part = parse_price_frame(text, "prices.csv", between=(seconds_of(span[0]), seconds_of(span[1])))
+    same_frame(part, parse_price_frame(text, "prices.csv"))
+
+
+def test_a_file_written_newest_first_is_read_whole_whatever_the_span() -> None:
+    header, *rows = daily_text(30).splitlines()
+    newest_first = "\n".join([header, *reversed(rows)]) + "\n"
+    part = parse_price_frame(
+        newest_first, "prices.csv", between=(seconds_of("2024-01-05"), seconds_of("2024-01-09"))
+    )
+    same_frame(part, parse_price_frame(daily_text(30), "prices.csv"))

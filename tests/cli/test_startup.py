@@ -19,7 +19,8 @@ import pytest
 # ledger; plotly: --report; yaml: loading a config; numpy: backtests). pydantic too, but typer itself
 # imports it to check a subcommand's options, `backtest --help` included.
 NEVER_FOR_HELP = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "yaml", "numpy")
-NEVER_FOR_A_BACKTEST = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly")
+# asyncio neither: a backtest's replay never waits, it runs without an event loop.
+NEVER_FOR_A_BACKTEST = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "asyncio")
 
 PROBE = """
 import json, sys

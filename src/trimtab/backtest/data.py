@@ -50,6 +50,7 @@ _BARS_PER_YEAR: dict[Bar, float] = {"1d": 365.0, "1h": 8_760.0}
 # Real outages are hours long (the longest in the bundled data is 33 h). A gap of weeks is far more likely a
 # typo in a time stamp, and forward-filling it would invent a flat price for the whole gap.
 _MAX_GAP_SECONDS = 7 * 86_400
+_EPOCH_DAY = date(1970, 1, 1)
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: element-wise array comparison has no single truth value
@@ -203,13 +204,19 @@ class PriceFrame:
         )
 
 
-def load_price_frame(path: Path | None = None, only: Sequence[str] | None = None) -> PriceFrame:
+def load_price_frame(
+    path: Path | None = None,
+    only: Sequence[str] | None = None,
+    rows: tuple[date | None, date | None] = (None, None),
+) -> PriceFrame:
     """Load a wide close-price CSV (daily or hourly, see the module docstring) into a :class:`PriceFrame`.
 
     ``None`` loads the bundled daily Binance closes (``trimtab.data/daily_close_usd.csv``), parsed once per
-    process and cached. ``only`` reads just those assets' columns of a file (the bundled file is read
-    whole): faster when a file has many. Every problem with the file is one ConfigError line naming the
-    file (and the line).
+    process and cached. ``only`` reads just those assets' columns of a file, ``rows`` (first and last
+    date, both included; None: no bound) just the rows stamped on those days, when the file allows (see
+    :func:`~trimtab.backtest.price_csv.read_price_table`); the bundled file is read whole. Both are
+    faster on a file with many columns or years. Every problem with the file is one ConfigError line
+    naming the file (and the line).
     """
     if path is None:
         return _bundled_frame()
@@ -217,7 +224,17 @@ def load_price_frame(path: Path | None = None, only: Sequence[str] | None = None
         data = Path(path).read_bytes()
     except OSError as error:
         raise ConfigError(str(path), "", f"cannot read the file ({error.strerror or error})") from None
-    return parse_price_frame(data, str(path), only)
+    return parse_price_frame(data, str(path), only, _seconds_between(*rows))
+
+
+def _seconds_between(first: date | None, last: date | None) -> tuple[int, int] | None:
+    """The Unix seconds from ``first``'s midnight to ``last``'s last second (UTC); None: every row."""
+    if first is None and last is None:
+        return None
+    day = 86_400
+    since = -(2**62) if first is None else (first - _EPOCH_DAY).days * day
+    until = 2**62 if last is None else (last - _EPOCH_DAY).days * day + day - 1
+    return since, until
 
 
 @cache
@@ -226,9 +243,14 @@ def _bundled_frame() -> PriceFrame:
     return parse_price_frame(data, f"bundled {BUNDLED_NAME}")
 
 
-def parse_price_frame(data: str | bytes, source: str, only: Sequence[str] | None = None) -> PriceFrame:
+def parse_price_frame(
+    data: str | bytes,
+    source: str,
+    only: Sequence[str] | None = None,
+    between: tuple[int, int] | None = None,
+) -> PriceFrame:
     """Parse the text of a wide CSV; ``source`` names it in errors. See :func:`load_price_frame`."""
-    table = read_price_table(data, source, only)
+    table = read_price_table(data, source, only, between)
     values = table.values
     bad = np.argwhere((~(values > 0) & ~np.isnan(values)) | np.isinf(values))
     if len(bad):

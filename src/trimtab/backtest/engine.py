@@ -25,7 +25,6 @@ Floats live in the equity curve and weights arrays only; every trade is computed
 
 from __future__ import annotations
 
-import asyncio
 import gc
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -151,21 +150,27 @@ def buy_and_hold(
 
 
 def _complete(replay: Coroutine[None, None, BacktestRun]) -> BacktestRun:
-    """Run the replay on a private event loop. Not ``asyncio.run``: it installs a SIGINT handler that
-    holds the finished task, and restoring the old handler formats that task's repr, arrays and all
-    (about 1.5 ms for an hourly run). Nothing in a replay waits, so no signal handling is needed.
+    """Run the replay to its end without an event loop: nothing in a replay waits (its venue answers at
+    once), so the coroutine is stepped by hand. That spares the loop's set-up and the import of asyncio
+    (~20 ms of a backtest command's start), and, unlike ``asyncio.run``, installs no SIGINT handler.
+    A replay that did wait (it yields a future) would be a bug: it fails loudly, it cannot hang.
 
     The cyclic garbage collector is paused meanwhile (and resumed if it ran before): a replay makes
     hundreds of thousands of short-lived objects that reference counting frees, and the collector's
     passes over them cost ~7 % of a run. The few cycles a replay might leave are collected afterwards.
     """
-    loop = asyncio.new_event_loop()
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return loop.run_until_complete(replay)
+        while True:
+            waited = replay.send(None)  # None: a bare yield (``asyncio.sleep(0)``), just go on
+            if waited is not None:
+                replay.close()
+                raise RuntimeError(f"a backtest replay waited for {waited!r}; nothing in a replay may wait")
+    except StopIteration as finished:
+        result: BacktestRun = finished.value
+        return result
     finally:
-        loop.close()
         if collecting:
             gc.enable()
 

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,11 +72,19 @@ class PriceTable:
         return bytes(self.stamps[row]).decode("utf-8", "replace").strip()
 
 
-def read_price_table(data: bytes | str, source: str, only: Sequence[str] | None = None) -> PriceTable:
+def read_price_table(
+    data: bytes | str,
+    source: str,
+    only: Sequence[str] | None = None,
+    between: tuple[int, int] | None = None,
+) -> PriceTable:
     """The header, times and closes of a wide price CSV; every problem is one ConfigError naming the line.
 
     ``only`` reads just those asset columns (in the file's order), when a caller knows which it needs:
-    the closes are most of the work. A cell of another column is not looked at.
+    the closes are most of the work. A cell of another column is not looked at. ``between`` (Unix
+    seconds, both included) reads the closes of just the rows stamped in that span, when the file is
+    plain and in time order (else every row): a backtest of part of a long file parses part of it. The
+    times of every row are still read and checked.
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     raw = raw.removeprefix(_BOM)
@@ -96,12 +105,16 @@ def read_price_table(data: bytes | str, source: str, only: Sequence[str] | None 
     assets = tuple(name.strip() for name in header[1:])
     _check_assets(assets, source)
     columns = _columns(assets, only, source)
-    cells = _read_fast(body, len(assets), columns) or _read_slowly(body, assets, columns, source)
-    stamps, values, lines = cells
+    chosen = tuple(assets[c] for c in columns)
+    layout = _plain_layout(body, len(assets))
+    if layout is not None:
+        table = _read_fast(layout, len(assets), columns, between, (source, time_column, chosen))
+        if table is not None:
+            return table
+    stamps, values, lines = _read_slowly(body, assets, columns, source)
     if not len(lines):
         raise ConfigError(source, "", "the file has a header but no rows")
     seconds, fmt = parse_stamps(stamps, lines, source, time_column)
-    chosen = tuple(assets[c] for c in columns)
     return PriceTable(time_column, fmt, chosen, seconds, values, lines, stamps)
 
 
@@ -145,31 +158,71 @@ def _check_assets(assets: tuple[str, ...], source: str) -> None:
 _Cells = tuple[NDArray[np.bytes_], NDArray[np.float64], NDArray[np.int64]]
 
 
-def _read_fast(body: bytes, assets: int, columns: list[int]) -> _Cells | None:
-    """numpy's C reader for a plain file; None sends anything unusual to :func:`_read_slowly`.
+class _Layout(NamedTuple):
+    """A plain file's body (ending with a newline) and where its newlines and commas are."""
 
-    Every step is one pass over the bytes in C; the closes' float parsing in loadtxt is most of the time.
-    """
+    body: bytes
+    buffer: NDArray[np.uint8]
+    newlines: NDArray[np.intp]
+    commas: NDArray[np.intp]
+
+
+def _plain_layout(body: bytes, assets: int) -> _Layout | None:
+    """The layout of a plain file (every row with every cell); None sends anything else to the careful
+    reader. Each step is one pass over the bytes in C."""
     if b"\r" in body:
         body = body.replace(b"\r\n", b"\n")
     if not body.endswith(b"\n"):
         body += b"\n"
     buffer = np.frombuffer(body, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == ord("\n"))
-    rows = len(newlines)
     if body.translate(None, _PLAIN) or newlines[0] == 0 or (np.diff(newlines) == 1).any():
         return None  # text that is no number or time, or a blank line (line numbers would be off)
     commas = np.flatnonzero(buffer == ord(","))
     # Every row must have every cell: usecols would not notice a row one cell short or long.
     if (
-        len(commas) != rows * assets
+        len(commas) != len(newlines) * assets
         or (np.diff(np.searchsorted(commas, newlines), prepend=0) != assets).any()
     ):
         return None
-    values = _closes(body, buffer, commas, assets, columns)
-    if values is None or values.shape != (rows, len(columns)):
+    return _Layout(body, buffer, newlines, commas)
+
+
+def _read_fast(
+    layout: _Layout,
+    assets: int,
+    columns: list[int],
+    between: tuple[int, int] | None,
+    names: tuple[str, str, tuple[str, ...]],
+) -> PriceTable | None:
+    """numpy's C reader for a plain file, the closes of the rows ``between`` only; None sends a file whose
+    numbers it cannot read to :func:`_read_slowly`, which names the bad line. The closes' float parsing
+    in loadtxt is most of the time."""
+    source, time_column, chosen = names
+    rows = len(layout.newlines)
+    lines = np.arange(2, rows + 2, dtype=np.int64)
+    stamps = _stamps(layout.buffer, layout.newlines)
+    seconds, fmt = parse_stamps(stamps, lines, source, time_column)
+    first, last = _rows_between(seconds, between)
+    begin = 0 if first == 0 else int(layout.newlines[first - 1]) + 1
+    stop = int(layout.newlines[last - 1]) + 1
+    commas = layout.commas[first * assets : last * assets] - begin  # every row has `assets` commas
+    values = _closes(layout.body[begin:stop], layout.buffer[begin:stop], commas, assets, columns)
+    if values is None or values.shape != (last - first, len(columns)):
         return None
-    return _stamps(buffer, newlines), values, np.arange(2, rows + 2, dtype=np.int64)
+    cut = slice(first, last)
+    return PriceTable(time_column, fmt, chosen, seconds[cut], values, lines[cut], stamps[cut])
+
+
+def _rows_between(seconds: NDArray[np.int64], between: tuple[int, int] | None) -> tuple[int, int]:
+    """The rows ``[first, last)`` stamped within ``between``: all of them unless the times increase and
+    at least two rows fall inside (a span that misses the file is answered from the whole file)."""
+    if between is None or not (np.diff(seconds) > 0).all():
+        return 0, len(seconds)
+    since, until = between
+    first = int(np.searchsorted(seconds, since, side="left"))
+    last = int(np.searchsorted(seconds, until, side="right"))
+    return (first, last) if last - first >= 2 else (0, len(seconds))
 
 
 def _closes(

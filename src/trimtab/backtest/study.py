@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
 from trimtab.assembly import build_policy, build_weights, planner_settings
 from trimtab.backtest.bar_window import policy_on_bars
-from trimtab.backtest.data import PriceFrame
+from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import (
     BacktestRun,
     BacktestSettings,
@@ -25,6 +26,8 @@ from trimtab.backtest.engine import (
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError, PlanningError
+
+_MAX_GAP_DAYS = 8  # longer than the longest gap a price file may have
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -157,6 +160,51 @@ def run_study(
         premium=rebalancing_premium(strategy.equity, hold.equity, per_year),
         theoretical_premium=theory,
         warnings=tuple(frame.clamped(start, end)),
+    )
+
+
+def study_price_file(
+    config: Config,
+    prices: Path | None,
+    *,
+    source: str,
+    start: date | None,
+    end: date | None,
+    settings: BacktestSettings,
+    deferral: SellDeferral | None = None,
+) -> Study:
+    """:func:`run_study` on the price file ``prices`` (None: the bundled daily closes), as ``trimtab
+    backtest`` runs it: reading only the columns of the config's assets and the rows the period needs
+    (:func:`rows_needed`). A period those rows cannot answer (an asset listed after the end, say) is
+    studied again on the whole file, so every message is the one the whole file gives.
+    """
+    assets = study_assets(config)
+    rows = rows_needed(config, start, end)
+
+    def study(frame: PriceFrame) -> Study:
+        return run_study(
+            config, frame, source=source, start=start, end=end, settings=settings, deferral=deferral
+        )
+
+    try:
+        return study(load_price_frame(prices, only=assets, rows=rows))
+    except ConfigError:
+        if prices is None or rows == (None, None):
+            raise
+    return study(load_price_frame(prices, only=assets))
+
+
+def rows_needed(config: Config, start: date | None, end: date | None) -> tuple[date | None, date | None]:
+    """The first and last dates of the price rows a study of ``[start, end]`` reads (None: no bound).
+
+    Before the start: the dynamic weights' look-back of daily closes, and a margin longer than any gap
+    a price file may have (7 days), so each asset's last price before the start is among them; after the
+    end: the bar that closes on the end date and a day to spare.
+    """
+    margin = timedelta(days=build_weights(config).lookback_days + 1 + _MAX_GAP_DAYS)
+    return (
+        None if start is None else start - margin,
+        None if end is None else end + timedelta(days=2),
     )
 
 

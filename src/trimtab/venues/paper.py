@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -72,7 +71,12 @@ class PaperSettings:
 async def answer_later() -> None:
     """Yield to the event loop once, as a real venue's network call does. Without it a paper rebalance
     never suspends, so a Ctrl-C (the task's cancellation) could only land after the whole run: here it
-    lands before the next order, like on an exchange, and the run stays open for the next run to finish."""
+    lands before the next order, like on an exchange, and the run stays open for the next run to finish.
+
+    asyncio is imported here: a backtest replays without an event loop and need not import it.
+    """
+    import asyncio
+
     await asyncio.sleep(0)
 
 
