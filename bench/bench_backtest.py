@@ -40,11 +40,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from trimtab.assembly import build_policy, build_weights, planner_settings
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestRun, BacktestSettings, run_backtest
 from trimtab.config.load import config_from_mapping
 from trimtab.config.models import Config
+from trimtab.config.strategy import build_policy, build_weights, planner_settings
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PRICES = REPO.parent / "shared" / "data" / "hourly_close_usdt.csv"

@@ -10,9 +10,9 @@ import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from trimtab.model.portfolio import Balance, Snapshot, current_weights, managed_assets
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy import HybridPolicy, ThresholdPolicy
-from trimtab.portfolio import Balance, Snapshot, current_weights, managed_assets
 from trimtab.pricedata import bundled_history
 from trimtab.venues.binance_defaults import default_rules
 

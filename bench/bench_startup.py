@@ -51,9 +51,9 @@ import sys, time
 began = time.perf_counter(); marks = []
 def mark(name):
     marks.append((name, time.perf_counter()))
-import trimtab.cli
+import trimtab.cli.main
 mark("import the command line")
-from trimtab.backtest import output
+from trimtab.cli import backtest_output as output
 from trimtab.backtest.data import load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.study import rows_needed, run_study, study_assets
@@ -71,7 +71,7 @@ mark("read the CSV")
 settings = BacktestSettings(initial=Decimal(10000), fee_rate=config.exchange.fee_rate, quote=config.quote)
 study = run_study(config, frame, source=sys.argv[2], start=start, end=end, settings=settings)
 mark("compute the study")
-from trimtab.cli_support import out
+from trimtab.cli.support import out
 output.print_study(out, study, "phases")
 mark("print the table")
 last = began
@@ -114,7 +114,7 @@ def phases(config: Path, prices: Path, repeats: int) -> dict[str, float]:
             check=True,
             capture_output=True,
             text=True,
-            # OPENBLAS_NUM_THREADS: as trimtab.console.main sets it before the command imports numpy
+            # OPENBLAS_NUM_THREADS: as trimtab.cli.console.main sets it before the command imports numpy
             env={"OPENBLAS_NUM_THREADS": "1"} | os.environ | {"COLUMNS": "100"},
         )
         for line in done.stdout.splitlines():

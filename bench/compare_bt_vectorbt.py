@@ -55,9 +55,9 @@ from bench_backtest import (
 )
 from numpy.typing import NDArray
 
-from trimtab.assembly import build_weights, planner_settings
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import buy_and_hold
+from trimtab.config.strategy import build_weights, planner_settings
 
 TOLERANCE = 1e-6
 HYBRID: dict[str, Any] = {}  # the workload's own rules: hybrid, 5 points, checked every 24 h

@@ -14,24 +14,10 @@ _SUPPORT = str(Path(__file__).parent / "support")
 if _SUPPORT not in sys.path:
     sys.path.insert(0, _SUPPORT)
 
-DRIFTED_CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}
-rebalancing:
-  strategy: threshold
-  threshold_percent: 5
-  min_trade_usd: 20
-risk:
-  max_single_trade_percent: 20
-  slippage_tolerance: 0.5
-data_dir: data
-exchange:
-  name: paper
-  # bought at the targets with 10,000 USDT at the closes of 2024-01-01
-  balances: {BTC: 0.09053, ETH: 1.2754, SOL: 13.647, BNB: 3.189, USDT: 500.9402525}
-  prices: 2024-12-31
-  fee_rate: 0.001
-"""
+from configs import yaml_config  # noqa: E402  (found through the path above)
+
+# The seed portfolio, drifted since it was bought at the targets on 2024-01-01 (see tests/support/configs.py).
+DRIFTED_CONFIG = yaml_config(risk={"max_single_trade_percent": 20, "slippage_tolerance": 0.5})
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 import pytest
 import typer
 
-from trimtab.cli_support import guarded
+from trimtab.cli.support import guarded
 from trimtab.errors import TemporaryVenueError
 from trimtab.redaction import REDACTED, RedactingStream, redact, register_secret
 

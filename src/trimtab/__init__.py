@@ -7,7 +7,7 @@ degrading to binary floating point.
 
 import decimal
 
-# Mixed Decimal/float arithmetic must fail loudly (see DESIGN.md). DefaultContext is the template
+# Mixed Decimal/float arithmetic must fail loudly: money is Decimal end to end, never silently float. DefaultContext is the template
 # for contexts of new threads; the current context covers this one.
 decimal.DefaultContext.traps[decimal.FloatOperation] = True
 decimal.getcontext().traps[decimal.FloatOperation] = True

@@ -1,5 +1,5 @@
 """``python -m trimtab`` is the ``trimtab`` command."""
 
-from trimtab.console import main
+from trimtab.cli.console import main
 
 main()

@@ -4,28 +4,95 @@
 
     TrimtabError                  base of everything trimtab raises on purpose
     ├── ConfigError               bad input: fix the file or the flags (exit code 2)
+    │   ├── ParameterError        a value the caller passed in (a period's start, a capital) is wrong
+    │   └── MissingRates          a report needs currency rates that were not given
     ├── TaxError                  a history that cannot be taxed as given, e.g. an oversold wallet (exit code 2)
     ├── LedgerError               the ledger cannot be opened or written (exit code 1)
     ├── PortfolioBusy             another process drives this portfolio: try again later (exit code 75)
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
+    │   └── NotEnoughHistory      dynamic weights lack the look-back of daily closes they need
     ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
     │   ├── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
     │   └── AccountMismatch       the paper account and the ledger disagree: the bot refuses to trade
     └── VenueError                the venue (exchange) failed
         ├── TemporaryVenueError   retry later: network, rate limit, exchange busy
         ├── OrderRejected         re-plan or skip this order: invalid order, funds, minimum notional
+        │   ├── InsufficientFunds         the free balance does not cover the order
+        │   └── DuplicateClientOrderId    the venue already has an order with this client order id
         └── FatalVenueError       stop and tell a human: authentication, permissions
 
 Every user-facing failure is one line: ``str(error)`` names the file, key and what was expected.
+
+Errors below the front ends never name a front end's spelling of a parameter (a command-line flag, a
+web form's field): a message that mentions one holds a :class:`Mention` of it, in the domain's words
+(``start``, ``allow_duplicates``), inside a :class:`Wording`. ``str(error)`` spells each mention as
+its name; a front end spells it its own way with ``error.line(spell)`` (the command line's table of
+flags is :mod:`trimtab.cli.flag_hints`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A parameter the caller passed in, named in the domain's words (``start``, ``initial``,
+    ``allow_duplicates``); ``value`` when the text names its value too. ``leads``: the mention heads an
+    error line as what was wrong, where a front end may first say where the value came from."""
+
+    parameter: str
+    value: str = ""
+    leads: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.parameter} {self.value}" if self.value else self.parameter
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A message in parts: text and the :class:`Mention` of parameters a front end spells its own way.
+
+    >>> text = Wording(("import with ", Mention("allow_duplicates")))
+    >>> str(text), text.spelled(lambda m: "--" + m.parameter.replace("_", "-"))
+    ('import with allow_duplicates', 'import with --allow-duplicates')
+    """
+
+    parts: tuple[str | Mention, ...]
+
+    @classmethod
+    def of(cls, *parts: str | Mention | Wording) -> Wording:
+        """The parts (a wording's own parts inlined) as one wording."""
+        flat: list[str | Mention] = []
+        for part in parts:
+            flat.extend(part.parts if isinstance(part, Wording) else (part,))
+        return cls(tuple(flat))
+
+    def spelled(self, spell: Callable[[Mention], str] = str) -> str:
+        return "".join(part if isinstance(part, str) else spell(part) for part in self.parts)
+
+    def __str__(self) -> str:
+        return self.spelled()
+
 
 class TrimtabError(Exception):
-    """Base of every error trimtab raises on purpose."""
+    """Base of every error trimtab raises on purpose. Given a :class:`Wording`, ``str(error)`` is its
+    domain spelling and :meth:`line` spells it a front end's way."""
 
     exit_code = 1
+    wording: Wording | None = None
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], Wording):
+            self.wording = args[0]
+            args = (str(args[0]),)
+        super().__init__(*args)
+
+    def line(self, spell: Callable[[Mention], str] = str) -> str:
+        """The one line for a user, each mentioned parameter spelled by ``spell``."""
+        return self.wording.spelled(spell) if self.wording is not None else str(self)
 
 
 class ConfigError(TrimtabError):
@@ -33,12 +100,47 @@ class ConfigError(TrimtabError):
 
     exit_code = 2
 
-    def __init__(self, source: str, key: str, message: str) -> None:
+    def __init__(self, source: str, key: str, message: str | Wording) -> None:
         self.source = source
         self.key = key
-        self.message = message
+        self.message = str(message)  # the domain's spelling of what was expected
         where = f"{source}: {key}: " if key else f"{source}: "
-        super().__init__(f"{where}{message}")
+        super().__init__(Wording.of(where, message) if isinstance(message, Wording) else where + message)
+
+
+class ParameterError(ConfigError):
+    """A value the caller passed in is wrong: ``parameter`` names it in the domain's words (``start``,
+    ``period``, ``initial``, ``report``), ``source`` is what it was checked against (a price file, the
+    path it names), if anything. ``str(error)`` reads ``[source: ]parameter: message``; a front end
+    names the parameter its own way (the command line: ``command line: --start: message``).
+
+    >>> str(ParameterError("start", "the period holds fewer than two bars", source="prices.csv"))
+    'prices.csv: start: the period holds fewer than two bars'
+    """
+
+    def __init__(self, parameter: str, message: str | Wording, *, source: str = "") -> None:
+        self.parameter = parameter
+        head = Wording.of(f"{source}: " if source else "", Mention(parameter, leads=not source), ": ")
+        super().__init__(source, parameter, Wording.of(message))
+        self.wording = Wording.of(head, message)
+        self.args = (str(self.wording),)
+
+
+class MissingRates(ConfigError):
+    """A report in ``currency`` needs the daily ``quote`` -> ``currency`` rates and none were given; the
+    first amount to convert is from ``day``. The message says what is missing; a front end adds how to
+    give the rates (the command line: ``--rates`` or ``tax.rates_file``)."""
+
+    def __init__(self, what: str, *, quote: str, currency: str, day: date) -> None:
+        super().__init__(
+            "tax",
+            "rates",
+            f"{what} {quote} (the first on {day.isoformat()}); a {currency} report needs daily "
+            f"{quote}->{currency} rates",
+        )
+        self.quote = quote
+        self.currency = currency
+        self.day = day
 
 
 class TaxError(TrimtabError, ValueError):
@@ -60,6 +162,17 @@ class PortfolioBusy(TrimtabError):
 
 class PlanningError(TrimtabError):
     """No valid plan can be made (e.g. a held asset has no price)."""
+
+
+class NotEnoughHistory(PlanningError):
+    """Dynamic weights need more daily closes than the history holds before this point (a backtest
+    starting too early, a freshly listed asset). ``needed`` closes per asset; ``short`` names the assets
+    with fewer."""
+
+    def __init__(self, message: str, *, needed: int, short: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.needed = needed
+        self.short = short
 
 
 class GuardTripped(TrimtabError):
@@ -93,6 +206,11 @@ class OrderRejected(VenueError):
 
 class InsufficientFunds(OrderRejected):
     """The venue does not hold enough free balance for the order."""
+
+
+class DuplicateClientOrderId(OrderRejected):
+    """The venue already has an order with this client order id (Binance: "Duplicate order sent."):
+    the order sent before reached it, so look that one up instead of placing another."""
 
 
 class FatalVenueError(VenueError):

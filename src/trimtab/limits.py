@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from trimtab.model.money import fmt
+
 MAX_AMOUNT = Decimal("1e15")
 MIN_STEP = Decimal("1e-12")
 MIN_PRICE = Decimal("1e-12")
@@ -29,7 +31,7 @@ def bound(value: Decimal) -> str:
     """A bound as people write it: ``1e15`` rather than ``1E+15``, ``0.001`` rather than ``1E-3``."""
     if value != 0 and (abs(value) >= 10**6 or abs(value) < Decimal("0.0001")):
         return f"{value.normalize():e}".replace("e+", "e")
-    return format(value.normalize(), "f")
+    return fmt(value, negative_zero=True)
 
 
 def interval(low: Decimal, high: Decimal, *, above: bool = False, below: bool = False) -> str:

@@ -74,8 +74,9 @@ def test_a_period_without_a_close_in_the_window_stops_before_computing() -> None
         run_study(
             config, load_price_frame(), source="trimtab.yaml", start=date(2024, 1, 6), end=date(2024, 1, 7)
         )
+    # The domain names the period; the command line its flags (tests/cli/test_backtest_prices.py).
     assert str(caught.value) == (
-        "trimtab.yaml: --start/--end: the config's rebalance_window (Mon-Fri 08:00-20:00 UTC) holds none of "
+        "trimtab.yaml: period: the config's rebalance_window (Mon-Fri 08:00-20:00 UTC) holds none of "
         "the 1 daily bar closes after the first (2024-01-07 00:00 .. 2024-01-07 00:00 UTC), so the strategy "
         "could never rebalance; choose a period of a week or more, or widen the window"
     )

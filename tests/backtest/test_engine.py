@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from configs import yaml_config
 
-from trimtab.assembly import build_bot
+from trimtab.app.assembly import build_bot
 from trimtab.backtest.data import PriceFrame, load_price_frame, parse_price_frame
 from trimtab.backtest.engine import BacktestSettings, buy_and_hold, run_backtest
 from trimtab.config import load_config
@@ -110,14 +111,18 @@ def test_market_rules_floor_amounts_to_the_lot_step() -> None:
     assert all(t.amount % D("0.00001") == 0 for t in run.trades)
 
 
-PAPER_DAY = """
-portfolio:
-  target_weights: {{BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}}
-rebalancing: {{strategy: threshold, threshold_percent: 2, min_trade_usd: 10}}
-risk: {{max_single_trade_percent: 100, slippage_tolerance: 0.5}}
-data_dir: data
-exchange: {{name: paper, balances: {{USDT: 10000}}, prices: {day}, fee_rate: 0.001}}
-"""
+def paper_day(day: date) -> str:
+    """The seed portfolio from 10,000 USDT on the paper venue, priced at the closes of ``day``."""
+    return yaml_config(
+        rebalancing={"strategy": "threshold", "threshold_percent": 2, "min_trade_usd": 10},
+        risk={"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
+        exchange={
+            "name": "paper",
+            "balances": {"USDT": 10000},
+            "prices": day.isoformat(),
+            "fee_rate": "0.001",
+        },
+    )
 
 
 def test_a_paper_run_replayed_day_by_day_makes_the_same_trades(write_config: Callable[..., Path]) -> None:
@@ -136,12 +141,12 @@ def test_a_paper_run_replayed_day_by_day_makes_the_same_trades(write_config: Cal
 
     day = first
     while day <= last:
-        path = write_config(PAPER_DAY.format(day=day.isoformat()))
+        path = write_config(paper_day(day))
         asyncio.run(check(path, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)))
         day += timedelta(days=1)
     # The backtest of the same config over the same closes.
     config = load_config(path)
-    from trimtab.assembly import build_policy, build_weights, planner_settings
+    from trimtab.config.strategy import build_policy, build_weights, planner_settings
 
     bundled = load_price_frame().select(
         ["BTC", "ETH", "SOL", "BNB"], first + timedelta(days=1), last + timedelta(days=1)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from configs import MONTHLY, yaml_config
 
 from trimtab.backtest.data import PriceFrame, load_price_frame, parse_price_frame
 from trimtab.backtest.engine import BacktestSettings
@@ -30,12 +31,13 @@ from trimtab.tax.rates import RateTable
 
 D = Decimal
 CENT = D("0.01")
-CONFIG = """
-portfolio:
-  target_weights: {AAA: 50, BBB: 50}
-rebalancing: {strategy: threshold, threshold_percent: 5, min_trade_usd: 0}
-risk: {slippage_tolerance: 0}  # limit = close: the buys are sized at the close, 50 and 50 units
-"""
+CONFIG = yaml_config(
+    weights={"AAA": 50, "BBB": 50},
+    rebalancing={"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 0},
+    risk={"slippage_tolerance": 0},  # limit = close: the buys are sized at the close, 50 and 50 units
+    data_dir=None,
+    exchange=None,
+)
 FIRST_ROW = date(2023, 1, 1)  # the candle of 2023-01-01 closes at 2023-01-02 00:00 UTC
 LAST_ROW = date(2024, 12, 30)  # closes at 2024-12-31 00:00 UTC
 
@@ -196,8 +198,9 @@ def test_every_year_from_one_walk_equals_each_year_s_own_report(
     # exactly the jurisdiction's report of each year (what TaxRules.report and tax report compute).
     config = load_config(
         write_config(
-            "portfolio:\n  target_weights: {BTC: 50, ETH: 40, USDT: 10}\n"
-            "rebalancing: {strategy: calendar, schedule: {interval: monthly, day: 1}}\n"
+            yaml_config(
+                weights={"BTC": 50, "ETH": 40, "USDT": 10}, rebalancing=MONTHLY, data_dir=None, exchange=None
+            )
         )
     )
     run = run_study(

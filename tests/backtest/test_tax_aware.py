@@ -10,6 +10,7 @@ from itertools import groupby
 from pathlib import Path
 
 import pytest
+from configs import MONTHLY, yaml_config
 
 from trimtab.backtest.data import load_price_frame
 from trimtab.backtest.engine import Trade
@@ -18,13 +19,13 @@ from trimtab.backtest.tax import trade_events
 from trimtab.backtest.tax_aware import TaxAwareReplay
 from trimtab.config import load_config
 from trimtab.config.tax_section import Jurisdiction, TaxSection
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Balance, Snapshot, current_weights
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.portfolio import Balance, Snapshot, current_weights
 from trimtab.tax.deferral import Deferral
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.rates import RateTable
-from trimtab.venues.port import Side
 
 D = Decimal
 HUNDRED = D(100)
@@ -131,8 +132,9 @@ def test_the_incremental_book_is_the_book_of_the_whole_history(
     # after the whole history (US min-tax lot order, German FIFO), fees in the coin included.
     config = load_config(
         write_config(
-            "portfolio:\n  target_weights: {BTC: 50, ETH: 40, USDT: 10}\n"
-            "rebalancing: {strategy: calendar, schedule: {interval: monthly, day: 1}}\n"
+            yaml_config(
+                weights={"BTC": 50, "ETH": 40, "USDT": 10}, rebalancing=MONTHLY, data_dir=None, exchange=None
+            )
         )
     )
     run = run_study(

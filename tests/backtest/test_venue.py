@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from trimtab.backtest.venue import ReplayVenue
-from trimtab.errors import InsufficientFunds, OrderRejected
-from trimtab.markets import MarketRules
+from trimtab.errors import DuplicateClientOrderId, InsufficientFunds, OrderRejected
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import OrderRequest, OrderStatus, Side
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.paper import PaperSettings, PaperVenue
-from trimtab.venues.port import OrderRequest, OrderStatus, Side
 
 D = Decimal
 NOW = datetime(2024, 3, 1, tzinfo=UTC)
@@ -69,3 +69,12 @@ async def test_a_client_id_is_used_once_per_rebalance() -> None:
         await replay.place_order(request)
     replay.move_to(NOW, PRICES, RULES)  # the next rebalance: earlier orders are forgotten
     assert await replay.fetch_order("BTC/USDT", "same") is None
+
+
+async def test_a_reused_client_id_raises_the_typed_duplicate_error() -> None:
+    replay = venue(USDT=D(10000))
+    request = OrderRequest("BTC/USDT", Side.BUY, D("0.01"), D(60000), "same")
+    first = await replay.place_order(request)
+    with pytest.raises(DuplicateClientOrderId, match=r"^Duplicate order sent\."):
+        await replay.place_order(request)
+    assert await replay.fetch_order("BTC/USDT", "same") == first

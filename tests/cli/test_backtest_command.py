@@ -8,15 +8,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from configs import MONTHLY, yaml_config
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 50, ETH: 40, USDT: 10}
-rebalancing: {strategy: calendar, schedule: {interval: monthly, day: 1}}
-"""
+CONFIG = yaml_config(
+    weights={"BTC": 50, "ETH": 40, "USDT": 10}, rebalancing=MONTHLY, data_dir=None, exchange=None
+)
 runner = CliRunner()
 
 

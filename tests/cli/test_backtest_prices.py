@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 runner = CliRunner()
 SWEEP_ONE = (
@@ -76,6 +76,7 @@ def test_a_period_no_close_of_the_window_is_in_stops_with_the_fix(
     assert len(lines) == 1
     assert "rebalance_window (Mon-Fri 08:00-20:00 UTC) holds none of the 1 daily bar closes" in lines[0]
     assert "choose a period of a week or more, or widen the window" in lines[0]
+    assert lines[0].startswith(f"error: {init_config}: --start/--end: the config's rebalance_window ")
 
 
 def test_an_end_past_the_data_is_a_warning(init_config: str) -> None:

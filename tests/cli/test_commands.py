@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 runner = CliRunner()
 

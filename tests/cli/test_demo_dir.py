@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from trimtab.cli import app
-from trimtab.demo_files import DEMO_CONFIG, DEMO_DATA, MANIFEST
+from trimtab.app.demo_files import DEMO_CONFIG, DEMO_DATA, MANIFEST
+from trimtab.cli.main import app
 
 runner = CliRunner()
 

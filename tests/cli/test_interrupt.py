@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from trimtab.app.portfolio_lock import LOCK_FILE_NAME, holder_path
+from trimtab.cli.console import LostInterrupts
 from trimtab.ledger.store import LedgerStore
-from trimtab.portfolio_lock import LOCK_FILE_NAME, holder_path
 from trimtab.venues.paper_state import STATE_FILE_NAME, load_state
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -95,6 +96,7 @@ def agree(data: Path) -> None:
     assert all(r.error in (None, "interrupted before any order was placed") for r in runs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.0, 0.03, 0.06, 0.09, 0.12, 0.15, 0.2])
 def test_sigint_during_rebalance_exits_130_and_the_next_rebalance_finishes(
     write_config: Callable[..., Path], delay: float
@@ -128,3 +130,28 @@ def test_sigint_during_rebalance_exits_130_and_the_next_rebalance_finishes(
         check=False,
     )
     assert "Decision: no rebalance" in status.stdout, "the portfolio reached its targets, once"
+
+
+def test_an_interrupt_that_lands_in_a_callback_is_kept_not_printed() -> None:
+    """A KeyboardInterrupt raised inside ``__del__`` or a gc callback cannot propagate; Python would print
+    "Exception ignored in ..." with a traceback. The command's hook keeps it (the command then ends as
+    interrupted) and passes other exceptions on."""
+    passed_on: list[type[BaseException] | None] = []
+    lost = LostInterrupts(lambda failure: passed_on.append(failure.exc_type))
+
+    class Dying:
+        def __init__(self, error: type[BaseException]) -> None:
+            self.error = error
+
+        def __del__(self) -> None:
+            raise self.error
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = lost
+    try:
+        Dying(ValueError)  # freed at once: its __del__'s exception is unraisable
+        assert (passed_on, lost.caught) == ([ValueError], False)
+        Dying(KeyboardInterrupt)
+        assert (passed_on, lost.caught) == ([ValueError], True)
+    finally:
+        sys.unraisablehook = previous

@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 import typer.main
+from configs import yaml_config
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 runner = CliRunner()
 
@@ -41,25 +42,9 @@ INTEGER_KEYS = frozenset(
 )
 EXPONENT = re.compile(r"[+-]?\d+(\.\d+)?[eE][+-]?\d+")
 
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}
-rebalancing:
-  strategy: threshold
-  threshold_percent: 5
-  min_trade_usd: 20
-risk:
-  max_single_trade_percent: 20
-  slippage_tolerance: 0.5
-data_dir: data
-exchange:
-  name: paper
-  balances: {BTC: 0.09053, ETH: 1.2754, SOL: 13.647, BNB: 3.189, USDT: 500.9402525}
-  prices: 2024-12-31
-  fee_rate: 0.001
-tax:
-  jurisdiction: us
-"""
+CONFIG = yaml_config(
+    risk={"max_single_trade_percent": 20, "slippage_tolerance": 0.5}, tax={"jurisdiction": "us"}
+)
 # The paper portfolio's lots, bought on 1 Jan 2024 (so the plan's estimate and the report have them).
 HISTORY = "timestamp,wallet,type,asset,amount,price,fee,fee_asset\n" + "".join(
     f"2024-01-01,paper,buy,{asset},{amount},{price},,\n"

@@ -12,27 +12,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from configs import yaml_config
 
+pytestmark = pytest.mark.slow  # one real process per command and width
 NOW = datetime.now(UTC)
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}
-rebalancing:
-  strategy: threshold
-  threshold_percent: 5
-  min_trade_usd: 20
-risk:
-  max_single_trade_percent: 100
-  slippage_tolerance: 0.5
-data_dir: data
-exchange:
-  name: paper
-  balances: {BTC: 0.3, ETH: 2, SOL: 10, BNB: 1, USDT: 1000}
-  prices: {BTC: 60000, ETH: 3000, SOL: 150, BNB: 600}
-  fee_rate: 0.001
-tax:
-  jurisdiction: us
-"""
+CONFIG = yaml_config(
+    risk={"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
+    exchange={
+        "name": "paper",
+        "balances": {"BTC": "0.3", "ETH": 2, "SOL": 10, "BNB": 1, "USDT": 1000},
+        "prices": {"BTC": 60000, "ETH": 3000, "SOL": 150, "BNB": 600},
+        "fee_rate": "0.001",
+    },
+    tax={"jurisdiction": "us"},
+)
 
 
 def days_ago(days: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 runner = CliRunner()
 AMOUNTS = {"BTC": ("0.09053", 44000), "ETH": ("1.2754", 2350), "SOL": ("13.647", 110), "BNB": ("3.189", 315)}

@@ -19,13 +19,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from configs import yaml_config
 
+from trimtab.app.portfolio_lock import LOCK_FILE_NAME, holder_path, read_holder
 from trimtab.errors import PortfolioBusy
 from trimtab.ledger.store import LedgerStore
-from trimtab.portfolio_lock import LOCK_FILE_NAME, holder_path, read_holder
 from trimtab.venues.paper_state import STATE_FILE_NAME, load_state
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and signals")
+pytestmark = [
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX processes and signals"),
+    pytest.mark.slow,
+]
 
 BUSY = PortfolioBusy.exit_code
 ROUNDS = 10
@@ -115,7 +119,7 @@ def holder(path: Path, command: str = "test holder") -> subprocess.Popen[str]:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from trimtab.assembly import hold_portfolio\n"
+        "from trimtab.app.assembly import hold_portfolio\n"
         "from trimtab.config import load_config\n"
         "path = Path(sys.argv[1])\n"
         "with hold_portfolio(load_config(path), path, sys.argv[2]):\n"
@@ -153,16 +157,12 @@ def test_reading_commands_work_while_a_holder_sleeps_in_the_lock(write_config: C
         sleeper.wait()
 
 
-HARVEST_CONFIG = """
-portfolio:
-  target_weights: {BTC: 50, USDT: 50}
-data_dir: data
-tax: {jurisdiction: us}
-exchange:
-  name: paper
-  balances: {BTC: 0.1, USDT: 5000}
-  prices: 2024-12-31
-"""
+HARVEST_CONFIG = yaml_config(
+    weights={"BTC": 50, "USDT": 50},
+    rebalancing=None,
+    exchange={"name": "paper", "balances": {"BTC": "0.1", "USDT": 5000}, "prices": "2024-12-31"},
+    tax={"jurisdiction": "us"},
+)
 
 
 def test_tax_harvest_execute_needs_the_lock_and_listing_does_not(write_config: Callable[..., Path]) -> None:

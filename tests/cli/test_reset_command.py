@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 runner = CliRunner()
 FIXED_CLOCK = {"COLUMNS": "200", "TRIMTAB_NOW": "2025-01-01T12:00:00Z"}

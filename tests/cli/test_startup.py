@@ -24,7 +24,7 @@ NEVER_FOR_A_BACKTEST = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "a
 
 PROBE = """
 import json, sys
-from trimtab.cli import app
+from trimtab.cli.main import app
 try:
     app(sys.argv[1:], prog_name="trimtab")
 except SystemExit as stop:
@@ -53,7 +53,7 @@ def imported_by(*args: str, cwd: Path | None = None) -> tuple[object, set[str]]:
 
 def test_importing_the_command_line_imports_no_heavy_package() -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import json, sys, trimtab.cli; print(json.dumps(sorted(sys.modules)))"],
+        [sys.executable, "-c", "import json, sys, trimtab.cli.main; print(json.dumps(sorted(sys.modules)))"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -78,7 +78,7 @@ def test_help_imports_no_heavy_package(args: tuple[str, ...]) -> None:
     code, loaded = imported_by(*args)
     assert code == 0
     assert not loaded & set(NEVER_FOR_HELP), sorted(loaded & set(NEVER_FOR_HELP))
-    assert not {m for m in loaded if m.startswith(("trimtab.ledger", "trimtab.service", "trimtab.tax."))}
+    assert not {m for m in loaded if m.startswith(("trimtab.ledger", "trimtab.app.service", "trimtab.tax."))}
 
 
 def test_a_paper_backtest_imports_neither_the_ledger_nor_the_exchange_client(

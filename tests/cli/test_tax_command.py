@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
+from trimtab.cli.tax_output import NOT_TAX_ADVICE
 from trimtab.ledger import LedgerStore
-from trimtab.tax.output import NOT_TAX_ADVICE
-from trimtab.venues.port import Side
+from trimtab.model.orders import Side
 
 D = Decimal
 runner = CliRunner()
@@ -520,6 +520,9 @@ def test_paper_fills_feed_the_lots(write_config: Callable[..., Path], tmp_path: 
     # The history imported in USD needs the rates as much as the fills quoted in USDT do.
     assert "--rates: imported history is priced in USD (the first on 2024-01-01)" in line
     assert "a EUR report needs daily USD->EUR rates" in line
+    assert line.endswith(
+        ": give a CSV of date,rate with --rates (or tax.rates_file)"
+    )  # the command line's hint
     rates = write(tmp_path, "rates.csv", "date,rate\n2024-01-01,0.9\n")
     code, out, err = report("de", str(year), "-c", str(config), "--rates", str(rates), "--json")
     assert code == 0, err

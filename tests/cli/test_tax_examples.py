@@ -15,7 +15,7 @@ import pytest
 from readme_examples import read_script
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 runner = CliRunner()

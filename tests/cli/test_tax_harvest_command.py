@@ -15,33 +15,34 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from configs import yaml_config
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
+from trimtab.cli.tax_output import NOT_TAX_ADVICE
 from trimtab.ledger import LedgerStore
-from trimtab.tax.output import NOT_TAX_ADVICE
-from trimtab.venues.port import Side
+from trimtab.model.orders import Side
 
 D = Decimal
 runner = CliRunner()
 NOW = datetime.now(UTC)
-CONFIG = """
-portfolio:
-  target_weights: {{BTC: 60, ETH: 30, USDT: 10}}
-rebalancing:
-  strategy: threshold
-  threshold_percent: 5
-  min_trade_usd: 20
-risk:
-  max_single_trade_percent: 100
-  slippage_tolerance: 0.5
-data_dir: data
-exchange:
-  name: paper
-  balances: {{BTC: 0.1, ETH: 1, USDT: 1000}}
-  prices: {{BTC: 60000, ETH: 3000}}
-  fee_rate: 0.001
-{tax}"""
+
+
+def config_text(tax: str, btc: str = "0.1") -> str:
+    """The portfolio of the module docstring, holding ``btc``, with ``tax`` (YAML text) appended."""
+    exchange = {
+        "name": "paper",
+        "balances": {"BTC": btc, "ETH": 1, "USDT": 1000},
+        "prices": {"BTC": 60000, "ETH": 3000},
+        "fee_rate": "0.001",
+    }
+    weights = {"BTC": 60, "ETH": 30, "USDT": 10}
+    return yaml_config(
+        weights=weights,
+        risk={"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
+        exchange=exchange,
+        extra=tax,
+    )
 
 
 def days_ago(days: int) -> str:
@@ -63,7 +64,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 def setup(
     write_config: Callable[..., Path], tax: str = "tax:\n  jurisdiction: us\n", currency: str = "USD"
 ) -> Path:
-    config = write_config(CONFIG.format(tax=tax))
+    config = write_config(config_text(tax))
     history = config.parent / "history.csv"
     history.write_text(HISTORY, encoding="utf-8")
     code, _, err = invoke("tax", "import", str(history), "-c", str(config), "--currency", currency)
@@ -261,7 +262,7 @@ def test_min_loss_overrides_the_config_threshold(write_config: Callable[..., Pat
 
 
 def test_harvest_needs_a_tax_section(write_config: Callable[..., Path]) -> None:
-    config = write_config(CONFIG.format(tax=""))
+    config = write_config(config_text(""))
     line = one_line_error(*invoke("tax", "harvest", "-c", str(config)))
     assert line == (
         f"error: {config}: tax: tax harvest needs a tax: section with a jurisdiction (us, de or uk)"
@@ -271,7 +272,7 @@ def test_harvest_needs_a_tax_section(write_config: Callable[..., Path]) -> None:
 def test_fills_without_their_history_say_what_to_import(write_config: Callable[..., Path]) -> None:
     # 0.15 BTC: 9,000 of 13,000 is 69 %, over its 60 % target. The rebalance sells BTC that no
     # imported history bought.
-    config = write_config(CONFIG.format(tax="tax:\n  jurisdiction: us\n").replace("BTC: 0.1,", "BTC: 0.15,"))
+    config = write_config(config_text("tax:\n  jurisdiction: us\n", btc="0.15"))
     assert invoke("rebalance", "-c", str(config), "--json")[0] == 0
     line = one_line_error(*invoke("tax", "harvest", "-c", str(config)))
     assert "from wallet 'paper'" in line

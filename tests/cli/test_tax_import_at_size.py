@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 from trimtab.errors import ConfigError
 from trimtab.ledger import LedgerStore
 from trimtab.tax.import_checks import check_file
@@ -59,6 +59,7 @@ def peak_of_import(config: Path, history: Path) -> int:
     return peak
 
 
+@pytest.mark.slow
 def test_import_memory_does_not_grow_with_the_file(write_config: Callable[..., Path], tmp_path: Path) -> None:
     configs = {}
     for name in ("warm", "small", "large"):

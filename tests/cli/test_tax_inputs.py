@@ -12,9 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from configs import DRIFTED_BALANCES, yaml_config
 from typer.testing import CliRunner
 
-from trimtab.cli import app
+from trimtab.cli.main import app
 from trimtab.ledger import LedgerStore
 
 D = Decimal
@@ -22,16 +23,14 @@ runner = CliRunner()
 HEADER = "timestamp,wallet,type,asset,amount,price,fee,fee_asset\n"
 # 1 BTC bought for 20,000 in 2023, half sold for 15,000 in 2024: a gain of 5,000 in the file's money.
 HISTORY = HEADER + "2023-03-01,w,buy,BTC,1,20000,,\n2024-05-02T12:00:00Z,w,sell,BTC,0.5,30000,,\n"
-PAPER = """
-portfolio:
-  target_weights: {{BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}}
-data_dir: data
-exchange:
-  name: paper
-  balances: {{BTC: 0.09053, ETH: 1.2754, SOL: 13.647, BNB: 3.189, USDT: 500.9402525}}
-  prices: 2024-12-31
-{tax}
-"""
+
+
+def paper(tax: str) -> str:
+    """The drifted seed portfolio on the paper venue, with ``tax`` (YAML text) appended."""
+    exchange = {"name": "paper", "balances": DRIFTED_BALANCES, "prices": "2024-12-31"}
+    return yaml_config(rebalancing=None, exchange=exchange, extra=tax + "\n")
+
+
 # Rates of the report currency per USD.
 RATES = "date,rate\n2023-01-02,0.9\n2024-01-02,0.8\n"
 
@@ -115,12 +114,12 @@ def test_a_report_of_a_file_refuses_them_too(tmp_path: Path) -> None:
 def test_a_bare_date_starts_at_midnight_in_the_configs_tax_zone(
     write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
-    config = write_config(PAPER.format(tax="tax: {jurisdiction: us, timezone: America/Los_Angeles}"))
+    config = write_config(paper("tax: {jurisdiction: us, timezone: America/Los_Angeles}"))
     history = write(tmp_path, "h.csv", HEADER + "2024-03-01,w,buy,BTC,1,20000,,\n")
     data = as_json("tax", "import", str(history), "-c", str(config))
     assert data["first"] == "2024-03-01T08:00:00+00:00"  # 00:00 in Los Angeles (PST, UTC-8)
     # Without a tax: section, the zone of the currency's country: EUR, Berlin (CET, UTC+1).
-    plain = write_config(PAPER.format(tax=""), name="plain.yaml")
+    plain = write_config(paper(""), name="plain.yaml")
     data = as_json("tax", "import", str(history), "-c", str(plain), "--currency", "EUR")
     assert data["first"] == "2024-02-29T23:00:00+00:00"
 
@@ -132,7 +131,7 @@ def test_the_jurisdiction_rates_and_method_come_from_the_config(
     write_config: Callable[..., Path], tmp_path: Path
 ) -> None:
     write(tmp_path, "eur.csv", RATES)
-    config = write_config(PAPER.format(tax="tax: {jurisdiction: de, rates_file: eur.csv}"))
+    config = write_config(paper("tax: {jurisdiction: de, rates_file: eur.csv}"))
     history = write(tmp_path, "h.csv", HISTORY)
     # tax import prices the file in the config's currency (EUR) unless told: here it is USD.
     assert as_json("tax", "import", str(history), "-c", str(config), "--currency", "USD")["currency"] == "USD"

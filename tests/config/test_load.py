@@ -1,4 +1,4 @@
-"""Loading config files: the seed example, defaults, and one clear line for every kind of bad input."""
+"""Loading config files: the README's example (seed.yaml), defaults, and one clear line for every kind of bad input."""
 
 from __future__ import annotations
 

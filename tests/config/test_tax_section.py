@@ -6,15 +6,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from configs import yaml_config
 
 from trimtab.config import Config, load_config
 from trimtab.errors import ConfigError
 
-BASE = """
-portfolio:
-  target_weights: {BTC: 60, ETH: 40}
-rebalancing: {strategy: threshold, threshold_percent: 5}
-"""
+BASE = yaml_config(
+    weights={"BTC": 60, "ETH": 40},
+    rebalancing={"strategy": "threshold", "threshold_percent": 5},
+    data_dir=None,
+    exchange=None,
+)
 
 
 def load(tmp_path: Path, tax: str) -> Config:

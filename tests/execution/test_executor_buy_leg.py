@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from trimtab.execution.executor import Executor
+from trimtab.model.orders import OrderResult, Side
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.portfolio import Snapshot
 from trimtab.pricedata import bundled_history
 from trimtab.venues.paper import PaperSettings, PaperVenue
-from trimtab.venues.port import OrderResult, Side
 
 D = Decimal
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)

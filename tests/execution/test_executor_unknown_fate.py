@@ -14,12 +14,12 @@ from flaky_venue import FlakyVenue
 from trimtab.errors import TemporaryVenueError
 from trimtab.execution.executor import Execution, ExecutionSettings, Executor
 from trimtab.ledger.store import LedgerStore
+from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings
-from trimtab.portfolio import Balance, Snapshot
 from trimtab.pricedata import bundled_history
 from trimtab.venues.paper import PaperSettings, PaperVenue
-from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 CID = "tt-1-250101120000-0"

@@ -1,8 +1,8 @@
 """A loopback Binance spot emulator that *real* ccxt ``binance`` (async) talks to over HTTP on 127.0.0.1.
 
 It exercises ccxt's own code paths: ``parse_market`` (filters → precision/limits), ``sign()`` (HMAC, timestamp,
-recvWindow), request encoding, response parsing, ``handle_errors`` and ``httpExceptions``. See
-``/work/shared/notes/ccxt.md`` §9(b) for the design and §4 for the exceptions each fault produces.
+recvWindow), request encoding, response parsing, ``handle_errors`` and ``httpExceptions``. The exception each fault produces in
+ccxt is pinned by ``tests/integration/test_emulator.py``.
 
     async with BinanceEmulator(balances={"USDT": "1000"}) as emu:
         exchange = make_binance(emu.base_url)

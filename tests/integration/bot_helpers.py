@@ -22,15 +22,16 @@ from typing import Any
 import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
 
-from trimtab.assembly import build_bot, ledger_url
+from trimtab.app.assembly import build_bot, ledger_url
+from trimtab.app.service import Bot
 from trimtab.config import load_config
 from trimtab.errors import TrimtabError
 from trimtab.ledger.records import OrderRecord, RunSummary
 from trimtab.ledger.store import LedgerStore
-from trimtab.service import Bot
+from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus
 from trimtab.venues.ccxt_factory import make_exchange
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Venue
+from trimtab.venues.port import Venue
 
 D = Decimal
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)

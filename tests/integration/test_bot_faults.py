@@ -37,6 +37,7 @@ from bot_helpers import (
     with_hooks,
 )
 
+from trimtab.app.service import Bot, RunOutcome
 from trimtab.errors import (
     FatalVenueError,
     InsufficientFunds,
@@ -44,8 +45,7 @@ from trimtab.errors import (
     TemporaryVenueError,
 )
 from trimtab.ledger.records import RunStatus
-from trimtab.service import Bot, RunOutcome
-from trimtab.venues.port import OrderRequest, OrderStatus, Side
+from trimtab.model.orders import OrderRequest, OrderStatus, Side
 
 SELL_ID = "tt-1-250101120000-0"  # run 1 (started at bot_helpers.NOW), leg 0: sell 0.13333 BTC
 FIRST_BUY_ID = "tt-1-250101120000-b0"  # the first re-planned buy: SOL
@@ -200,6 +200,7 @@ async def test_a_5xx_after_the_sells_leaves_the_run_open_and_the_next_run_finish
     assert_invariants(emulator, bot.parts.ledger)
 
 
+@pytest.mark.slow
 async def test_maintenance_on_every_order_attempt_leaves_the_run_open_for_the_next_run(
     emulator: BinanceEmulator, bot: Bot
 ) -> None:

@@ -25,11 +25,11 @@ from trimtab.errors import (
     OrderRejected,
     TemporaryVenueError,
 )
-from trimtab.markets import MarketRules
-from trimtab.portfolio import Balance
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import OrderRequest, OrderStatus, Side
+from trimtab.model.portfolio import Balance
 from trimtab.venues import ccxt_factory
 from trimtab.venues.ccxt_venue import CcxtVenue
-from trimtab.venues.port import OrderRequest, OrderStatus, Side
 
 D = Decimal
 KEY, SECRET = "emu-key", "emu-secret"  # what the conftest emulator accepts

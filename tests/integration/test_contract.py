@@ -29,11 +29,11 @@ from bot_helpers import (
     paper_config,
 )
 
+from trimtab.app.service import Bot
 from trimtab.errors import InsufficientFunds, OrderRejected
+from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Balance
 from trimtab.planning.plan import PlannedOrder
-from trimtab.portfolio import Balance
-from trimtab.service import Bot
-from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side
 
 BuildBot = Callable[..., Awaitable[Bot]]
 

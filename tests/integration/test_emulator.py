@@ -1,7 +1,7 @@
 """The loopback Binance emulator, driven by REAL ccxt ``binance`` (async) over HTTP.
 
 These tests pin two things at once: that the emulator answers like Binance spot, and what ccxt 4.5.90 makes of
-each answer (the exception classes of notes/ccxt.md §4). The ccxt adapter's tests build on both.
+each answer (the exception classes, some surprising, pinned by the tests below). The ccxt adapter's tests build on both.
 """
 
 from __future__ import annotations

@@ -18,19 +18,22 @@ from pathlib import Path
 import pytest
 from binance_emulator import BinanceEmulator
 from bot_helpers import start_rebalance
+from configs import yaml_config
 
 from trimtab.ledger.store import LedgerStore
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
-CONFIG = """
-portfolio:
-  target_weights: {{BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}}
-rebalancing: {{strategy: threshold, threshold_percent: 5, min_trade_usd: 10}}
-risk: {{max_single_trade_percent: 100, slippage_tolerance: 0.5, max_consecutive_failures: 2}}
-data_dir: data
-exchange: {{name: binance, api_url: "{url}", timeout_ms: 3000, rate_limit: false}}
-"""
+
+def config_text(url: str) -> str:
+    """The seed portfolio on the emulator at ``url``."""
+    return yaml_config(
+        rebalancing={"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
+        risk={"max_single_trade_percent": 100, "slippage_tolerance": 0.5, "max_consecutive_failures": 2},
+        exchange={"name": "binance", "api_url": url, "timeout_ms": 3000, "rate_limit": "false"},
+    )
+
+
 DRIFTED = {"USDT": "500", "BTC": "0.2", "ETH": "1"}
 # What a script's ``trimtab rebalance &`` does: the command starts with SIGINT ignored.
 IGNORING_SIGINT = ("bash", "-c", 'trap "" INT; exec "$@"', "bash")
@@ -67,7 +70,7 @@ def runs_of(config: Path) -> list[tuple[int, str, str | None]]:
 async def test_sigint_with_a_buy_in_flight_exits_130_and_the_next_run_finishes(tmp_path: Path) -> None:
     async with BinanceEmulator(balances=DRIFTED) as emulator:
         config = tmp_path / "trimtab.yaml"
-        config.write_text(CONFIG.format(url=emulator.base_url), encoding="utf-8")
+        config.write_text(config_text(emulator.base_url), encoding="utf-8")
         emulator.add_fault("blackhole", path="/api/v3/order", method="POST", where={"side": "BUY"}, arg=60)
         bot = await start_bot(config)
         await wait_for_request(emulator, "POST", "/api/v3/order", side="BUY")
@@ -100,7 +103,7 @@ async def test_sigint_before_any_order_ends_the_run_skipped_and_never_trips_the_
 ) -> None:
     async with BinanceEmulator(balances=DRIFTED) as emulator:
         config = tmp_path / "trimtab.yaml"
-        config.write_text(CONFIG.format(url=emulator.base_url), encoding="utf-8")
+        config.write_text(config_text(emulator.base_url), encoding="utf-8")
         for attempt in range(3):  # more than risk.max_consecutive_failures (2)
             emulator.requests.clear()
             emulator.add_fault("timeout", path="/api/v3/account", method="GET", arg=60)

@@ -15,19 +15,23 @@ import signal
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from binance_emulator import BinanceEmulator
 from bot_helpers import start_rebalance
+from configs import yaml_config
 
 from trimtab.ledger.store import LedgerStore
 
-CONFIG = """
-portfolio:
-  target_weights: {{BTC: 40, ETH: 30, SOL: 15, BNB: 10, USDT: 5}}
-rebalancing: {{strategy: threshold, threshold_percent: 5, min_trade_usd: 10}}
-risk: {{max_single_trade_percent: 100, slippage_tolerance: 0.5}}
-data_dir: data
-exchange: {{name: binance, api_url: "{url}", timeout_ms: 3000, rate_limit: false}}
-"""
+pytestmark = pytest.mark.slow  # a real bot process, killed and restarted
+
+
+def config_text(url: str) -> str:
+    """The seed portfolio on the emulator at ``url``."""
+    return yaml_config(
+        rebalancing={"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
+        risk={"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
+        exchange={"name": "binance", "api_url": url, "timeout_ms": 3000, "rate_limit": "false"},
+    )
 
 
 async def start_bot(config: Path) -> asyncio.subprocess.Process:
@@ -55,7 +59,7 @@ async def test_killed_between_sells_and_buys_resumes_and_agrees_with_the_exchang
     balances = {"USDT": "500", "BTC": "0.2", "ETH": "1"}
     async with BinanceEmulator(balances=balances) as emulator:
         config = tmp_path / "trimtab.yaml"
-        config.write_text(CONFIG.format(url=emulator.base_url), encoding="utf-8")
+        config.write_text(config_text(emulator.base_url), encoding="utf-8")
         emulator.add_fault("blackhole", path="/api/v3/order", method="POST", where={"side": "BUY"}, arg=60)
 
         first = await start_bot(config)

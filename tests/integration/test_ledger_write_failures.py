@@ -33,10 +33,10 @@ from bot_helpers import (
 )
 from ledger_faults import MomentaryLock, fill_filesystem, ledger_with_hooks, mounted_tmpfs
 
+from trimtab.app.service import Bot
 from trimtab.errors import LedgerError
 from trimtab.ledger.records import RunStatus
-from trimtab.service import Bot
-from trimtab.venues.port import OrderRequest, Side
+from trimtab.model.orders import OrderRequest, Side
 
 FIRST_BUY_ID = "tt-1-250101120000-b0"
 

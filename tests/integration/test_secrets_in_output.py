@@ -20,6 +20,8 @@ from bot_helpers import DRIFTED, emulator_config
 
 from trimtab.redaction import RedactingStream, register_secret
 
+pytestmark = pytest.mark.slow  # real ccxt round trips, retries and timeouts against the emulator
+
 KEY = "tTkEyAbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
 SECRET = "tTsEcReTzYxWvUtSrQpOnMlKjIhGfEdCbA9876543210"
 

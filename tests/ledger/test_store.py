@@ -17,11 +17,11 @@ from trimtab.ledger import (
     RunStatus,
     SnapshotKind,
 )
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.plan import Plan, PlannedOrder, SkippedTrade
 from trimtab.policy.base import Decision
-from trimtab.portfolio import Balance, Snapshot
-from trimtab.venues.port import Fill, OrderResult, OrderStatus, Side
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 TARGETS = {"BTC": Decimal("50"), "ETH": Decimal("30"), "USDT": Decimal("20")}

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, inspect
 from trimtab.errors import LedgerError
 from trimtab.ledger import LedgerStore
 from trimtab.ledger.migrate import alembic_config, current_revision
+from trimtab.model.orders import Fill, Side
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.venues.port import Fill, Side
 
 D = Decimal
 T0 = datetime(2024, 1, 2, 10, tzinfo=UTC)

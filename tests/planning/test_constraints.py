@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from trimtab.markets import MarketRules
-from trimtab.money import floor_to_step
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import floor_to_step
 from trimtab.planning.constraints import (
     Split,
     buy_limit_price,

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from plan_fills import at_limit, at_reference, simulate
 
 from trimtab.errors import PlanningError
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.planning.simulate import at_limit, at_reference, simulate
-from trimtab.portfolio import Balance, Snapshot
-from trimtab.venues.port import Side
 
 D = Decimal  # short for the many literals below
 
@@ -87,7 +87,7 @@ def test_seed_plan_survives_worst_case_fills() -> None:
 
 
 def test_quote_asset_is_cash_and_never_traded_even_when_listed_as_a_market() -> None:
-    # The seed sketch would have placed an order on USDT/USDT here.
+    # A naive planner that treats every listed market alike would place an order on USDT/USDT here.
     snap = snapshot({"USDT": "9000", "BTC": "0.01"}, {"BTC": "60000"})
     snap = Snapshot(
         snap.quote,

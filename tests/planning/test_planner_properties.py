@@ -15,15 +15,15 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from plan_fills import Simulation, at_limit, at_reference, simulate
 
-from trimtab.markets import MarketRules
-from trimtab.money import HUNDRED, ZERO, floor_to_step, is_on_step
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import HUNDRED, ZERO, floor_to_step, is_on_step
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.constraints import exact_arithmetic, max_amount_within, smallest_order
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.planning.simulate import Simulation, at_limit, at_reference, simulate
-from trimtab.portfolio import Balance, Snapshot
-from trimtab.venues.port import Side
 
 D = Decimal  # short for the many literals below
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from plan_fills import at_limit, simulate
 from tests.planning.test_planner import RULES, settings, snapshot, weights
 
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Side
 from trimtab.planning.planner import plan_rebalance
-from trimtab.planning.simulate import at_limit, simulate
-from trimtab.venues.port import Side
 
 D = Decimal
 

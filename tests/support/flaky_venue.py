@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from trimtab.markets import MarketRules
-from trimtab.portfolio import Balance
-from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Venue
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import OrderBook, OrderRequest, OrderResult
+from trimtab.model.portfolio import Balance
+from trimtab.venues.port import Venue
 
 Hook = Callable[[OrderRequest], None]
 

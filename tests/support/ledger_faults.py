@@ -28,8 +28,8 @@ from sqlalchemy import Engine, event
 
 from trimtab.ledger.engine import connect
 from trimtab.ledger.store import LedgerStore
+from trimtab.model.orders import Fill, OrderStatus
 from trimtab.venues.paper_state import STATE_FILE_NAME, load_state
-from trimtab.venues.port import Fill, OrderStatus
 
 OrderFacts = dict[str, tuple[OrderStatus, Any, tuple[Fill, ...]]]
 

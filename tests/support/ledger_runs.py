@@ -7,8 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from trimtab.ledger import LedgerStore
-from trimtab.portfolio import Balance, Snapshot
-from trimtab.venues.port import Fill, OrderResult, OrderStatus, Side
+from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Balance, Snapshot
 
 ZERO = Decimal(0)
 

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.dates import de_taxable, local_date, us_long_term
 from trimtab.tax.germany import DE_ZONE, freigrenze
 from trimtab.tax.lots import Oversold, allocate, lot_id_key
@@ -47,7 +47,7 @@ def fifo_key(lot: Lot) -> tuple[datetime, tuple[tuple[int, str], ...]]:
 
 
 def fifo(lots: Sequence[Lot]) -> list[Lot]:
-    """First in, first out: by acquisition time, then lot id (tax.md §1.3: the original acquisition
+    """First in, first out: by acquisition time, then lot id (IRS FAQ Q39-Q41: the original acquisition
     date counts, not the date the units came into the wallet)."""
     return sorted(lots, key=fifo_key)
 
@@ -233,7 +233,7 @@ class ReferenceBook:
         line: int = 0,
     ) -> list[Lot]:
         """Move ``amount`` between one's own wallets (not a disposal): the source gives up its oldest
-        units, which keep their id, acquisition time and cost (tax.md §2.5, §7.1)."""
+        units, which keep their id, acquisition time and cost (a transfer is not a disposal)."""
         moved = [
             replace(lot, wallet=target)
             for lot in self._take(self._plan(asset, source, amount, fifo, False, when, line))
@@ -361,7 +361,7 @@ def term_of(lot: Lot, disposed: date, zone: ZoneInfo = US_ZONE) -> Term:
 def min_tax_key(
     lot: Lot, unit_price: Decimal, disposed: date, zone: ZoneInfo = US_ZONE
 ) -> tuple[int, Decimal, datetime, tuple[tuple[int, str], ...]]:
-    """Sort key of the ``"min-tax"`` order (tax.md §4.2, lowest after-tax cost per unit first):
+    """Sort key of the ``"min-tax"`` order (lowest after-tax cost per unit first):
     (0) short-term losses, (1) long-term losses, (2) long-term gains, (3) short-term gains; within a
     class the lowest gain per unit first (so the largest loss first), ties first in, first out.
     A lot with no gain at all is taxed nothing whatever its term: it goes with class (2)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.portfolio import Balance, Snapshot, current_weights
 from trimtab.planning.planner import PlannerSettings
-from trimtab.portfolio import Balance, Snapshot, current_weights
 from trimtab.tax.advisor import TaxAdvice, TaxAdvisor
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.model import EventType, TaxEvent

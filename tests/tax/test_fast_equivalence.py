@@ -27,20 +27,22 @@ from tax_reference import (
 )
 from tax_reference import order_for as reference_order
 
+from trimtab.errors import TaxError
 from trimtab.tax.germany import de_reports
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.lots import LotBook
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.normalize import Acquisition, normalize, records_in_time_order
 from trimtab.tax.uk_match import match_uk
-from trimtab.tax.us import METHODS, US_ZONE, Method, USReport, order_for, us_reports
+from trimtab.tax.us import METHODS, US_ZONE, Method, USReport, order_for, us_reports, us_reports_on_book
 
 D = Decimal
 WALLETS = ("alpha", "beta", "gamma")
 ASSETS = {"BTC": D(30000), "ETH": D(2000), "SOL": D(100)}
 START = datetime(2023, 1, 1, tzinfo=UTC)
 YEARS = (2023, 2024, 2025)
-AMOUNTS = [D("0.1"), D("0.25"), D("0.5"), D(1), D("0.333"), D("1.2"), D("0.05")]
+# "0.50" and "1.000": equal to others in value, not in exponent (which a report prints)
+AMOUNTS = [D("0.1"), D("0.25"), D("0.5"), D(1), D("0.333"), D("1.2"), D("0.05"), D("0.50"), D("1.000")]
 FACTORS = [D("0.8"), D("0.9"), D(1), D(1), D("1.1"), D("1.25"), D("0.95")]
 
 
@@ -214,3 +216,57 @@ def test_previews_on_the_walked_book_are_the_reference_previews(
         assert fast == slow, (asset, wallet, amount, day)
     assert book.open_lots() == reference.open_lots()
     assert book.copy().open_lots() == reference.copy().open_lots()
+
+
+@pytest.mark.parametrize("seed", [1, 4, 5])
+@pytest.mark.parametrize("zone", [US_ZONE, ZoneInfo("Asia/Tokyo")])
+def test_the_fifo_walk_is_the_book_walk_digit_for_digit(seed: int, zone: ZoneInfo) -> None:
+    # us_reports walks FIFO without wash sales on FifoWalk, not on the book (whose walk the tests above
+    # hold to the reference). Equal Decimals may differ in exponent ("0.50", "0.5"), and a report
+    # prints them: the rows, totals and lots must be the same digits, not only the same values.
+    events = history(seed, 3000)
+    fast = us_reports(records_in_time_order(events, "USD"), years=YEARS, zone=zone)
+    book = us_reports_on_book(records_in_time_order(events, "USD"), years=YEARS, zone=zone)
+    for year in YEARS:
+        assert repr(fast[year].disposals) == repr(book[year].disposals)
+        assert repr((fast[year].short_term, fast[year].long_term)) == repr(
+            (book[year].short_term, book[year].long_term)
+        )
+    assert repr(fast[2025].book.open_lots()) == repr(book[2025].book.open_lots())
+    # The lots left serve previews as the book's do, in every order and pool.
+    rng = random.Random(seed)
+    for _ in range(40):
+        asset, wallet = rng.choice(list(ASSETS)), rng.choice(WALLETS)
+        held = book[2025].book.held(asset, wallet)
+        if held == 0:
+            continue
+        amount = min(held, rng.choice(AMOUNTS))
+        day = date(rng.choice([2024, 2025]), rng.randint(1, 12), rng.randint(1, 28))
+        order = order_for(rng.choice(METHODS), ASSETS[asset], day)
+        universal = day.year < 2025
+        assert repr(fast[2025].book.pick(asset, wallet, amount, order, universal=universal)) == repr(
+            book[2025].book.pick(asset, wallet, amount, order, universal=universal)
+        )
+
+
+@pytest.mark.parametrize(
+    ("wallet", "asset", "amount", "when"),
+    [
+        ("alpha", "BTC", D(1000), datetime(2024, 6, 1, tzinfo=UTC)),  # universal pool, more than held
+        ("alpha", "BTC", D(1000), datetime(2025, 6, 1, tzinfo=UTC)),  # per wallet
+        ("nowhere", "BTC", D("0.1"), datetime(2024, 6, 1, tzinfo=UTC)),  # a wallet that never held any
+        ("alpha", "XRP", D("0.1"), datetime(2024, 6, 1, tzinfo=UTC)),  # an asset never bought
+    ],
+)
+def test_the_fifo_walk_refuses_an_oversale_as_the_book_does(
+    wallet: str, asset: str, amount: Decimal, when: datetime
+) -> None:
+    events = [e for e in history(6, 400) if e.timestamp < when]
+    events.append(TaxEvent(when, wallet, EventType.SELL, asset, amount, D(100), line=9999))
+    with pytest.raises(TaxError) as fast:
+        us_reports(records_in_time_order(events, "USD"), years=(2024,))
+    with pytest.raises(TaxError) as book:
+        us_reports_on_book(records_in_time_order(events, "USD"), years=(2024,))
+    assert type(fast.value) is type(book.value)
+    assert str(fast.value) == str(book.value)
+    assert "line 9999" in str(fast.value)

@@ -13,14 +13,14 @@ from decimal import Decimal
 import pytest
 
 from trimtab.config.tax_section import TaxSection
-from trimtab.markets import MarketRules
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.planner import PlannerSettings
-from trimtab.portfolio import Balance, Snapshot
 from trimtab.tax.harvest import Candidate, Harvest, HarvestLot, Holding, find_harvest
 from trimtab.tax.harvest_plan import harvest_plan, holdings
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.venues.port import Side
 
 D = Decimal
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)

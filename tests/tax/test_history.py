@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from ledger_runs import record_run
 
-from trimtab.errors import ConfigError, TaxError
+from trimtab.errors import ConfigError, MissingRates, TaxError
 from trimtab.ledger import LedgerStore
+from trimtab.model.orders import Fill, Side
 from trimtab.tax.history import all_events, bot_fills_as_events, fill_events, quote_rate
 from trimtab.tax.model import EventType, TaxEvent, Term
 from trimtab.tax.normalize import normalize
 from trimtab.tax.rates import RateTable
 from trimtab.tax.us import us_report
-from trimtab.venues.port import Fill, Side
 
 D = Decimal
 AT = datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
@@ -59,13 +59,20 @@ def test_quote_rate(quote: str, currency: str, rates: RateTable | None, rate: De
 
 
 @pytest.mark.parametrize(("quote", "currency"), [("USDT", "EUR"), ("USDT", "GBP"), ("EUR", "USD")])
-def test_a_conversion_without_rates_names_the_flag(quote: str, currency: str) -> None:
-    with pytest.raises(ConfigError) as caught:
+def test_a_conversion_without_rates_says_what_is_missing(quote: str, currency: str) -> None:
+    # What is missing, with its facts; how to give the rates is the command line's to say (tests/cli).
+    with pytest.raises(MissingRates) as caught:
         quote_rate(quote, currency, date(2026, 3, 1), None)
     assert str(caught.value) == (
-        f"command line: --rates: the bot's fills are quoted in {quote} (the first on 2026-03-01); a {currency} "
-        f"report needs daily {quote}->{currency} rates: give a CSV of date,rate with --rates (or tax.rates_file)"
+        f"tax: rates: the bot's fills are quoted in {quote} (the first on 2026-03-01); a {currency} "
+        f"report needs daily {quote}->{currency} rates"
     )
+    assert (caught.value.quote, caught.value.currency, caught.value.day) == (
+        quote,
+        currency,
+        date(2026, 3, 1),
+    )
+    assert "--rates" not in str(caught.value)
 
 
 def test_a_day_before_the_rates_is_an_error() -> None:
@@ -131,7 +138,7 @@ def test_only_live_fills_on_the_wallets_venue_count(ledger: LedgerStore) -> None
 
 def test_a_eur_history_of_bot_fills_needs_rates(ledger: LedgerStore) -> None:
     record_run(ledger, [("BTC/USDT", Side.SELL, [fill("0.1", "60000")])], at=AT, prices=PRICES)
-    with pytest.raises(ConfigError, match="--rates"):
+    with pytest.raises(MissingRates, match="a EUR report needs daily USDT->EUR rates"):
         bot_fills_as_events(ledger, rates=None, report_currency="EUR", wallet="paper")
     assert bot_fills_as_events(ledger, rates=None, report_currency="EUR", wallet="binance") == []
 

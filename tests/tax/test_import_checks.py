@@ -40,8 +40,8 @@ def test_rows_dated_in_the_future_are_named_by_line() -> None:
     events = rows(BUY, later, BUY, replace(later, asset="ETH"))
     assert message(events, allow_duplicates=True) == (
         "h.csv: 2 rows dated in the future (after 2026-05-01 12:00 UTC): lines 3, 5; "
-        "check the dates and their time zone, or import with --allow-future"
-    )
+        "check the dates and their time zone, or import with allow_future"
+    )  # the command line says --allow-future (tests/cli/test_tax_inputs.py)
     check_history(events, "h.csv", now=NOW, allow_future=True, allow_duplicates=True)
 
 
@@ -51,8 +51,8 @@ def test_exact_repeats_name_the_line_they_repeat() -> None:
     events = rows(BUY, sell, replace(BUY, amount=Decimal("1.0")), sell, replace(BUY, wallet="other"))
     assert message(events) == (
         "h.csv: 2 rows repeat an earlier row exactly: lines 4 (= line 2), 5 (= line 3); "
-        "if these are real, equal trades, import with --allow-duplicates"
-    )
+        "if these are real, equal trades, import with allow_duplicates"
+    )  # the command line says --allow-duplicates (tests/cli/test_tax_inputs.py)
     check_history(events, "h.csv", now=NOW, allow_duplicates=True)
 
 
@@ -83,5 +83,5 @@ def test_many_problems_are_one_line_with_the_first_lines_and_a_count() -> None:
     assert (
         "10 rows repeat an earlier row exactly: lines 3 (= line 2), 4 (= line 2), 5 (= line 2), "
         "6 (= line 2), 7 (= line 2) and 5 more; if these are real, equal trades, import with "
-        "--allow-duplicates"
+        "allow_duplicates"
     ) in text

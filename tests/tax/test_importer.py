@@ -278,9 +278,10 @@ def test_a_bare_date_sorts_before_the_timed_rows_of_its_day(tmp_path: Path) -> N
 
 
 def test_a_fee_in_another_money_says_the_file_may_be_priced_in_it(tmp_path: Path) -> None:
-    # A USD export read as a GBP file: the first USD fee shows it, and the hint names --currency.
+    # A USD export read as a GBP file: the first USD fee shows it, and the hint names the currency
+    # parameter (the command line's --currency: tests/cli/test_tax_inputs.py).
     path = write(tmp_path, HEADER + "2024-03-01 10:00,w,buy,BTC,1,40000,10,USD\n")
     assert error_of(path, "GBP") == (
         f"{path}:2: fee_asset: a fee in USD, but the prices of this file are read as GBP "
-        "(--currency GBP); if the file is priced in USD, give --currency USD"
+        "(currency GBP); if the file is priced in USD, give currency USD"
     )

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.germany import GermanReport
 from trimtab.tax.jurisdiction import TaxRules, added_tax
 from trimtab.tax.lots import LotBook

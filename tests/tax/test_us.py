@@ -121,7 +121,7 @@ def test_29_february_and_28_february_before_a_leap_year() -> None:
         sell("1", "100", utc(2025, 3, 1)),
     ]
     assert [(r[3], r[4]) for r in rows(leap, 2025)] == [(Term.SHORT, D(0)), (Term.LONG, D(0))]
-    # 28 Feb 2023 is a month end: under the month-end convention (tax.md §1.2, to verify) the
+    # 28 Feb 2023 is a month end: under the month-end convention (to verify) the
     # anniversary is 29 Feb 2024, so a sale on 29 Feb 2024 is still short, on 1 Mar 2024 long.
     before = [
         buy("2", "200", utc(2023, 2, 28)),

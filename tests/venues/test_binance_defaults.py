@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from trimtab.markets import MarketRules
-from trimtab.money import is_on_step
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import is_on_step
 from trimtab.pricedata import bundled_history
 from trimtab.venues.binance_defaults import BINANCE_SPOT_FILTERS, default_rules, derived_rules
 

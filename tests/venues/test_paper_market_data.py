@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from trimtab.errors import ConfigError
-from trimtab.markets import MarketRules
-from trimtab.portfolio import Balance
+from trimtab.model.markets import MarketRules
+from trimtab.model.portfolio import Balance
 from trimtab.pricedata import bundled_history, parse_price_csv
 from trimtab.venues.paper import PaperSettings, PaperVenue
 

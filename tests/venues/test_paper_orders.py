@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 
 from trimtab.errors import InsufficientFunds, OrderRejected
-from trimtab.markets import MarketRules
-from trimtab.portfolio import Balance
+from trimtab.model.markets import MarketRules
+from trimtab.model.orders import Fill, OrderRequest, OrderStatus, Side
+from trimtab.model.portfolio import Balance
 from trimtab.venues.paper import PaperVenue
-from trimtab.venues.port import Fill, OrderRequest, OrderStatus, Side, Venue
+from trimtab.venues.port import Venue
 
 MakeVenue = Callable[..., PaperVenue]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from trimtab.errors import ConfigError, FatalVenueError, OrderRejected
+from trimtab.model.orders import OrderRequest, Side
 from trimtab.venues.paper import PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME, PaperState, load_state, reset_state, save_state
-from trimtab.venues.port import OrderRequest, Side
 
 MakeVenue = Callable[..., PaperVenue]
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trimtab.money import ceil_to_step, floor_to_step
+from trimtab.model.money import ceil_to_step, floor_to_step
 from trimtab.weights import WEIGHT_STEP, InverseVolatility, log_return_volatility
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from trimtab.backtest.data import PriceFrame
-from trimtab.errors import ConfigError
+from trimtab.errors import ParameterError
 from trimtab.policy import RebalanceWindow, WindowedPolicy
 from trimtab.policy.base import Policy
 
@@ -31,7 +31,7 @@ _DAY = 86_400
 def policy_on_bars(policy: Policy, frame: PriceFrame, source: str) -> Policy:
     """``policy`` with its rebalance window (if any) judged on the bars of ``frame``, see the module.
 
-    ConfigError (``source``, ``--start/--end``) when the window admits none of the bars after the first
+    ParameterError (``period``, ``source``) when the window admits none of the bars after the first
     (the first is the initial purchase): the strategy could never rebalance, which is not worth computing.
     """
     if not isinstance(policy, WindowedPolicy):
@@ -42,12 +42,12 @@ def policy_on_bars(policy: Policy, frame: PriceFrame, source: str) -> Policy:
     checks = frame.times[1:]
     if len(checks) and not admitted(window, checks).any():
         days = "daily" if frame.bar == "1d" else "hourly"
-        raise ConfigError(
-            source,
-            "--start/--end",
+        raise ParameterError(
+            "period",
             f"the config's rebalance_window ({policy.window.describe()}) holds none of the {len(checks)} "
             f"{days} bar closes after the first ({_moment(checks[0])} .. {_moment(checks[-1])} UTC), so the "
             "strategy could never rebalance; choose a period of a week or more, or widen the window",
+            source=source,
         )
     return WindowedPolicy(policy.inner, window)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ParameterError
 from trimtab.limits import bound
-from trimtab.markets import MarketRules
-from trimtab.money import HUNDRED, ONE, ZERO
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import HUNDRED, ONE, ZERO
 from trimtab.planning.constraints import smallest_order
 
 # Room for the fee reserve and the rounding of amounts to the lot step: the planner sizes the buys
@@ -50,12 +50,11 @@ def smallest_capital(
 
 def refuse_small_capital(
     initial: Decimal, quote: str, unbought: Mapping[str, Decimal], need: Decimal
-) -> ConfigError:
+) -> ParameterError:
     """The one-line error for a capital that bought nothing of ``unbought``."""
     assets = ", ".join(sorted(unbought))
-    return ConfigError(
-        "command line",
-        "--initial",
+    return ParameterError(
+        "initial",
         f"{bound(initial)} {quote} is too little to buy {assets} at the start (each trade must reach the "
         f"minimum trade value and the market minimums); start with at least {bound(need)} {quote}",
     )

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from trimtab.backtest.price_csv import PriceTable, read_price_table
 from trimtab.backtest.time_column import column_label
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, Mention, Wording
 from trimtab.suggest import did_you_mean
 
 BUNDLED_NAME = "daily_close_usd.csv"
@@ -137,19 +137,25 @@ class PriceFrame:
             bar=self.bar,
         )
 
-    def clamped(self, start: date | None, end: date | None) -> list[str]:
+    def clamped(self, start: date | None, end: date | None) -> list[Wording]:
         """A note for each of ``start`` and ``end`` that lies outside the file and so is moved to its edge."""
         first, last = _day(self.times[0]), _day(self.times[-1])
         notes = []
         if start is not None and start < first:
             notes.append(
-                f"--start {start} is before the prices in {self.source}, whose first bar closes on {first}: "
-                f"the run starts on {first}"
+                Wording.of(
+                    Mention("start", str(start)),
+                    f" is before the prices in {self.source}, whose first bar closes on {first}: "
+                    f"the run starts on {first}",
+                )
             )
         if end is not None and end > last:
             notes.append(
-                f"--end {end} is after the prices in {self.source}, whose last bar closes on {last}: "
-                f"the run ends on {last}"
+                Wording.of(
+                    Mention("end", str(end)),
+                    f" is after the prices in {self.source}, whose last bar closes on {last}: "
+                    f"the run ends on {last}",
+                )
             )
         return notes
 

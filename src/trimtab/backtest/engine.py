@@ -42,15 +42,15 @@ from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
 from trimtab.backtest.venue import ReplayVenue
 from trimtab.execution.executor import ExecutionSettings, Executor
-from trimtab.markets import MarketRules
-from trimtab.money import HUNDRED, ONE, ZERO
+from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules
+from trimtab.model.money import HUNDRED, ONE, ZERO
+from trimtab.model.orders import OrderResult, Side
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Policy
-from trimtab.portfolio import Snapshot
 from trimtab.venues.binance_defaults import default_rules
 from trimtab.venues.paper import PaperSettings
-from trimtab.venues.port import OrderResult, Side
 from trimtab.weights.base import TargetWeights
 
 FRACTIONAL_STEP = Decimal("1e-12")
@@ -62,7 +62,7 @@ class BacktestSettings:
     trader; ``market_rules`` applies lot steps and minimums instead of fractional amounts."""
 
     initial: Decimal = Decimal(10000)
-    fee_rate: Decimal = Decimal("0.001")
+    fee_rate: Decimal = DEFAULT_FEE_RATE
     slippage_bps: Decimal = ZERO
     market_rules: bool = False
     quote: str = "USDT"

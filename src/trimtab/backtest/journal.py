@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from trimtab.model.orders import OrderResult
 from trimtab.planning.plan import Plan
-from trimtab.venues.port import OrderResult
 
 
 @dataclass

@@ -29,7 +29,7 @@ and log growth are NaN, max drawdown is 0 and turnover is 0 (NaN if something wa
 noise) gives volatility 0.0 and Sharpe NaN; no return below zero gives Sortino NaN (a ratio with a zero
 denominator is not a number worth printing). Empty or non-1-D equity is a programming error (ValueError).
 
-Rebalancing premium (see ``notes/rebalancing-premium.md`` §1). Measured:
+Rebalancing premium (the README's backtest section shows it measured on the bundled history). Measured:
 :func:`rebalancing_premium` = annualised log growth of the strategy minus that of buy-and-hold. Predicted
 for weights held constant: :func:`theoretical_premium` = ``γ* = ½ (Σ w_i σ_i² − σ_p²)`` of log returns
 (the "excess growth rate" / diversification return); it is measured against the weighted average of the

@@ -7,17 +7,20 @@ plotly's JavaScript is inlined, so the file works offline.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from trimtab.backtest.metrics import Metrics, drawdowns
+from trimtab.backtest.figures import METRIC_LABELS, metric_cells, rate_cell
+from trimtab.backtest.metrics import drawdowns
 from trimtab.backtest.study import Study
 from trimtab.backtest.tax import RunTax, StudyTax
-from trimtab.errors import ConfigError
+from trimtab.errors import ParameterError
 from trimtab.files import write_atomically
+from trimtab.model.money import fmt
 
 
 def build_figure(study: Study, title: str, tax: StudyTax | None = None) -> go.Figure:
@@ -83,7 +86,7 @@ def build_figure(study: Study, title: str, tax: StudyTax | None = None) -> go.Fi
     figure.add_trace(
         go.Table(
             header={"values": ["", "strategy", "buy and hold"]},
-            cells={"values": [list(METRIC_LABELS), _column(s), _column(h)]},
+            cells={"values": [list(METRIC_LABELS), metric_cells(s), metric_cells(h)]},
         ),
         row=4,
         col=1,
@@ -102,32 +105,12 @@ def build_figure(study: Study, title: str, tax: StudyTax | None = None) -> go.Fi
     return figure
 
 
-METRIC_LABELS = (
-    "final value",
-    "CAGR",
-    "volatility",
-    "Sharpe",
-    "Sortino",
-    "max drawdown",
-    "turnover / year",
-    "fees",
-    "rebalances",
-)
-
-
-def _column(m: Metrics) -> list[str]:
-    return [
-        f"{m.final_value:,.2f}", f"{m.cagr:.2%}", f"{m.volatility:.2%}", f"{m.sharpe:.2f}", f"{m.sortino:.2f}",
-        f"{m.max_drawdown:.2%}", f"{m.turnover:.2f}", f"{m.fees:,.2f}", str(m.rebalances),
-    ]  # fmt: skip
-
-
 def _tax_table(tax: StudyTax) -> go.Table:
     """The tax of each year for both runs, then the totals and the after-tax results."""
     labels = [tax.label(year.year) for year in tax.strategy.years] + list(AFTER_TAX_LABELS)
     columns = [labels]
     for run in (tax.strategy, tax.hold):
-        columns.append([f"{year.realized:,.2f}" for year in run.years] + [""] * len(AFTER_TAX_LABELS))
+        columns.append([_money(year.realized) for year in run.years] + [""] * len(AFTER_TAX_LABELS))
         columns.append(_tax_column(run))
     header = ["tax year", "strategy realized", "strategy tax", "buy-and-hold realized", "buy-and-hold tax"]
     return go.Table(header={"values": header}, cells={"values": columns})
@@ -143,8 +126,13 @@ AFTER_TAX_LABELS = (
 
 def _tax_column(run: RunTax) -> list[str]:
     money = [*(year.tax for year in run.years), run.tax_paid, run.liquidation_tax, run.after_tax_final_value]
-    cagr = f"{run.after_tax_cagr:.2%}" if run.after_tax_cagr is not None else "n/a"
-    return [f"{value:,.2f}" for value in money] + [cagr]
+    return [_money(value) for value in money] + [rate_cell(run.after_tax_cagr)]
+
+
+def _money(value: Decimal) -> str:
+    # Half even, "-0.00" for a tiny loss: what the report has always written (the terminal's tax table
+    # rounds half up to cents, as a tax form does).
+    return fmt(value, 2, fixed=True, thousands=True, negative_zero=True)
 
 
 def write_report(path: Path, study: Study, *, title: str, tax: StudyTax | None = None) -> None:
@@ -154,4 +142,6 @@ def write_report(path: Path, study: Study, *, title: str, tax: StudyTax | None =
     try:
         write_atomically(path, html, mode=0o644)  # a report is meant to be shared
     except OSError as error:
-        raise ConfigError(str(path), "--report", f"cannot write the report ({error.strerror})") from None
+        raise ParameterError(
+            "report", f"cannot write the report ({error.strerror})", source=str(path)
+        ) from None

@@ -13,7 +13,6 @@ from typing import TypeVar
 
 import numpy as np
 
-from trimtab.assembly import build_policy, build_weights, planner_settings
 from trimtab.backtest.bar_window import policy_on_bars
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import (
@@ -25,7 +24,8 @@ from trimtab.backtest.engine import (
 )
 from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premium, theoretical_premium
 from trimtab.config.models import Config
-from trimtab.errors import ConfigError, PlanningError
+from trimtab.config.strategy import build_policy, build_weights, planner_settings
+from trimtab.errors import ConfigError, NotEnoughHistory, ParameterError, Wording
 
 _MAX_GAP_DAYS = 8  # longer than the longest gap a price file may have
 
@@ -44,7 +44,7 @@ class Study:
     hold_metrics: Metrics
     premium: float  # annualised log growth, strategy minus buy-and-hold
     theoretical_premium: float  # ½(Σwσ² − σp²) of the same data at the initial targets
-    warnings: tuple[str, ...] = ()  # what a reader should know: a --start or --end moved to the data's edge
+    warnings: tuple[Wording, ...] = ()  # what a reader should know: a start or end moved to the data's edge
 
 
 def study_assets(config: Config) -> list[str]:
@@ -110,7 +110,7 @@ def run_study(
         if cache is not None:
             cache.keep(cache.selected, selection, selected)
     if len(selected.times) < 2:
-        raise ConfigError(source, "--start/--end", "the period holds fewer than two bars")
+        raise ParameterError("period", "the period holds fewer than two bars", source=source)
     policy, weights, planner = build_policy(config), build_weights(config), planner_settings(config)
     policy = policy_on_bars(policy, selected, source)  # a window no bar close is in stops here
     # Dynamic weights may look back before the start, into the rest of the file.
@@ -124,10 +124,8 @@ def run_study(
             history=frame,
             deferral=deferral,
         )
-    except PlanningError as error:
-        if weights.lookback_days and "daily closes" in str(error):
-            raise ConfigError(source, "--start", f"{error} before the start; start later") from None
-        raise
+    except NotEnoughHistory as error:
+        raise ParameterError("start", f"{error} before the start; start later", source=source) from None
     per_year = selected.bars_per_year
     # Buy-and-hold depends on the period, the weights, the planner and the settings, not the policy.
     hold_key = (*selection, repr(weights), planner, settings)

@@ -47,7 +47,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from trimtab.assembly import build_weights
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
 from trimtab.backtest.metrics import Metrics
@@ -59,7 +58,8 @@ from trimtab.backtest.sweep_grid import (
     variant_mapping,
 )
 from trimtab.config import Config, config_from_mapping, load_config
-from trimtab.errors import TrimtabError
+from trimtab.config.strategy import build_weights
+from trimtab.errors import TrimtabError, Wording
 
 
 @dataclass(frozen=True)
@@ -92,13 +92,13 @@ class Sweep:
     end: str
     bars: int
     bar: str
-    notes: tuple[str, ...] = field(default_factory=tuple)  # warnings a reader should see
+    notes: tuple[Wording, ...] = field(default_factory=tuple)  # warnings a reader should see
 
 
 class SweepFailed(TrimtabError):
     """One run of the sweep failed at run time (bad input is found before any run starts)."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
+    def __init__(self, message: str | Wording, exit_code: int = 1) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 
@@ -121,10 +121,10 @@ class _Job:
 
 @dataclass(frozen=True)
 class _Failure:
-    """A worker's exception, carried back as text (trimtab's errors do not survive pickling)."""
+    """A worker's exception, carried back as its wording (trimtab's errors do not survive pickling)."""
 
     index: int
-    message: str
+    message: Wording
     exit_code: int
 
 
@@ -170,7 +170,9 @@ def _run_job(job: _Job) -> tuple[int, SweepRun | _Failure]:
     except Exception as error:  # carried to the parent, which raises it as one line
         code = error.exit_code if isinstance(error, TrimtabError) else 1
         text = (
-            str(error) if isinstance(error, TrimtabError) else f"unexpected {type(error).__name__}: {error}"
+            (error.wording or Wording((str(error),)))
+            if isinstance(error, TrimtabError)
+            else Wording((f"unexpected {type(error).__name__}: {error}",))
         )
         return job.index, _Failure(job.index, text, code)
 
@@ -251,7 +253,9 @@ def _execute(
         if isinstance(outcome, _Failure):
             label = jobs[index].point.label
             fee = f"{float(jobs[index].point.fee_rate):.2%}"
-            raise SweepFailed(f"sweep run {label} at fee {fee} failed: {outcome.message}", outcome.exit_code)
+            raise SweepFailed(
+                Wording.of(f"sweep run {label} at fee {fee} failed: ", outcome.message), outcome.exit_code
+            )
         results.append((index, outcome))
         if on_result is not None:
             on_result(outcome)

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from trimtab.config import Config, Strategy
-from trimtab.errors import ConfigError
-from trimtab.money import fmt
+from trimtab.errors import ConfigError, ParameterError
+from trimtab.model.money import fmt
 from trimtab.policy import Interval
 
 STATIC = "static"
@@ -95,13 +95,13 @@ def parse_grid(
 ) -> SweepGrid:
     """A grid from the command line's comma-separated flags; an empty flag leaves that family out."""
     return SweepGrid(
-        thresholds=_numbers("--thresholds", thresholds, "percentage points > 0 and <= 100",
+        thresholds=_numbers("thresholds", thresholds, "percentage points > 0 and <= 100",
                             lambda v: 0 < v <= 100),
-        intervals=_numbers("--intervals", intervals, "hours in [0.01, 8784] (like rebalancing.check_interval_hours)",
+        intervals=_numbers("intervals", intervals, "hours in [0.01, 8784] (like rebalancing.check_interval_hours)",
                            lambda v: Decimal("0.01") <= v <= 8784),
-        calendars=tuple(Interval(c) for c in _choices("--calendars", calendars, [i.value for i in Interval])),
-        weights=None if weights is None else tuple(_choices("--weights", weights, list(WEIGHT_METHODS))),
-        fee_rates=_numbers("--fee-rates", fee_rates, f"fractions >= 0 and < {MAX_FEE_RATE}",
+        calendars=tuple(Interval(c) for c in _choices("calendars", calendars, [i.value for i in Interval])),
+        weights=None if weights is None else tuple(_choices("weights", weights, list(WEIGHT_METHODS))),
+        fee_rates=_numbers("fee_rates", fee_rates, f"fractions >= 0 and < {MAX_FEE_RATE}",
                            lambda v: 0 <= v < MAX_FEE_RATE),
     )  # fmt: skip
 
@@ -111,41 +111,41 @@ def _items(text: str) -> list[str]:
     return list(dict.fromkeys(item for item in items if item))  # in order, each once
 
 
-def _numbers(flag: str, text: str, expected: str, valid: Callable[[Decimal], bool]) -> tuple[Decimal, ...]:
+def _numbers(
+    parameter: str, text: str, expected: str, valid: Callable[[Decimal], bool]
+) -> tuple[Decimal, ...]:
     values: list[Decimal] = []
     for item in _items(text):
         try:
             value = Decimal(item)
         except InvalidOperation:
-            raise ConfigError(
-                "command line", flag, f"expected comma-separated numbers, got {item[:40]!r}"
-            ) from None
+            raise ParameterError(parameter, f"expected comma-separated numbers, got {item[:40]!r}") from None
         if not value.is_finite() or not valid(value):
-            raise ConfigError("command line", flag, f"expected {expected}, got {item[:40]}")
+            raise ParameterError(parameter, f"expected {expected}, got {item[:40]}")
         if value not in values:
             values.append(value)
     return tuple(values)
 
 
-def _choices(flag: str, text: str, choices: list[str]) -> list[str]:
+def _choices(parameter: str, text: str, choices: list[str]) -> list[str]:
     chosen = [item.lower() for item in _items(text)]
     for item in chosen:
         if item not in choices:
-            raise ConfigError("command line", flag, f"expected some of {', '.join(choices)}, got {item!r}")
+            raise ParameterError(parameter, f"expected some of {', '.join(choices)}, got {item!r}")
     return list(dict.fromkeys(chosen))
 
 
-def sweep_points(config: Config, grid: SweepGrid, *, source: str = "command line") -> list[SweepPoint]:
+def sweep_points(config: Config, grid: SweepGrid, *, source: str = "") -> list[SweepPoint]:
     """Every configuration of ``grid`` for ``config``, in a fixed order (the tie-break of the ranking)."""
     static = config.portfolio.target_weights is not None
     methods = (
         grid.weights if grid.weights is not None else (WEIGHT_METHODS if static else (INVERSE_VOLATILITY,))
     )
     if STATIC in methods and not static:
-        raise ConfigError(
-            source,
-            "--weights",
+        raise ParameterError(
+            "weights",
             "static needs portfolio.target_weights in the config; this one has dynamic_weights",
+            source=source,
         )
     strategies: list[tuple[Strategy, Decimal | None, Decimal | None, Interval | None]] = []
     strategies += [(Strategy.THRESHOLD, t, None, None) for t in grid.thresholds]

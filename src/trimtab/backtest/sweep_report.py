@@ -1,130 +1,30 @@
-"""What ``trimtab sweep`` shows: the JSON shape, the ranked table, the progress bar and the HTML report.
+"""The HTML report of ``trimtab sweep``: one self-contained file.
 
-The HTML report holds one heatmap per threshold family (threshold, and hybrid per check interval, for each
-weight method): threshold x fee rate, coloured by the premium against buy-and-hold; then the ranked table.
-plotly is imported only when a report is written, and its JavaScript is inlined so the file works offline.
+One heatmap per threshold family (threshold, and hybrid per check interval, for each weight method):
+threshold x fee rate, coloured by the premium against buy-and-hold; then the ranked table, with the same
+cells as the terminal's (:mod:`trimtab.backtest.figures`). plotly is imported only when a report is
+written, and its JavaScript is inlined so the file works offline.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from trimtab.backtest.output import decimal_text, metrics_report
+from trimtab.backtest.figures import SWEEP_COLUMNS, fee_cell, money_cell, rate_cell, sweep_row
 from trimtab.backtest.sweep import Sweep, SweepRun
 from trimtab.backtest.sweep_grid import INVERSE_VOLATILITY
 from trimtab.config import Strategy
-from trimtab.errors import ConfigError
+from trimtab.errors import ParameterError
 from trimtab.files import write_atomically
-from trimtab.money import fmt
-from trimtab.tables import FittedTable
+from trimtab.model.money import fmt
 
 
 def _number(value: float) -> float | None:
     """A float for the heatmap (plotly draws numbers; the JSON writes decimal strings)."""
     return None if math.isnan(value) or math.isinf(value) else round(value, 10)
-
-
-def sweep_report(sweep: Sweep) -> dict[str, Any]:
-    """``{"runs": [...best first...], "buy_and_hold": {...}, "period": {...}, "warnings": [...]}``."""
-    return {
-        "runs": [
-            {
-                "rank": rank,
-                "label": run.label,
-                "parameters": run.point.parameters,
-                "strategy": metrics_report(run.strategy),
-                "buy_and_hold": metrics_report(run.buy_and_hold),
-                "premium": decimal_text(run.premium),
-            }
-            for rank, run in enumerate(sweep.runs, start=1)
-        ],
-        "buy_and_hold": {
-            **metrics_report(sweep.buy_and_hold),
-            "fee_rate": fmt(sweep.buy_and_hold_fee_rate),
-        },
-        "period": {
-            "assets": list(sweep.assets),
-            "start": sweep.start,
-            "end": sweep.end,
-            "bars": sweep.bars,
-            "bar": sweep.bar,
-        },
-        "warnings": list(sweep.notes),  # e.g. a --start or --end moved to the edge of the prices
-    }
-
-
-@contextmanager
-def progress(console: Console, total: int, *, enabled: bool) -> Iterator[Callable[[SweepRun], None]]:
-    """A progress bar on ``console`` advanced by the callback it yields; a no-op when not ``enabled``.
-
-    It redraws on each result instead of from a refresh thread, so the sweep's worker processes are
-    never forked from a process running a second thread.
-    """
-    if not enabled:
-        yield lambda run: None
-        return
-    bar = Progress(
-        TextColumn("[bold]sweep[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        auto_refresh=False,
-        transient=True,
-    )
-    with bar:
-        task = bar.add_task("", total=total)
-        bar.refresh()
-
-        def advance(run: SweepRun) -> None:
-            bar.update(task, advance=1, description=f"{run.label} at {_fee(run.point.fee_rate)}")
-            bar.refresh()
-
-        yield advance
-
-
-def _fee(rate: Decimal) -> str:
-    return f"{fmt(rate * 100)}%"
-
-
-def _row(rank: int, run: SweepRun) -> list[str]:
-    s = run.strategy
-    return [
-        str(rank), run.label, _fee(run.point.fee_rate), f"{s.final_value:,.2f}", f"{s.cagr:.2%}",
-        f"{s.max_drawdown:.2%}", str(s.rebalances), f"{s.fees:,.2f}", f"{run.premium:+.2%}",
-    ]  # fmt: skip
-
-
-COLUMNS = ("#", "strategy", "fee", "final value", "CAGR", "max drawdown", "rebalances", "fees", "premium")
-
-
-def print_sweep(console: Console, sweep: Sweep, title: str, *, top: int) -> None:
-    table = FittedTable(title=title, title_justify="left")
-    for name in COLUMNS:
-        table.add_column(name, justify="left" if name == "strategy" else "right", no_wrap=name == "strategy")
-    for rank, run in enumerate(sweep.runs[:top], start=1):
-        table.add_row(*_row(rank, run))
-    console.print(table)
-    if len(sweep.runs) > top:
-        console.print(f"The best {top} of {len(sweep.runs)} runs (--top shows more).")
-    h = sweep.buy_and_hold
-    console.print(
-        f"Buy and hold of the config's portfolio (fee {_fee(sweep.buy_and_hold_fee_rate)}): "
-        f"{h.final_value:,.2f}, CAGR {h.cagr:.2%}, max drawdown {h.max_drawdown:.2%}. "
-        "Premium: annualised log growth against buy-and-hold of the same weights at the same fee."
-    )
-
-
-# -- the HTML report -------------------------------------------------------------------------------------
 
 
 def _family(run: SweepRun) -> str | None:
@@ -173,7 +73,7 @@ def build_sweep_figure(sweep: Sweep, title: str, *, top: int) -> Any:
         z = [[_number(premium.get((t, f), math.nan)) for f in fees] for t in thresholds]
         figure.add_trace(
             go.Heatmap(
-                x=[f"fee {_fee(f)}" for f in fees],
+                x=[f"fee {fee_cell(f)}" for f in fees],
                 y=[f"{fmt(t)}pt" for t in thresholds],
                 z=z,
                 coloraxis="coloraxis",
@@ -188,11 +88,11 @@ def build_sweep_figure(sweep: Sweep, title: str, *, top: int) -> Any:
             title_text="threshold", type="category", row=i // columns + 1, col=i % columns + 1
         )
         figure.update_xaxes(type="category", row=i // columns + 1, col=i % columns + 1)
-    cells = list(zip(*(_row(rank, run) for rank, run in enumerate(shown, start=1)), strict=True))
+    cells = list(zip(*(sweep_row(rank, run) for rank, run in enumerate(shown, start=1)), strict=True))
     figure.add_trace(
         go.Table(
-            header={"values": list(COLUMNS)},
-            cells={"values": [list(column) for column in cells] if cells else [[] for _ in COLUMNS]},
+            header={"values": list(SWEEP_COLUMNS)},
+            cells={"values": [list(column) for column in cells] if cells else [[] for _ in SWEEP_COLUMNS]},
         ),
         row=heatmap_rows + 1,
         col=1,
@@ -201,8 +101,8 @@ def build_sweep_figure(sweep: Sweep, title: str, *, top: int) -> Any:
     figure.update_layout(
         title=f"{title}<br><sup>{sweep.start[:10]} .. {sweep.end[:10]}, {sweep.bars} {sweep.bar} bars of "
         f"{', '.join(sweep.assets)}; premium = annualised log growth against buy-and-hold of the same weights "
-        f"at the same fee. Buy and hold of the config's portfolio: {h.final_value:,.2f} "
-        f"(CAGR {h.cagr:.2%}, max drawdown {h.max_drawdown:.2%})</sup>",
+        f"at the same fee. Buy and hold of the config's portfolio: {money_cell(h.final_value)} "
+        f"(CAGR {rate_cell(h.cagr)}, max drawdown {rate_cell(h.max_drawdown)})</sup>",
         coloraxis={
             "colorscale": "RdBu",
             "cmid": 0,
@@ -221,4 +121,6 @@ def write_sweep_report(path: Path, sweep: Sweep, *, title: str, top: int) -> Non
     try:
         write_atomically(path, html, mode=0o644)  # a report is meant to be shared
     except OSError as error:
-        raise ConfigError(str(path), "--report", f"cannot write the report ({error.strerror})") from None
+        raise ParameterError(
+            "report", f"cannot write the report ({error.strerror})", source=str(path)
+        ) from None

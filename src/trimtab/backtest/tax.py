@@ -47,19 +47,19 @@ from trimtab.backtest.engine import BacktestRun, Trade
 from trimtab.backtest.study import Study
 from trimtab.config.models import Config
 from trimtab.config.tax_section import Jurisdiction, TaxSection
-from trimtab.errors import ConfigError
-from trimtab.money import HUNDRED, ONE, ZERO
+from trimtab.errors import ParameterError
+from trimtab.model.assets import USD_QUOTES
+from trimtab.model.money import ONE, ZERO
+from trimtab.model.orders import Fill
 from trimtab.tax.history import fill_events
 from trimtab.tax.jurisdiction import TaxRules
+from trimtab.tax.jurisdictions import JURISDICTIONS as REGISTRY
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.normalize import holdings, normalize
 from trimtab.tax.rates import RateTable, load_rates
-from trimtab.tax.uk import ANNUAL_EXEMPT_AMOUNTS
-from trimtab.venues.binance_defaults import USD_QUOTES
-from trimtab.venues.port import Fill
 
 WALLET = "backtest"
-JURISDICTIONS: tuple[Jurisdiction, ...] = ("us", "de", "uk")
+JURISDICTIONS: tuple[str, ...] = tuple(REGISTRY)  # what --jurisdiction may name
 
 
 @dataclass(frozen=True)
@@ -136,29 +136,18 @@ class StudyTax:
 
     def label(self, year: int) -> str:
         """``2024``, or ``2024/25`` for a UK tax year."""
-        return f"{year}/{(year + 1) % 100:02d}" if self.rules.jurisdiction == "uk" else str(year)
+        return self.rules.country.year_label(year)
 
     def parity_warning(self) -> str | None:
-        """The sentence that says the figures are not really in the currency (None when they are)."""
+        """The sentence that says the figures are not really in the currency (None when they are); a
+        front end adds how to give rates."""
         if not self.parity:
             return None
-        return (
-            f"{self.quote} was counted 1:1 as {self.currency} (no --rates): the figures are in "
-            f"{self.quote}, not {self.currency}; give --rates FILE.csv (date,rate) for {self.currency} figures."
-        )
+        return f"{self.quote} was counted 1:1 as {self.currency}: the figures are in {self.quote}, not {self.currency}"
 
     def rates_used(self) -> str:
         """The tax rates and the currency conversion, in a sentence."""
-        rules = self.rules
-        if rules.jurisdiction == "us":
-            rates = (
-                f"short-term {_percent(rules.rate)}%, long-term {_percent(rules.long_term_rate)}%, "
-                f"lots by {rules.method}"
-            )
-        elif rules.jurisdiction == "de":
-            rates = f"personal rate {_percent(rules.rate)}% above the Freigrenze"
-        else:
-            rates = f"CGT rate {_percent(rules.rate)}% above the annual exempt amount"
+        rates = self.rules.country.rates_sentence(self.rules)
         if self.setup.rates is not None:
             fx = f"{self.quote} converted with the daily rates of {self.setup.rates.source}"
         else:
@@ -175,13 +164,13 @@ def study_tax(study: Study, setup: TaxSetup) -> StudyTax:
     rules, quote = setup.rules, study.strategy.assets[-1]
     times = [_utc(moment) for moment in (study.frame.times[0], study.frame.times[-1])]
     first, last = (rules.year_of(moment) for moment in times)
-    earliest = min(ANNUAL_EXEMPT_AMOUNTS)
-    if rules.jurisdiction == "uk" and first < earliest:
-        raise ConfigError(
-            "command line",
-            "--start",
-            f"UK tax figures start with tax year {earliest}/{(earliest + 1) % 100} (the annual exempt "
-            f"amounts known here); start on or after {earliest}-04-06",
+    earliest = rules.country.first_tax_year
+    if earliest is not None and first < earliest:
+        start = rules.country.tax_year_bounds(earliest)[0]
+        raise ParameterError(
+            "start",
+            f"{rules.country.name} tax figures start with tax year {rules.country.year_label(earliest)} "
+            f"({rules.country.first_year_why}); start on or after {start.isoformat()}",
         )
     parity = setup.rates is None and quote != rules.currency
     parity = parity and not (rules.currency == "USD" and quote in USD_QUOTES)
@@ -266,7 +255,3 @@ def _decimal(value: float | np.floating) -> Decimal:
 
 def _utc(moment: np.datetime64) -> datetime:
     return datetime.fromtimestamp(int(moment.astype("datetime64[s]").astype(np.int64)), tz=UTC)
-
-
-def _percent(fraction: Decimal) -> str:
-    return format((fraction * HUNDRED).normalize(), "f")

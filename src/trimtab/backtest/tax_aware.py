@@ -32,9 +32,9 @@ from decimal import Decimal
 from trimtab.backtest.engine import Trade
 from trimtab.backtest.tax import WALLET, trade_events
 from trimtab.config.tax_section import TaxSection
-from trimtab.money import ONE
+from trimtab.model.money import ONE
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
-from trimtab.portfolio import Snapshot
 from trimtab.tax.deferral import Deferral, defer_sells
 from trimtab.tax.jurisdiction import TaxRules
 from trimtab.tax.lots import LotBook
@@ -80,7 +80,7 @@ class TaxAwareReplay:
     def record(self, trades: Iterable[Trade], prices: Mapping[str, Decimal]) -> None:
         """Feed one rebalance's fills, in fill order, into the lot book. ``prices`` are the
         rebalance's prices in the quote (they value a fee paid in a third asset)."""
-        if self.rules.jurisdiction == "uk":
+        if self.rules.country.pools:
             return  # the UK pools: no lots, nothing to defer
         rules = self.rules
         events = trade_events(trades, rules.currency, self.rates, prices)
@@ -109,7 +109,7 @@ class TaxAwareReplay:
         """The targets to plan with and the sells deferred: ``targets`` unchanged and nothing deferred,
         or the deferred assets pinned at their current ``weights`` (percent, like ``targets``) when
         :func:`deferrals` defers some of ``plan``'s sells and the under-target assets can absorb it."""
-        if not plan.sells or self.defer_days <= 0 or self.rules.jurisdiction == "uk":
+        if not plan.sells or self.defer_days <= 0 or self.rules.country.pools:
             return dict(targets), ()
         now = snapshot.taken_at
         rate = ONE if snapshot.quote == self.rules.currency else self.rates.rate_on(now.date())

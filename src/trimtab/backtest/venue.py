@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from trimtab.errors import OrderRejected
-from trimtab.markets import MarketRules
-from trimtab.money import ZERO
-from trimtab.portfolio import Balance
+from trimtab.errors import DuplicateClientOrderId, OrderRejected
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import ZERO
+from trimtab.model.orders import OrderBook, OrderRequest, OrderResult
+from trimtab.model.portfolio import Balance
 from trimtab.venues.paper import IocMarket, PaperSettings, match_order
-from trimtab.venues.port import OrderBook, OrderRequest, OrderResult
 
 
 class ReplayVenue:
@@ -69,7 +69,9 @@ class ReplayVenue:
         if quote != self._quote or base not in self._markets:
             raise OrderRejected(f"Invalid symbol. (the backtest has no market {request.symbol!r})")
         if request.client_order_id in self._orders:
-            raise OrderRejected(f"Duplicate order sent. (client order id {request.client_order_id!r})")
+            raise DuplicateClientOrderId(
+                f"Duplicate order sent. (client order id {request.client_order_id!r})"
+            )
         market = IocMarket(base, quote, self._markets[base], self._prices[base], self._settings, self._now)
         order, deltas = match_order(request, market, self.balances, str(len(self._orders) + 1))
         for asset, delta in deltas.items():

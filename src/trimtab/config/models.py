@@ -1,6 +1,7 @@
 """The configuration schema: typed, frozen pydantic models, unknown keys rejected.
 
-The seed's example configuration loads exactly as written; everything trimtab adds has a default.
+The README's example configuration (``seed.yaml``, the one trimtab was specified from) loads exactly as
+written; everything trimtab adds has a default.
 Weights and percentages are Decimal percents (0..100). See the README's configuration reference.
 """
 
@@ -17,10 +18,11 @@ from pydantic import Field, field_validator, model_validator
 from trimtab.config.fields import Amount, Finite, Frozen, Percent, Price, Step, Tick, Value, shown, within
 from trimtab.config.fields import asset_name as _asset_name
 from trimtab.config.tax_section import TaxSection
+from trimtab.model.markets import DEFAULT_FEE_RATE
+from trimtab.model.portfolio import WEIGHT_SUM_TOLERANCE
 from trimtab.policy.calendar import Interval
 from trimtab.policy.window import parse_weekday
 
-WEIGHT_SUM_TOLERANCE = Decimal("0.01")
 WEIGHT_GRID = Decimal("0.0001")
 
 
@@ -112,7 +114,7 @@ class Portfolio(Frozen):
 class Schedule(Frozen):
     """A calendar schedule, e.g. ``{interval: weekly, day: monday, time: "12:00"}`` (UTC)."""
 
-    type: Literal["calendar"] | None = None  # accepted because the seed writes it; adds nothing
+    type: Literal["calendar"] | None = None  # the README's example writes it; adds nothing
     interval: Interval
     day: str | int | None = None
     time: dt.time = dt.time(0, 0)
@@ -263,7 +265,7 @@ class Exchange(Frozen):
     # the paper exchange
     balances: dict[str, Amount] = Field(default_factory=dict)
     prices: dict[str, Price] | dt.date | None = None
-    fee_rate: Annotated[Decimal, Finite, within(0, "0.1", below=True)] = Decimal("0.001")
+    fee_rate: Annotated[Decimal, Finite, within(0, "0.1", below=True)] = DEFAULT_FEE_RATE
     markets: dict[str, MarketOverride] = Field(default_factory=dict)
     fill_ratio: Annotated[Decimal, Finite, within(0, 1, above=True)] = Decimal(1)
     slippage_bps: Annotated[Decimal, Finite, within(0, 10000, below=True)] = Decimal(0)
@@ -351,7 +353,7 @@ class Config(Frozen):
     quote: str = "USDT"
     data_dir: str = "trimtab-data"
     database_url: str | None = None
-    # Accepted at the top level too, since the seed's example can be read either way.
+    # Accepted at the top level too, since the README's example (seed.yaml) can be read either way.
     rebalance_window: RebalanceWindow | None = None
     tax: TaxSection | None = None
 

@@ -7,7 +7,10 @@ tax, choose lots (US), may defer a sell whose lots are about to turn long-term (
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,21 +18,55 @@ from pydantic import Field, field_validator, model_validator
 
 from trimtab.config.fields import Finite, Frozen, Percent, Value, shown, within
 
-Jurisdiction = Literal["us", "de", "uk"]
+# The jurisdiction codes a config may name. The rules of each live in trimtab.tax.jurisdictions (one
+# module per country behind one registry); this layer sits below tax, so it keeps only what a ``tax:``
+# section needs to validate itself and fill its defaults, once per code in SECTION_DEFAULTS.
+JurisdictionCode = Literal["us", "de", "uk"]
+Jurisdiction = JurisdictionCode  # the name the config and its callers have used
 LotMethod = Literal["fifo", "hifo", "min-tax"]
-CURRENCY_OF: dict[str, str] = {"us": "USD", "de": "EUR", "uk": "GBP"}
+DEFAULT_HARD_BAND_PERCENT = Decimal(10)  # for calendar policies, which have no threshold to double
+CHOICE_KEYS = ("method", "timezone", "wash_sale", "long_term_rate_percent")
+
+
+@dataclass(frozen=True)
+class SectionDefaults:
+    """What a ``tax:`` section of one jurisdiction defaults to, and whether the taxpayer may choose the
+    lot method, time zone, wash-sale switch and long-term rate (:data:`CHOICE_KEYS`).
+
+    ``refusal`` says why a jurisdiction without those choices refuses them (None: it takes them)."""
+
+    currency: str
+    zone: str  # where holding periods and tax years are counted
+    rate_percent: Decimal  # the estimated tax rate (the US short-term/ordinary one)
+    long_term_rate_percent: Decimal | None = None  # None: one rate whatever the holding period
+    method: LotMethod = "fifo"  # the standing lot order (the law's where there is no choice)
+    refusal: str | None = None
+
+    @property
+    def takes_choices(self) -> bool:
+        return self.refusal is None
+
+
 # Defaults for the estimated tax (percent): US ordinary (short-term) and long-term rates, the German
 # personal rate (without solidarity surcharge or church tax), the UK higher CGT rate from 30 Oct 2024.
-DEFAULT_RATE_PERCENT: dict[str, Decimal] = {"us": Decimal(24), "de": Decimal(42), "uk": Decimal(24)}
-DEFAULT_US_LONG_TERM_RATE_PERCENT = Decimal(15)
-DEFAULT_US_METHOD: LotMethod = "min-tax"
-DEFAULT_US_TIMEZONE = "America/New_York"
-DEFAULT_HARD_BAND_PERCENT = Decimal(10)  # for calendar policies, which have no threshold to double
-US_ONLY = ("method", "timezone", "wash_sale", "long_term_rate_percent")
-WHY_NOT = {
-    "de": "Germany prescribes FIFO per wallet and its own calendar",
-    "uk": "the UK prescribes share matching (same day, 30 days, section 104 pool)",
-}
+SECTION_DEFAULTS: Mapping[str, SectionDefaults] = MappingProxyType(
+    {
+        "us": SectionDefaults("USD", "America/New_York", Decimal(24), Decimal(15), "min-tax"),
+        "de": SectionDefaults(
+            "EUR",
+            "Europe/Berlin",
+            Decimal(42),
+            refusal="Germany prescribes FIFO per wallet and its own calendar",
+        ),
+        "uk": SectionDefaults(
+            "GBP",
+            "Europe/London",
+            Decimal(24),
+            refusal="the UK prescribes share matching (same day, 30 days, section 104 pool)",
+        ),
+    }
+)
+CHOOSING = next(code for code, facts in SECTION_DEFAULTS.items() if facts.takes_choices)
 
 
 class TaxSection(Frozen):
@@ -59,48 +96,49 @@ class TaxSection(Frozen):
         return name
 
     @model_validator(mode="after")
-    def _us_only(self) -> TaxSection:
-        if self.jurisdiction == "us":
+    def _choices(self) -> TaxSection:
+        refusal = self.defaults.refusal
+        if refusal is None:
             return self
-        given = [key for key in US_ONLY if key in self.model_fields_set]
+        given = [key for key in CHOICE_KEYS if key in self.model_fields_set]
         if given:
-            raise ValueError(
-                f"{', '.join(given)} only apply to jurisdiction us; {WHY_NOT[self.jurisdiction]}"
-            )
+            raise ValueError(f"{', '.join(given)} only apply to jurisdiction {CHOOSING}; {refusal}")
         return self
+
+    @property
+    def defaults(self) -> SectionDefaults:
+        """The jurisdiction's defaults and whether it takes the lot-method choices."""
+        return SECTION_DEFAULTS[self.jurisdiction]
 
     @property
     def currency(self) -> str:
         """The report currency: USD, EUR or GBP."""
-        return CURRENCY_OF[self.jurisdiction]
+        return self.defaults.currency
 
     @property
     def lot_method(self) -> LotMethod:
         """The US standing lot order (``min-tax`` unless set); ``fifo`` elsewhere (the law's)."""
-        if self.jurisdiction != "us":
-            return "fifo"
-        return self.method or DEFAULT_US_METHOD
+        return self.method or self.defaults.method
 
     @property
     def zone_name(self) -> str:
-        """The taxpayer's time zone for US holding periods (Germany and the UK use their own)."""
-        return self.timezone or DEFAULT_US_TIMEZONE
+        """The taxpayer's time zone for holding periods (the US one may be set; the others are fixed)."""
+        return self.timezone or self.defaults.zone
 
     @property
     def rate(self) -> Decimal:
         """The estimated tax rate as a fraction: US short-term (ordinary), German personal, UK CGT."""
-        percent = (
-            self.rate_percent if self.rate_percent is not None else DEFAULT_RATE_PERCENT[self.jurisdiction]
-        )
+        percent = self.rate_percent if self.rate_percent is not None else self.defaults.rate_percent
         return percent / 100
 
     @property
     def long_term_rate(self) -> Decimal:
         """The US long-term rate as a fraction (elsewhere the same as :attr:`rate`)."""
-        if self.jurisdiction != "us":
+        default = self.defaults.long_term_rate_percent
+        if default is None:
             return self.rate
         percent = self.long_term_rate_percent
-        return (percent if percent is not None else DEFAULT_US_LONG_TERM_RATE_PERCENT) / 100
+        return (percent if percent is not None else default) / 100
 
     def hard_band(self, threshold_percent: Decimal | None) -> Decimal:
         """The drift (points) beyond which no sell is deferred: as set, else twice the policy's

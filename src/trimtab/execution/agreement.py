@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from trimtab.money import fmt
+from trimtab.model.money import fmt
 
 RESET_HINT = (
     "restore the file that was lost, or start the paper account and the ledger over with `trimtab reset` "

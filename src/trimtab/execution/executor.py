@@ -24,13 +24,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from trimtab.errors import GuardTripped, OrderRejected, TemporaryVenueError
+from trimtab.errors import DuplicateClientOrderId, GuardTripped, TemporaryVenueError
 from trimtab.execution.client_ids import client_order_id, is_replanned, replanned_buy_id
-from trimtab.money import HUNDRED, fmt
+from trimtab.model.money import HUNDRED, fmt
+from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.portfolio import Snapshot
-from trimtab.venues.port import OrderRequest, OrderResult, OrderStatus, Side, Venue
+from trimtab.venues.port import Venue
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -41,9 +42,6 @@ class Journal(Protocol):
     def record_plan(self, run_id: int, plan: Plan, client_order_ids: Mapping[int, str]) -> None: ...
 
     def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None: ...
-
-
-DUPLICATE = "Duplicate order sent"  # Binance's (and the paper venue's) answer to a reused client order id
 
 
 @dataclass(frozen=True)
@@ -174,10 +172,8 @@ class Executor:
         except TemporaryVenueError as error:
             # The order may have reached the venue even though the answer did not reach us.
             result = await self._recover(request, error, sent_at)
-        except OrderRejected as error:
+        except DuplicateClientOrderId:
             # A venue that already has this client id says so; the order is the one we sent before.
-            if DUPLICATE not in str(error):
-                raise
             known = await self._venue.fetch_order(request.symbol, request.client_order_id)
             if known is None:
                 raise
@@ -252,7 +248,7 @@ class Executor:
         move = abs(now - order.reference_price) / order.reference_price * HUNDRED
         if move > self._settings.max_price_move_percent:
             raise GuardTripped(
-                f"{order.asset} moved {move.quantize(Decimal('0.01'))}% since the plan was made "
+                f"{order.asset} moved {fmt(move, 2, fixed=True)}% since the plan was made "
                 f"({fmt(order.reference_price)} -> {fmt(now)}, limit {fmt(self._settings.max_price_move_percent)}%); "
                 f"stopped before placing leg {order.leg + 1} ({order.side.value} {order.symbol})"
             )

@@ -25,8 +25,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from trimtab.ledger.records import RunMode, RunStatus, SnapshotKind
 from trimtab.ledger.types import DecimalText, UTCDateTime
+from trimtab.model.orders import Side
 from trimtab.tax.model import EventType
-from trimtab.venues.port import Side
 
 # Deterministic constraint names, so later migrations can alter or drop them on every database.
 NAMING_CONVENTION = {

@@ -36,8 +36,8 @@ from trimtab.ledger.records import (
     SnapshotRecord,
 )
 from trimtab.ledger.types import text_to_decimal
+from trimtab.model.orders import Fill, OrderStatus, Side
 from trimtab.planning.plan import SkippedTrade
-from trimtab.venues.port import Fill, OrderStatus, Side
 
 
 def read_summaries(session: Session, runs: Sequence[RunRow]) -> list[RunSummary]:

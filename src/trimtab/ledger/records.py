@@ -12,8 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from trimtab.model.orders import Fill, OrderStatus, Side
 from trimtab.planning.plan import SkippedTrade
-from trimtab.venues.port import Fill, OrderStatus, Side
 
 
 class RunMode(StrEnum):

@@ -26,17 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trimtab.errors import LedgerError, TrimtabError
 from trimtab.ledger.engine import connect, error_reason
-from trimtab.ledger.models import (
-    DecisionRow,
-    FillRow,
-    OrderRow,
-    PlannedOrderRow,
-    PositionRow,
-    RunRow,
-    SkippedTradeRow,
-    SnapshotRow,
-)
-from trimtab.ledger.reads import fill_of, read_detail, read_recorded_orders, read_summaries
+from trimtab.ledger.models import DecisionRow, RunRow
+from trimtab.ledger.reads import read_detail, read_recorded_orders, read_summaries
 from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
 from trimtab.ledger.tax_records import (
     RecordedFill,
@@ -46,11 +37,12 @@ from trimtab.ledger.tax_records import (
     read_tax_events,
 )
 from trimtab.ledger.types import decimal_to_text
+from trimtab.ledger.writes import add_plan, add_snapshot, upsert_order
+from trimtab.model.orders import OrderResult
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.policy.base import Decision
-from trimtab.portfolio import Snapshot
 from trimtab.tax.model import TaxEvent
-from trimtab.venues.port import OrderResult
 
 # The records are re-exported so callers can take the store and what it returns from one place.
 __all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary"]
@@ -140,27 +132,7 @@ class LedgerStore:
             raise self._error(action, f"no price for {', '.join(missing)}")
         with self._transaction(action) as session:
             self._run(session, run_id)
-            row = SnapshotRow(
-                run_id=run_id,
-                kind=snapshot_kind,
-                taken_at=snapshot.taken_at,
-                total_value=total_value,
-                quote=snapshot.quote,
-            )
-            session.add(row)
-            session.flush()
-            session.add_all(
-                PositionRow(
-                    snapshot_id=row.id,
-                    asset=asset,
-                    amount=snapshot.amount(asset),
-                    price=snapshot.price(asset),
-                    value=snapshot.value(asset),
-                    weight=weight,
-                    target=targets.get(asset, Decimal(0)),
-                )
-                for asset, weight in weights.items()
-            )
+            add_snapshot(session, run_id, snapshot_kind, snapshot, weights, targets, total_value)
 
     def record_decision(self, run_id: int, decision: Decision, targets: Mapping[str, Decimal]) -> None:
         """Record the policy's decision of a run and the targets (percent) it was made against."""
@@ -192,25 +164,7 @@ class LedgerStore:
             )
         with self._transaction(action) as session:
             self._run(session, run_id)
-            session.add_all(
-                PlannedOrderRow(
-                    run_id=run_id,
-                    leg=o.leg,
-                    asset=o.asset,
-                    symbol=o.symbol,
-                    side=o.side,
-                    amount=o.amount,
-                    limit_price=o.limit_price,
-                    reference_price=o.reference_price,
-                    value=o.value,
-                    client_order_id=client_order_ids.get(o.leg),
-                )
-                for o in plan.orders
-            )
-            session.add_all(
-                SkippedTradeRow(run_id=run_id, asset=s.asset, side=s.side, value=s.value, reason=s.reason)
-                for s in plan.skipped
-            )
+            add_plan(session, run_id, plan, client_order_ids)
 
     def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None:
         """Record what the venue says about an order, as of ``at``.
@@ -223,38 +177,7 @@ class LedgerStore:
         self._require_aware(at, "at")
         with self._transaction(f"record order {result.client_order_id} of run {run_id}") as session:
             self._run(session, run_id)
-            row = session.scalars(
-                select(OrderRow).where(OrderRow.client_order_id == result.client_order_id).with_for_update()
-            ).one_or_none()
-            if row is None:
-                row = OrderRow(run_id=run_id, client_order_id=result.client_order_id)
-                session.add(row)
-            row.exchange_order_id = result.exchange_order_id
-            row.symbol = result.symbol
-            row.side = result.side
-            row.amount = result.amount
-            row.limit_price = result.limit_price
-            row.status = result.status
-            row.filled = result.filled
-            row.average_price = result.average_price
-            row.cost = result.cost
-            row.updated_at = at
-            session.flush()
-            known = [fill_of(f) for f in session.scalars(select(FillRow).where(FillRow.order_id == row.id))]
-            for fill in result.fills:
-                if fill in known:
-                    known.remove(fill)  # matched once: an equal second fill in this result is new
-                    continue
-                session.add(
-                    FillRow(
-                        order_id=row.id,
-                        price=fill.price,
-                        amount=fill.amount,
-                        fee=fill.fee,
-                        fee_asset=fill.fee_asset,
-                        timestamp=fill.timestamp,
-                    )
-                )
+            upsert_order(session, run_id, result, at)
 
     def finish_run(self, run_id: int, status: str, finished_at: datetime, error: str | None = None) -> None:
         """Close a running run as ``completed``, ``skipped`` or ``failed``; ``error`` is kept as one line."""

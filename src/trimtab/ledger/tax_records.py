@@ -28,8 +28,8 @@ from trimtab.ledger.models import FillRow, OrderRow, PositionRow, RunRow, Snapsh
 from trimtab.ledger.reads import fill_of
 from trimtab.ledger.records import RunMode, SnapshotKind
 from trimtab.ledger.types import DecimalText, decimal_to_text
+from trimtab.model.orders import Fill, Side
 from trimtab.tax.model import EventType, TaxEvent
-from trimtab.venues.port import Fill, Side
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Context, Decimal, localcontext
 
-from trimtab.markets import MarketRules
-from trimtab.money import HUNDRED, ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import HUNDRED, ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
 
 # Significant digits for planning arithmetic. The default 28 is not enough to keep
 # amount x price x (1 + fee) exact for a 1e10-unit meme-coin holding with 8 decimals at an

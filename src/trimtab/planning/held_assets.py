@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from trimtab.money import HUNDRED, ZERO
+from trimtab.model.money import HUNDRED, ZERO
 from trimtab.planning.plan import SkippedTrade
 from trimtab.planning.positions import Position
 

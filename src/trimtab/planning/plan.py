@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from trimtab.venues.port import Side
+from trimtab.model.orders import Side
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The planner: which orders bring a portfolio back to its target weights.
 
-Pure and deterministic: a :class:`~trimtab.portfolio.Snapshot`, target weights and settings in, a
+Pure and deterministic: a :class:`~trimtab.model.portfolio.Snapshot`, target weights and settings in, a
 :class:`~trimtab.planning.plan.Plan` out. The plan is safe to execute even when every order fills at
 its worst allowed price: sells come first, and the buys are sized to the cash the sells produce at
 their limit prices after fees, with every buy's locked ``amount x limit`` (plus a fee reserve) covered.
@@ -22,23 +22,26 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal, localcontext
 
 from trimtab.limits import MAX_PRICE, MIN_PRICE, interval
-from trimtab.money import HUNDRED, ONE, ZERO, floor_to_step, fmt
+from trimtab.model.money import HUNDRED, ONE, ZERO, floor_to_step, fmt
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.constraints import (
     buy_limit_price,
     exact_arithmetic,
-    largest_order,
-    max_amount_within,
     rule_violation,
     sell_limit_price,
-    smallest_order,
-    split_amount,
 )
 from trimtab.planning.held_assets import held_notes, held_targets
 from trimtab.planning.plan import Plan, SkippedTrade
 from trimtab.planning.positions import Position, managed_positions
-from trimtab.planning.sized_trades import SizedTrade, TradeTerms, ordered, planned_orders
-from trimtab.portfolio import Snapshot
-from trimtab.venues.port import Side
+from trimtab.planning.sized_trades import (
+    SizedTrade,
+    max_piece,
+    ordered,
+    planned_orders,
+    split_trade,
+    trade_terms,
+)
 
 
 @dataclass(frozen=True)
@@ -240,10 +243,7 @@ class _Planner:
     ) -> SizedTrade | None:
         """The trade of ``amount`` at ``limit`` when the market and the settings accept it; else None,
         recorded as skipped with ``gap`` (the quote value that stays off target)."""
-        terms = TradeTerms(
-            position, side, limit, smallest_order(position.rules, limit), largest_order(position.rules, limit)
-        )
-        trade = SizedTrade(terms, amount, amount * position.price)
+        trade = SizedTrade(trade_terms(position, side, limit), amount, amount * position.price)
         reason = self._rejection(trade)
         if reason is None:
             return trade
@@ -272,19 +272,8 @@ class _Planner:
         return reason
 
     def _max_piece(self, trade: SizedTrade) -> Decimal:
-        """The largest amount one order of ``trade`` may have under the order cap: the trade's own
-        amount when it is within the cap and the market's minimums (then that is all a caller needs to
-        know: one order holds it), else the largest multiple of the step worth at most the cap."""
-        largest = trade.terms.largest
-        within_market = largest is None or trade.amount <= largest
-        if trade.value <= self.cap and trade.amount >= trade.terms.smallest and within_market:
-            return trade.amount
-        position = trade.terms.position
-        piece = self._max_pieces.get(position.asset)
-        if piece is None:
-            piece = max_amount_within(self.cap, position.price, position.rules.amount_step)
-            self._max_pieces[position.asset] = piece
-        return piece if largest is None else min(piece, largest)
+        """The largest amount one order of ``trade`` may have under the order cap (see :func:`max_piece`)."""
+        return max_piece(trade, self.cap, self._max_pieces)
 
     # --- buys against the cash -------------------------------------------------------------------
 
@@ -344,18 +333,15 @@ class _Planner:
     def _split_all(self, trades: list[SizedTrade]) -> list[SizedTrade]:
         pieces: list[SizedTrade] = []
         for trade in trades:
-            terms = trade.terms
-            position = terms.position
-            step = position.rules.amount_step
-            split = split_amount(trade.amount, step, self._max_piece(trade), terms.smallest)
-            pieces.extend(SizedTrade(terms, piece, piece * position.price) for piece in split.pieces)
-            if split.remainder > 0:
-                remainder = position.price * split.remainder
+            placed, remainder = split_trade(trade, self._max_piece(trade))
+            pieces.extend(placed)
+            if remainder > 0:
+                position = trade.terms.position
                 reason = (
-                    f"remains after splitting into {len(split.pieces)} orders within the order cap of "
+                    f"remains after splitting into {len(placed)} orders within the order cap of "
                     f"{self._q(self.cap)}; it is below the smallest order the market accepts"
                 )
-                self._skip(position, terms.side, remainder, reason, amount=split.remainder)
+                self._skip(position, trade.terms.side, position.price * remainder, reason, amount=remainder)
         return pieces
 
     # --- reporting -------------------------------------------------------------------------------
@@ -387,5 +373,5 @@ class _Planner:
 def _short(value: Decimal) -> str:
     """Cents for ordinary amounts, two significant digits for tiny ones (messages only)."""
     if value.copy_abs() >= Decimal("0.01"):
-        return fmt(value.quantize(Decimal("0.01")))
+        return fmt(value, 2)
     return fmt(value) if value == 0 else f"{value:.2g}"

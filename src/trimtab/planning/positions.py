@@ -12,14 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from trimtab.errors import PlanningError
-from trimtab.markets import MarketRules
-from trimtab.money import HUNDRED, ONE, ZERO, fmt
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import HUNDRED, ONE, ZERO, fmt
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import WEIGHT_SUM_TOLERANCE, Snapshot
 from trimtab.planning.plan import SkippedTrade
-from trimtab.portfolio import Snapshot
-from trimtab.venues.port import Side
-
-# The config accepts weights that sum to 100 within 0.01 (e.g. 3 x 33.33); whatever they miss stays in cash.
-WEIGHT_SUM_TOLERANCE = Decimal("0.01")
 
 
 # Not frozen, like the planner's other working records: a plan builds dozens of them, and a frozen

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from trimtab.money import HUNDRED, ZERO, fmt
+from trimtab.model.money import HUNDRED, ZERO, fmt
 from trimtab.policy._time import require_decision_times, require_positive_interval, require_utc
 from trimtab.policy.base import Decision
 
@@ -152,13 +152,13 @@ def _outranks(asset: str, deviation: Decimal, best_asset: str, best_deviation: D
 
 def _measured(value: Decimal) -> str:
     """A computed percentage, always with 2 decimals: ``21.30``."""
-    return f"{value:.2f}"
+    return fmt(value, 2, fixed=True, negative_zero=True)
 
 
 def _configured(value: Decimal) -> str:
     """A user-given percentage as written (``15``, ``2.5``), rounded to 2 decimals if it has more."""
     exponent = value.normalize().as_tuple().exponent
-    return fmt(value) if isinstance(exponent, int) and exponent >= -2 else f"{value:.2f}"
+    return fmt(value) if isinstance(exponent, int) and exponent >= -2 else _measured(value)
 
 
 def _require_positive_decimal(value: object, name: str) -> None:

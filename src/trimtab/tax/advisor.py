@@ -24,26 +24,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
-from trimtab.portfolio import Snapshot
 from trimtab.tax.deferral import Deferral, defer_sells, sold_units
 from trimtab.tax.history import quote_rate
 from trimtab.tax.jurisdiction import AddedTax, TaxRules, TaxYear
 from trimtab.tax.model import EventType, TaxEvent, priced_trade
 from trimtab.tax.normalize import wallet_holdings
 from trimtab.tax.rates import RateTable
-from trimtab.venues.port import Side
 
 DUST = Decimal("1e-9")
-NOTES = {
-    "us": "US: sells consume lots in the standing order {method}, recorded before the trade (config tax.method)",
-    "de": "Germany: FIFO within a wallet; lot choice exists only across wallets, and trimtab trades one "
-    "({wallet}), so its sells consume that wallet's oldest lots",
-    "uk": "UK: share matching sets the cost (same day, 30 days, section 104 pool); a buy within 30 days "
-    "of a disposal re-matches it, and the estimate includes that",
-}
 
 
 @dataclass(frozen=True)
@@ -114,7 +107,7 @@ class TaxAdvisor:
                 currency=self.rules.currency,
             )
             estimate = year.adding(orders)
-        note = NOTES[self.rules.jurisdiction].format(method=self.rules.method, wallet=self.wallet)
+        note = self.rules.country.plan_note.format(method=self.rules.method, wallet=self.wallet)
         return TaxAdvice(plan, dict(targets), deferred, estimate, self.rules, note, missing)
 
     def _missing(self, plan: Plan, history: Sequence[TaxEvent]) -> dict[str, Decimal]:

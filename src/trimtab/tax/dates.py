@@ -21,12 +21,15 @@ Holding periods are counted in calendar dates in the taxpayer's time zone, never
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from trimtab.config.tax_section import SECTION_DEFAULTS
+
 # The time zone each jurisdiction's day counts are made in (the US default; a taxpayer may set another).
-DEFAULT_ZONES = {"us": "America/New_York", "de": "Europe/Berlin", "uk": "Europe/London"}
+DEFAULT_ZONES: Mapping[str, str] = {code: facts.zone for code, facts in SECTION_DEFAULTS.items()}
 
 
 @lru_cache(maxsize=1 << 16)

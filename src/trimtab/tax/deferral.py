@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from trimtab.money import ONE, ZERO
+from trimtab.model.money import ONE, ZERO, fmt
+from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
-from trimtab.portfolio import Snapshot
 from trimtab.tax.jurisdiction import TaxRules
+from trimtab.tax.jurisdictions import jurisdiction as country
 from trimtab.tax.lots import LotBook
 
 ROUNDING = Decimal("1e-9")  # points: weights are percentages computed to 28 digits
@@ -54,10 +55,10 @@ class Deferral:
     gain: Decimal
 
     def reason(self, jurisdiction: str) -> str:
-        kind = "long-term" if jurisdiction == "us" else "tax-free"
+        kind = country(jurisdiction).matured
         return (
-            f"{self.asset}: sell deferred: lots with a gain of {self.gain:.2f} turn {kind} on "
-            f"{self.until.isoformat()}; drift {self.drift:.2f} points is inside the hard band"
+            f"{self.asset}: sell deferred: lots with a gain of {_two(self.gain)} turn {kind} on "
+            f"{self.until.isoformat()}; drift {_two(self.drift)} points is inside the hard band"
         )
 
 
@@ -165,3 +166,8 @@ def defer_sells(
     )
     pinned = pinned_targets(targets, weights, [d.asset for d in deferred]) if deferred else None
     return (tuple(deferred), pinned) if pinned is not None else ((), None)
+
+
+def _two(value: Decimal) -> str:
+    """A gain or a drift in points for messages, with 2 decimals: ``-12.30``."""
+    return fmt(value, 2, fixed=True, negative_zero=True)

@@ -1,6 +1,6 @@
 """German private sales of crypto (§ 23 EStG): taxable and tax-free disposals of one calendar year.
 
-Rules (tax.md §2; not tax advice):
+Rules (not tax advice):
 
 - Selling for EUR, swapping for another crypto and paying with crypto are private sales (§ 23(1) S. 1
   Nr. 2 EStG; BMF 06.03.2025 Rz. 53-54). Gain = proceeds - acquisition cost - Werbungskosten: the
@@ -12,16 +12,16 @@ Rules (tax.md §2; not tax advice):
 - A piece is taxable when held **not more than one year** (§ 23(1) S. 1 Nr. 2; § 108 AO with §§ 187(1),
   188(2), (3) BGB; :func:`trimtab.tax.dates.de_taxable`), in Europe/Berlin calendar dates: bought
   10.03.2024, a sale on 10.03.2025 is taxable, from 11.03.2025 tax-free; bought 29.02.2024, tax-free from
-  01.03.2025. Gains *and losses* of pieces held longer are irrelevant (tax.md §2.2).
+  01.03.2025. Gains *and losses* of pieces held longer are irrelevant (§ 23(1) S. 1 Nr. 2 EStG).
 - **Freigrenze** (§ 23(3) S. 5): the year's net § 23 result stays tax-free if it is *weniger als* the
   threshold (600 EUR up to 2023, 1,000 EUR from 2024, Wachstumschancengesetz); at or above it, the
   whole result is taxed (a cliff, not an allowance). The test is on the net result of *all* the
-  person's private sales of the year before loss carry-back or carry-forward (tax.md §2.3): this report
+  person's private sales of the year before loss carry-back or carry-forward: this report
   sees only its records, so ``taxable`` assumes there are no others.
 - There is no wash-sale rule: selling at a loss and buying back at once is not abuse (BFH 25.08.2009
-  IX R 60/07, tax.md §2.4), but the buy-back starts a new one-year period (it is a new lot).
+  IX R 60/07), but the buy-back starts a new one-year period (it is a new lot).
 - A crypto fee is the disposal of the fee units (the :class:`Sale` with ``fee=True`` from normalize):
-  it is treated like any sale here. Whether the BMF letter treats it so is not settled in tax.md.
+  it is treated like any sale here. Whether the BMF letter treats it so is not settled.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, de_taxable, local_date
 from trimtab.tax.lots import LotBook, allocate, fifo
 from trimtab.tax.model import Disposal

@@ -9,7 +9,7 @@
   (``min-tax`` and ``hifo`` take the loss lots first, ``fifo`` may have to sell older lots first),
   Germany FIFO per wallet (BMF 06.03.2025 Rz. 61-62): selling a loss lot means selling every older
   lot of the wallet first. Of the sales that end at a loss lot, the one whose counted result is
-  lowest is proposed (Germany counts only lots held one year or less, tax.md §2.2; the US weighs a
+  lowest is proposed (Germany counts only lots held one year or less, § 23 EStG; the US weighs a
   short-term result at the ordinary rate and a long-term one at the long-term rate).
 - **UK**, from the section 104 pool: the units the wallet holds at the pool's average cost.
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from trimtab.money import ONE, ZERO, floor_to_step, fmt
+from trimtab.model.money import ONE, ZERO, floor_to_step, fmt
 from trimtab.tax.jurisdiction import TaxRules, TaxYear
 from trimtab.tax.lots import LotBook, allocate
 from trimtab.tax.model import EventType, Lot, TaxEvent, priced_trade
@@ -171,9 +171,9 @@ def find_harvest(
     """
     ctx = _Context(rules, TaxYear.of(rules, history, when), wallet, when, rules.local_day(when), fee_rate)
     candidates: list[Candidate] = []
-    if rules.jurisdiction == "uk":
+    if rules.country.pools:
         report = ctx.base.report
-        assert isinstance(report, UKReport)
+        assert isinstance(report, UKReport)  # the one pooling jurisdiction's report
         held = wallet_holdings(history, rules.currency, wallet)  # the UK pool spans every wallet
         for holding in sorted(holdings, key=lambda h: h.asset):
             found = _pool_candidate(ctx, report, held.get(holding.asset, ZERO), holding, min_loss)
@@ -222,7 +222,7 @@ def _lot_candidate(ctx: _Context, book: LotBook, holding: Holding, min_loss: Dec
     saving, alone = _savings(ctx, holding.asset, units, holding.price)
     cost = sum((lot.cost for lot in lots), ZERO)
     fees = 2 * units * holding.price * ctx.fee_rate
-    rule = _us_rule(ctx, lots, alone) if rules.jurisdiction == "us" else _de_rule(lots, units)
+    rule = _us_rule(ctx, lots, alone) if rules.country.takes_choices else _de_rule(lots, units)
     return Candidate(holding.asset, units, cost, units * net, lots, saving, alone, fees, True, rule)
 
 
@@ -230,7 +230,7 @@ def _weighted(rules: TaxRules, lot: Lot, gain: Decimal, day: date) -> Decimal:
     """What ``gain`` on ``lot`` weighs in this year's tax, to compare sales (not the tax itself)."""
     matures = rules.matures(lot)
     mature = matures is not None and matures <= day
-    if rules.jurisdiction == "de":
+    if not rules.country.mature_results_count:
         return ZERO if mature else gain
     return gain * (rules.long_term_rate if mature else rules.rate)
 
@@ -238,7 +238,7 @@ def _weighted(rules: TaxRules, lot: Lot, gain: Decimal, day: date) -> Decimal:
 def _harvest_lot(rules: TaxRules, piece: Lot, value: Decimal, day: date) -> HarvestLot:
     matures = rules.matures(piece)
     mature = matures is not None and matures <= day
-    counts = not (mature and rules.jurisdiction == "de")
+    counts = not (mature and not rules.country.mature_results_count)
     return HarvestLot(
         piece.lot_id, piece.amount, rules.local_day(piece.acquired), piece.cost, value, mature, counts
     )
@@ -280,7 +280,7 @@ def _units(units: Decimal) -> str:
 
 
 def _money(value: Decimal, ctx: _Context) -> str:
-    return f"{value:,.2f} {ctx.rules.currency}"
+    return f"{fmt(value, 2, fixed=True, thousands=True, negative_zero=True)} {ctx.rules.currency}"
 
 
 def _first_sold(lots: Sequence[HarvestLot]) -> list[HarvestLot]:

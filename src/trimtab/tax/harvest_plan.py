@@ -14,40 +14,21 @@ split, and a sale the market refuses (below its minimums) is skipped with the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from trimtab.errors import TaxError
-from trimtab.money import HUNDRED, fmt
-from trimtab.planning.constraints import (
-    exact_arithmetic,
-    max_amount_within,
-    rule_violation,
-    sell_limit_price,
-    smallest_order,
-    split_amount,
-)
-from trimtab.planning.plan import Plan, PlannedOrder, SkippedTrade
+from trimtab.model.money import HUNDRED, ZERO, fmt
+from trimtab.model.orders import Side
+from trimtab.model.portfolio import Snapshot, total_value
+from trimtab.planning.constraints import exact_arithmetic, rule_violation, sell_limit_price
+from trimtab.planning.plan import Plan, SkippedTrade
 from trimtab.planning.planner import PlannerSettings
-from trimtab.portfolio import Snapshot, total_value
+from trimtab.planning.positions import Position
+from trimtab.planning.sized_trades import SizedTrade, max_piece, planned_orders, split_trade, trade_terms
 from trimtab.tax.advisor import TaxAdvisor
 from trimtab.tax.harvest import Candidate, Harvest, Holding, find_harvest
 from trimtab.tax.history import quote_rate
 from trimtab.tax.model import TaxEvent
-from trimtab.venues.port import Side
-
-if TYPE_CHECKING:  # the service imports this module
-    from trimtab.service import RunOutcome
-
-
-@dataclass(frozen=True)
-class HarvestOutcome:
-    """What ``tax harvest`` found, the sells it would place (or placed), and the run if it executed."""
-
-    harvest: Harvest
-    plan: Plan
-    run: RunOutcome | None = None
 
 
 def plan_harvest(  # noqa: PLR0917 (the bot's parts, passed through)
@@ -96,8 +77,10 @@ def holdings(snapshot: Snapshot, targets: Iterable[tuple[str, Decimal]], rate: D
 def harvest_plan(
     snapshot: Snapshot, candidates: Sequence[Candidate], settings: PlannerSettings, total_value: Decimal
 ) -> Plan:
-    """Sell orders for ``candidates`` at the prices of ``snapshot``, legs numbered from 0."""
-    orders: list[PlannedOrder] = []
+    """Sell orders for ``candidates`` at the prices of ``snapshot``, legs numbered from 0. A sale the
+    market refuses whole is skipped; the rest is split as the planner splits its orders
+    (:func:`~trimtab.planning.sized_trades.split_trade`), in the order of the candidates."""
+    trades: list[SizedTrade] = []
     skipped: list[SkippedTrade] = []
     cap = total_value * settings.max_trade_percent / HUNDRED
     with exact_arithmetic():
@@ -110,26 +93,21 @@ def harvest_plan(
             if reason is not None:
                 skipped.append(SkippedTrade(asset, Side.SELL, units * last, f"{what} {reason}"))
                 continue
-            smallest = smallest_order(rules, limit)
-            largest = units if units * last <= cap else max_amount_within(cap, last, rules.amount_step)
-            split = split_amount(units, rules.amount_step, largest, smallest)
-            for piece in split.pieces:
-                orders.append(
-                    PlannedOrder(
-                        len(orders), asset, rules.symbol, Side.SELL, piece, limit, last, piece * last
-                    )
-                )
-            if split.remainder:
+            position = Position(asset, rules, last, ZERO, units, units)
+            trade = SizedTrade(trade_terms(position, Side.SELL, limit), units, units * last)
+            pieces, remainder = split_trade(trade, max_piece(trade, cap))
+            trades.extend(pieces)
+            if remainder:
                 skipped.append(
                     SkippedTrade(
                         asset,
                         Side.SELL,
-                        split.remainder * last,
-                        f"{what}: {fmt(split.remainder)} {asset} cannot be placed under the order cap of "
+                        remainder * last,
+                        f"{what}: {fmt(remainder)} {asset} cannot be placed under the order cap of "
                         f"{fmt(cap)} {snapshot.quote} (max_trade_percent) and the market minimums",
                     )
                 )
-    return Plan(tuple(orders), tuple(skipped), total_value)
+    return Plan(planned_orders(trades, 0), tuple(skipped), total_value)
 
 
 def harvest_reason(harvest: Harvest) -> str:
@@ -138,6 +116,11 @@ def harvest_reason(harvest: Harvest) -> str:
     loss = sum((c.unrealized_loss for c in harvest.chosen), Decimal(0))
     return (
         f"tax harvest ({harvest.jurisdiction.upper()} {harvest.year}): sell {sold} at an unrealized loss of "
-        f"{loss:,.2f} {harvest.currency}, an estimated {harvest.saving:,.2f} {harvest.currency} less tax "
+        f"{_money(loss)} {harvest.currency}, an estimated {_money(harvest.saving)} {harvest.currency} less tax "
         "this year; the buys go back to the targets"
     )
+
+
+def _money(value: Decimal) -> str:
+    """An amount in the tax currency for messages: ``1,234.50``."""
+    return fmt(value, 2, fixed=True, thousands=True, negative_zero=True)

@@ -46,14 +46,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from trimtab.errors import ConfigError, TaxError
-from trimtab.ledger.store import LedgerStore
-from trimtab.money import ONE
+from trimtab.errors import MissingRates, TaxError
+from trimtab.model.assets import USD_QUOTES
+from trimtab.model.money import ONE
+from trimtab.model.orders import Fill, Side
 from trimtab.tax.model import EventType, TaxEvent
 from trimtab.tax.rates import RateTable
-from trimtab.venues.binance_defaults import USD_QUOTES
-from trimtab.venues.port import Fill, Side
+
+if TYPE_CHECKING:  # a type only: the ledger stores tax events, so it sits above tax
+    from trimtab.ledger.store import LedgerStore
 
 
 def quote_rate(
@@ -75,12 +78,7 @@ def quote_rate(
         return rates.rate_on(day)
     if report_currency == "USD" and quote in USD_QUOTES:
         return ONE
-    raise ConfigError(
-        "command line",
-        "--rates",
-        f"{priced} {quote} (the first on {day.isoformat()}); a {report_currency} report needs daily "
-        f"{quote}->{report_currency} rates: give a CSV of date,rate with --rates (or tax.rates_file)",
-    )
+    raise MissingRates(priced, quote=quote, currency=report_currency, day=day)
 
 
 def fill_events(

@@ -17,7 +17,7 @@ The check streams: it keeps one 64-bit hash and one line number per row, never t
 >>> check_history([row, replace(row, line=3)], "h.csv", now=datetime(2025, 1, 1, tzinfo=UTC))
 Traceback (most recent call last):
 ...
-trimtab.errors.ConfigError: h.csv: 1 row repeats an earlier row exactly: line 3 (= line 2); if these are real, equal trades, import with --allow-duplicates
+trimtab.errors.ConfigError: h.csv: 1 row repeats an earlier row exactly: line 3 (= line 2); if these are real, equal trades, import with allow_duplicates
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, Mention, Wording
 from trimtab.tax.importer import iter_events
 from trimtab.tax.model import TaxEvent
 
@@ -101,22 +101,28 @@ class HistoryCheck:
 
     def verdict(self) -> None:
         """ConfigError naming the future and repeated rows seen, if any (both in one line)."""
-        problems = []
+        problems: list[Wording] = []
         if self._future_count:
             problems.append(
-                f"{_rows(self._future_count)} dated in the future (after "
-                f"{self.now.astimezone(UTC):%Y-%m-%d %H:%M} UTC): {_lines(self._future, self._future_count)}; "
-                "check the dates and their time zone, or import with --allow-future"
+                Wording.of(
+                    f"{_rows(self._future_count)} dated in the future (after "
+                    f"{self.now.astimezone(UTC):%Y-%m-%d %H:%M} UTC): {_lines(self._future, self._future_count)}; "
+                    "check the dates and their time zone, or import with ",
+                    Mention("allow_future"),
+                )
             )
         repeat_count, repeats = self._repeats()
         if repeat_count:
             problems.append(
-                f"{_rows(repeat_count)} repeat{'s' if repeat_count == 1 else ''} an earlier row "
-                f"exactly: {_lines(repeats, repeat_count)}; if these are real, equal trades, "
-                "import with --allow-duplicates"
+                Wording.of(
+                    f"{_rows(repeat_count)} repeat{'s' if repeat_count == 1 else ''} an earlier row "
+                    f"exactly: {_lines(repeats, repeat_count)}; if these are real, equal trades, import with ",
+                    Mention("allow_duplicates"),
+                )
             )
         if problems:
-            raise ConfigError(self.source, "", "; ".join(problems))
+            joined = [part for problem in problems for part in ("; ", problem)][1:]
+            raise ConfigError(self.source, "", Wording.of(*joined))
 
 
 def check_history(

@@ -24,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from trimtab.errors import ConfigError
-from trimtab.money import ZERO
+from trimtab.errors import ConfigError, Mention, Wording
+from trimtab.model.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
 
 COLUMNS = ("timestamp", "wallet", "type", "asset", "amount", "price", "fee", "fee_asset")
@@ -254,8 +254,12 @@ def _event(  # noqa: PLR0917 (a row and where it is from)
             raise ConfigError(
                 where,
                 "fee_asset",
-                f"a fee in {fee_asset}, but the prices of this file are read as {currency} "
-                f"(--currency {currency}); if the file is priced in {fee_asset}, give --currency {fee_asset}",
+                Wording.of(
+                    f"a fee in {fee_asset}, but the prices of this file are read as {currency} (",
+                    Mention("currency", currency),
+                    f"); if the file is priced in {fee_asset}, give ",
+                    Mention("currency", fee_asset),
+                ),
             )
         raise ConfigError(
             where,

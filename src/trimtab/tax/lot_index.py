@@ -6,7 +6,7 @@
 - :class:`FifoIndex`: acquisition time, lot id, wallet, place in the wallet (first in, first out),
   one per wallet; over every wallet, :class:`FifoMerge` merges the wallets' heaps as it walks them;
 - :class:`HifoIndex`: highest unit cost first, then as FIFO;
-- :class:`MinTaxIndex`: the min-tax order of a sale at a unit price on a date (tax.md §4.2): two
+- :class:`MinTaxIndex`: the min-tax order of a sale at a unit price on a date (:func:`~trimtab.tax.lot_orders.min_tax_key`): two
   HIFO heaps, the lots short-term and long-term on that date, and a heap of the short-term lots by
   the day they turn long-term, advanced as the sales move forward in time.
 

@@ -2,14 +2,14 @@
 ones the sale may consume, in the order it consumes them.
 
 - :data:`fifo` (acquisition time, then id), :data:`hifo` (highest unit cost first) and
-  :func:`min_tax` (tax.md §4.2) are :class:`StandingOrder` objects: besides sorting a list, they tell
+  :func:`min_tax` (lowest after-tax cost first) are :class:`StandingOrder` objects: besides sorting a list, they tell
   :class:`~trimtab.tax.lots.LotBook` which of its heaps gives the same order without sorting every lot
   at each sale (:mod:`trimtab.tax.lot_index`);
 - :func:`by_key` (any standing rule) and :func:`specific` (an explicit list of lot ids) are plain
   functions, which the book applies to the sorted list of candidates.
 
 "HIFO and LIFO are not separate methods: they are standing rules for making a specific
-identification" (tax.md §1.3, IRS FAQ Q39-Q41).
+identification" (IRS FAQ Q39-Q41 on virtual currency).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.dates import local_date, us_long_term
 from trimtab.tax.model import Lot
 
@@ -48,7 +48,7 @@ def _hifo_key(lot: Lot) -> Decimal:
 
 
 def min_tax_key(lot: Lot, unit_price: Decimal, disposed: date, zone: ZoneInfo) -> MinTaxKey:
-    """Sort key of the min-tax order (tax.md §4.2, lowest after-tax cost per unit first): (0)
+    """Sort key of the min-tax order (lowest after-tax cost per unit first): (0)
     short-term losses, (1) long-term losses, (2) long-term gains, (3) short-term gains; within a
     class the lowest gain per unit first (so the largest loss first), ties first in, first out. A
     lot with no gain at all is taxed nothing whatever its term: it goes with class (2). Long-term is
@@ -82,7 +82,7 @@ class StandingOrder:
 
 
 fifo = StandingOrder("fifo")
-"""First in, first out: by acquisition time, then lot id (tax.md §1.3: the original acquisition
+"""First in, first out: by acquisition time, then lot id (IRS FAQ Q39-Q41: the original acquisition
 date counts, not the date the units came into the wallet)."""
 
 hifo = StandingOrder("hifo")

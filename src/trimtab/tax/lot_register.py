@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, getcontext
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.lot_index import Entry, FifoIndex, FifoMerge, HifoIndex, LotIndex, MinTaxIndex, id_key
 from trimtab.tax.lot_orders import StandingOrder
 from trimtab.tax.model import Lot

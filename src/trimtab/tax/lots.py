@@ -14,7 +14,7 @@ A partly consumed lot is split: the consumed piece and the rest keep the lot's i
 shared pro rata to the amount. The rest keeps ``cost - piece cost`` computed exactly, so over a
 lot's life the pieces' costs add up to its cost to the last digit.
 
-Pools (tax.md §7.3): a sale normally consumes lots of its own wallet only (per-wallet lots: US Treas.
+Pools: a sale normally consumes lots of its own wallet only (per-wallet lots: US Treas.
 Reg. §1.1012-1(j) from 2025, BMF 06.03.2025 Rz. 61-62 in Germany). With ``universal=True`` it may
 consume the lots of any wallet holding the asset (the US "universal" approach before 2025). The units
 still leave the *selling* wallet, so to keep every wallet's lots adding up to the units it holds, the
@@ -31,7 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from trimtab.errors import TaxError
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.lot_index import Entry, Item, LotIndex, MinTaxIndex, id_key
 from trimtab.tax.lot_orders import (
     LotOrder,
@@ -308,7 +308,8 @@ class LotBook(LotRegister):
         line: int = 0,
     ) -> list[Lot]:
         """Move ``amount`` between one's own wallets (not a disposal): the source gives up its oldest
-        units, which keep their id, acquisition time and cost (tax.md §2.5, §7.1)."""
+        units, which keep their id, acquisition time and cost (a transfer is not a disposal in
+        the US, Germany or the UK)."""
         pairs, index = self._plan(asset, source, amount, fifo, False, when, line)
         self._take(pairs, index)
         handed = [moved(piece, target) for _, piece in pairs]

@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.model import EventType, TaxEvent
 
 

@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.dates import DEFAULT_ZONES, uk_tax_year_bounds
 from trimtab.tax.model import Disposal
 from trimtab.tax.normalize import Record

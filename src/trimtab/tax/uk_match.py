@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from trimtab.money import ZERO
+from trimtab.model.money import ZERO
 from trimtab.tax.dates import local_date
 from trimtab.tax.model import Disposal, MatchRule
 from trimtab.tax.normalize import Acquisition, Record, Sale

@@ -1,4 +1,4 @@
-"""The US wash-sale rule (IRC §1091), built but switched off for crypto (tax.md §1.6).
+"""The US wash-sale rule (IRC §1091), built but switched off for crypto (see Status).
 
 **Status.** §1091 covers "stock or securities"; crypto held as property (IRS Notice 2014-21) is
 neither, so the rule does not apply to spot crypto in any year so far. Bills that would extend it
@@ -13,16 +13,16 @@ each tax year** and add the year to :data:`WASH_SALE_DEFAULT`. Tokenized securit
   dates); replacement units are used in acquisition order, each unit once;
 - the disallowed loss is the disposal's ``adjustment`` (Form 8949 code W; positive, so
   ``gain = proceeds - cost + adjustment``); it is added to the replacement units' basis, and their
-  holding period starts at the sold units' acquisition time (tacked on, tax.md §1.6);
+  holding period starts at the sold units' acquisition time (tacked on, §1223(3));
 - the replacement units become their own lot piece ``"<id>.<n>"`` (:meth:`LotBook.adjust`); such a
   piece is never used as a replacement again;
 - units bought in the same purchase as the units sold are not a replacement for them (Rev. Rul.
-  56-602, from memory: not in tax.md, to check);
-- "substantially identical" is "the same asset symbol" (BTC vs WBTC is an open question, tax.md §1.6).
+  56-602, from memory, to check);
+- "substantially identical" is "the same asset symbol" (BTC vs WBTC is an open question).
 
 Simplifications, to check with an adviser: units acquired before the sale count only while still held
-at the sale; the tacked holding period starts at the sold units' acquisition time, as tax.md §1.6
-states (it does not exclude the days between the sale and a later repurchase).
+at the sale; the tacked holding period starts at the sold units' acquisition time (it does not exclude
+the days between the sale and a later repurchase).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 
-from trimtab.markets import MarketRules
+from trimtab.model.assets import USD_QUOTES
+from trimtab.model.markets import MarketRules
 
 #: Binance's NOTIONAL filter minimum on USDT pairs, in the quote currency.
 DEFAULT_MIN_NOTIONAL = Decimal(5)
@@ -56,9 +57,6 @@ _TABLE: dict[str, tuple[str, str]] = {
 BINANCE_SPOT_FILTERS: Mapping[str, tuple[Decimal, Decimal]] = MappingProxyType(
     {asset: (Decimal(step), Decimal(tick)) for asset, (step, tick) in _TABLE.items()}
 )
-
-# Quotes the table is valid for: its steps and ticks are sized for prices in US dollars.
-USD_QUOTES = frozenset({"USDT", "USDC", "FDUSD", "USD"})
 
 
 def default_rules(asset: str, quote: str, price: Decimal) -> MarketRules:

@@ -1,6 +1,6 @@
 """Reading ccxt's answers: where ccxt's floats become exact Decimals, and its dicts trimtab's types.
 
-Every number crosses as :func:`dec` (``Decimal(repr(x))`` via :func:`trimtab.money.to_decimal`: exact for
+Every number crosses as :func:`dec` (``Decimal(repr(x))`` via :func:`trimtab.model.money.to_decimal`: exact for
 the shortest decimal of the float, which is what the exchange sent as a string). Anything that does not
 look like the answer expected raises ValueError, KeyError, TypeError and the like;
 :class:`~trimtab.venues.ccxt_venue.CcxtVenue` turns those into "malformed ... response"
@@ -17,10 +17,11 @@ from typing import Any
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
 from trimtab.errors import FatalVenueError
-from trimtab.markets import MarketRules
-from trimtab.money import ZERO, to_decimal
-from trimtab.portfolio import Balance
-from trimtab.venues.port import Fill, OrderStatus, Side
+from trimtab.model.markets import MarketRules
+from trimtab.model.money import ZERO, to_decimal
+from trimtab.model.orders import Fill, OrderStatus, Side
+from trimtab.model.portfolio import Balance
+from trimtab.venues.exchange_traits import ExchangeTraits
 
 ORDER_STATUSES = {
     "open": OrderStatus.OPEN,
@@ -92,11 +93,11 @@ def market_rules(
     )
 
 
-def balances_of(answer: Any, exchange: Any) -> dict[str, Balance]:
-    """Free and total balance of every asset with a non-zero total in a ``fetch_balance`` answer of
-    ``exchange``. ccxt turns a garbled 200 into empty dicts, which must not read as an empty account:
+def balances_of(answer: Any, traits: ExchangeTraits) -> dict[str, Balance]:
+    """Free and total balance of every asset with a non-zero total in a ``fetch_balance`` answer of an
+    exchange with ``traits``. ccxt turns a garbled 200 into empty dicts, which must not read as an empty account:
     an answer that does not look like a balance raises ValueError."""
-    if not _looks_like_balance(answer, exchange):
+    if not _looks_like_balance(answer, traits):
         raise ValueError("not a balance")
     balances: dict[str, Balance] = {}
     for asset, total_raw in answer["total"].items():
@@ -107,11 +108,9 @@ def balances_of(answer: Any, exchange: Any) -> dict[str, Balance]:
     return balances
 
 
-def _looks_like_balance(answer: Any, exchange: Any) -> bool:
+def _looks_like_balance(answer: Any, traits: ExchangeTraits) -> bool:
     info = answer.get("info") if isinstance(answer, Mapping) else None
-    if not isinstance(info, Mapping) or not info:
-        return False
-    if isinstance(exchange, ccxt.binance) and not isinstance(info.get("balances"), list):
+    if not isinstance(info, Mapping) or not info or not traits.looks_like_balance_info(info):
         return False
     return all(isinstance(answer.get(key), Mapping) for key in ("free", "used", "total"))
 

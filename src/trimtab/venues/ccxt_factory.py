@@ -1,8 +1,9 @@
 """Build a ``ccxt.async_support`` exchange object for :class:`trimtab.venues.ccxt_venue.CcxtVenue`.
 
-For Binance (and exchanges derived from it, e.g. ``binanceus``) the options are those measured in
-``notes/ccxt.md`` §2: spot only, and no currency or margin-pair downloads, so that loading markets is a
-single ``GET /api/v3/exchangeInfo`` and no ``sapi`` endpoint (absent on the testnet) is ever called.
+Each exchange's own options come from its traits (:func:`trimtab.venues.exchange_traits.traits_for`). For
+Binance (and exchanges derived from it, e.g. ``binanceus``): spot only, and no currency or margin-pair
+downloads, so that loading markets is a single ``GET /api/v3/exchangeInfo`` and no ``sapi`` endpoint (absent
+on the testnet) is ever called; ``recvWindow`` follows the timeout.
 
 ``api_url`` points the exchange at another server (a loopback emulator, a proxy): the scheme and host of
 *every* entry of ``urls['api']`` are replaced and the paths kept, so that even an unexpected call lands
@@ -27,19 +28,11 @@ from urllib.parse import urlsplit
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
 from trimtab.errors import ConfigError
+from trimtab.venues.exchange_traits import traits_for
 
 __all__ = ["make_exchange", "rewrite_api_urls"]
 
 _ORIGIN = re.compile(r"^https?://[^/]+", re.IGNORECASE)
-
-# notes/ccxt.md §2: the options that make ccxt's Binance spot-only and quiet.
-_BINANCE_OPTIONS: dict[str, Any] = {
-    "defaultType": "spot",
-    "fetchCurrencies": False,  # else, with keys: GET /sapi/v1/capital/config/getall on every load_markets
-    "fetchMargins": False,  # else, with keys: GET /sapi/v1/margin/allPairs and isolated/allPairs
-    # No GET /api/v3/time in load_markets; CcxtVenue resyncs the clock when the venue says InvalidNonce.
-    "adjustForTimeDifference": False,
-}
 
 
 def make_exchange(
@@ -74,11 +67,7 @@ def make_exchange(
     exchange = getattr(ccxt, exchange_id)(settings)
     if exchange.has.get("spot") is False:
         raise ConfigError(source, "exchange.name", f"{exchange_id} has no spot markets in ccxt")
-    if isinstance(exchange, ccxt.binance):
-        _configure_binance(exchange)
-        # An order request is valid for recvWindow after signing. Keeping it close to the timeout bounds
-        # how long a request we gave up on can still execute (the executor waits that long before resending).
-        exchange.options["recvWindow"] = min(10000, max(1000, timeout_ms))
+    traits_for(exchange_id).configure(exchange, timeout_ms=timeout_ms)
     if sandbox:
         try:
             exchange.set_sandbox_mode(True)
@@ -108,11 +97,3 @@ def _origin(api_url: str, source: str) -> str:
         # The value is not echoed: a URL may carry user:password.
         raise ConfigError(source, "exchange.api_url", "expected http(s)://host[:port][/path] without a query")
     return api_url.strip()
-
-
-def _configure_binance(exchange: Any) -> None:
-    options = exchange.options
-    options.update(_BINANCE_OPTIONS)
-    fetch_markets = dict(options.get("fetchMarkets") or {})
-    fetch_markets["types"] = ["spot"]  # default also GETs /fapi/v1/exchangeInfo and /dapi/v1/exchangeInfo
-    options["fetchMarkets"] = fetch_markets

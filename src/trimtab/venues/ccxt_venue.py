@@ -6,7 +6,7 @@ exact for the shortest decimal of the float, which is what the exchange sent as 
 (``raise ... from``), so callers only ever see trimtab's error tree.
 
 Retries: reads (``fetch_*``, ``cancel_order``) retry temporary failures through
-:func:`trimtab.execution.retry.retrying`. :meth:`CcxtVenue.place_order` never retries: after a timeout or a
+:func:`trimtab.venues.retry.retrying`. :meth:`CcxtVenue.place_order` never retries: after a timeout or a
 garbled answer the order may exist, so it raises :class:`~trimtab.errors.TemporaryVenueError` and the
 executor must first look the order up by its client order id (:meth:`CcxtVenue.fetch_order`) and resend only
 when that returns None.
@@ -32,11 +32,11 @@ from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
-from trimtab.errors import OrderRejected, TemporaryVenueError
-from trimtab.execution.retry import retrying
-from trimtab.markets import MarketRules, symbol_of
-from trimtab.money import ZERO, ceil_to_step, floor_to_step
-from trimtab.portfolio import Balance
+from trimtab.errors import DuplicateClientOrderId, OrderRejected, TemporaryVenueError
+from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules, symbol_of
+from trimtab.model.money import ZERO, ceil_to_step, floor_to_step
+from trimtab.model.orders import OrderBook, OrderRequest, OrderResult, Side
+from trimtab.model.portfolio import Balance
 from trimtab.venues.ccxt_answers import (
     ORDER_STATUSES,
     balances_of,
@@ -48,12 +48,10 @@ from trimtab.venues.ccxt_answers import (
     precision_step,
 )
 from trimtab.venues.ccxt_errors import venue_error
-from trimtab.venues.port import OrderBook, OrderRequest, OrderResult, Side
+from trimtab.venues.exchange_traits import ExchangeTraits, traits_for
+from trimtab.venues.retry import retrying
 
 __all__ = ["DEFAULT_FEE_RATE", "CcxtVenue"]
-
-#: Taker fee assumed when the exchange publishes none (Binance spot without the BNB discount).
-DEFAULT_FEE_RATE = Decimal("0.001")
 
 T = TypeVar("T")
 
@@ -63,7 +61,8 @@ class CcxtVenue:
 
     ``quote`` is the account's quote currency (used for the fee rate). ``secrets`` are extra strings to
     scrub from error messages; the exchange's own ``apiKey``, ``secret``, ``password`` and ``uid`` always
-    are. ``attempts``, ``base_delay`` and ``sleep`` configure the retries of reads.
+    are. ``attempts``, ``base_delay`` and ``sleep`` configure the retries of reads. ``traits``: what this
+    exchange does differently (default: :func:`~trimtab.venues.exchange_traits.traits_for` its id).
     """
 
     def __init__(
@@ -75,8 +74,10 @@ class CcxtVenue:
         attempts: int = 4,
         base_delay: float = 0.5,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        traits: ExchangeTraits | None = None,
     ) -> None:
         self._exchange = exchange
+        self._traits = traits if traits is not None else traits_for(str(exchange.id))
         self._quote = quote
         own = (getattr(exchange, attr, None) for attr in ("apiKey", "secret", "password", "uid"))
         self._secrets = tuple(s for s in (*secrets, *own) if isinstance(s, str) and s)
@@ -84,7 +85,7 @@ class CcxtVenue:
         self._base_delay = base_delay
         self._sleep = sleep
         self.name: str = str(exchange.id)
-        self.order_request_lifetime: float = _request_lifetime(exchange)
+        self.order_request_lifetime: float = self._traits.request_lifetime(exchange)
 
     # -- the port -------------------------------------------------------------------------------------
 
@@ -162,15 +163,24 @@ class CcxtVenue:
 
         The amount is truncated to the lot step and the limit moved onto the tick in the taker's favour
         (a buy down, a sell up), so the order never asks for more than requested. Raises OrderRejected /
-        InsufficientFunds when the venue refuses, TemporaryVenueError when the outcome is unknown (network,
-        or an answer without an order id): then look the order up with :meth:`fetch_order` before resending.
+        InsufficientFunds when the venue refuses, DuplicateClientOrderId when the venue already has an order
+        with this client order id, TemporaryVenueError when the outcome is unknown (network, or an answer
+        without an order id): then look the order up with :meth:`fetch_order` before resending.
         """
         market = await self._order_market(request.symbol)
         amount, price = self._precise(request, market)
         params = {"timeInForce": "IOC", "clientOrderId": request.client_order_id}
         create = self._exchange.create_order
         order = await self._call(
-            "create_order", create, request.symbol, "limit", request.side.value, amount, price, params
+            "create_order",
+            create,
+            request.symbol,
+            "limit",
+            request.side.value,
+            amount,
+            price,
+            params,
+            placing=True,
         )
         return await self._result(order, request.symbol, request.client_order_id)
 
@@ -197,7 +207,7 @@ class CcxtVenue:
     async def _balances_once(self) -> dict[str, Balance]:
         answer = await self._call("fetch_balance", self._exchange.fetch_balance)
         with self._malformed("balance"):
-            return balances_of(answer, self._exchange)
+            return balances_of(answer, self._traits)
 
     def _closes_once(self, symbol: str, days: int) -> Callable[[], Awaitable[list[Decimal]]]:
         async def attempt() -> list[Decimal]:
@@ -213,7 +223,7 @@ class CcxtVenue:
         method = getattr(self._exchange, action)
 
         async def attempt() -> OrderResult | None:
-            params = {"origClientOrderId": client_order_id}
+            params = self._traits.client_id_params(client_order_id)
             order = await self._call(action, method, None, symbol, params, missing_ok=True)
             return None if order is None else await self._result(order, symbol, client_order_id)
 
@@ -222,9 +232,15 @@ class CcxtVenue:
     # -- calling ccxt ---------------------------------------------------------------------------------
 
     async def _call(
-        self, action: str, method: Callable[..., Awaitable[Any]], *args: Any, missing_ok: bool = False
+        self,
+        action: str,
+        method: Callable[..., Awaitable[Any]],
+        *args: Any,
+        missing_ok: bool = False,
+        placing: bool = False,
     ) -> Any:
-        """Await one ccxt call, converting its exceptions; ``missing_ok`` turns OrderNotFound into None."""
+        """Await one ccxt call, converting its exceptions; ``missing_ok`` turns OrderNotFound into None,
+        ``placing`` (an order) a refusal of a taken client order id into DuplicateClientOrderId."""
         had_markets = bool(self._exchange.markets)
         try:
             with decimal.localcontext():
@@ -241,6 +257,8 @@ class CcxtVenue:
             if not had_markets and not self._exchange.markets and action != "load_markets":
                 # ccxt loads the markets first, inside the call: that is what failed, so say so.
                 action = f"load_markets for {action}"
+            elif placing and self._traits.is_duplicate_client_id(error):
+                raise DuplicateClientOrderId(str(self._error(error, action))) from error
             raise self._error(error, action) from error
 
     async def _retry(self, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -325,8 +343,8 @@ class CcxtVenue:
             filled = dec(order.get("filled"))
             trades = order.get("trades") or []
         if filled > 0 and not trades:
-            # Binance's order endpoint has no fills: fees live in the account's trade list.
-            params = {"orderId": order["id"]}
+            # The order answer has no fills (Binance's): fees live in the account's trade list.
+            params = self._traits.order_trades_params(str(order["id"]))
             found = await self._call(
                 "fetch_my_trades", self._exchange.fetch_my_trades, symbol, None, None, params
             )
@@ -350,12 +368,3 @@ class CcxtVenue:
                 filled=filled,
                 fills=fills,
             )
-
-
-def _request_lifetime(exchange: Any) -> float:
-    """How long an unanswered order request may still execute: Binance's ``recvWindow`` (plus a second
-    for clock offset); for exchanges without one, twice the request timeout as a conservative guess."""
-    window = exchange.options.get("recvWindow") if isinstance(exchange.options, dict) else None
-    if isinstance(window, int | float) and window > 0:
-        return float(window) / 1000 + 1.0
-    return 2 * float(exchange.timeout) / 1000

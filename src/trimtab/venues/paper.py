@@ -19,14 +19,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from trimtab.errors import ConfigError, InsufficientFunds, OrderRejected
-from trimtab.markets import MarketRules
-from trimtab.money import ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
-from trimtab.portfolio import Balance
+from trimtab.errors import ConfigError, DuplicateClientOrderId, InsufficientFunds, OrderRejected
+from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules
+from trimtab.model.money import ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
+from trimtab.model.orders import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.portfolio import Balance
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.binance_defaults import default_rules
 from trimtab.venues.paper_state import PaperState, load_state, save_state
-from trimtab.venues.port import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
 
 _SETTINGS = "paper venue settings"
 _BPS = Decimal(10000)
@@ -47,7 +47,7 @@ class PaperSettings:
     balances: Mapping[str, Decimal]
     prices: Mapping[str, Decimal] | None = None
     price_date: date | None = None
-    fee_rate: Decimal = Decimal("0.001")  # Binance spot taker fee without the BNB discount
+    fee_rate: Decimal = DEFAULT_FEE_RATE
     markets: Mapping[str, MarketRules] = field(default_factory=dict)
     fill_ratio: Decimal = ONE
     slippage_bps: Decimal = ZERO
@@ -96,7 +96,7 @@ class PaperVenue:
     (balances and orders) is loaded from that file if it exists, ignoring ``settings.balances``, and
     saved atomically after every order and on :meth:`close`; with ``None`` it lives in memory only.
     A corrupt state file raises ConfigError; ``trimtab reset`` archives it, with the ledger it belongs
-    to, to start over (:mod:`trimtab.reset`).
+    to, to start over (:mod:`trimtab.app.reset`).
     """
 
     name = "paper"
@@ -186,14 +186,14 @@ class PaperVenue:
     async def place_order(self, request: OrderRequest) -> OrderResult:
         """Check ``request`` like Binance, fill it immediate-or-cancel and record it.
 
-        Raises OrderRejected (invalid symbol, duplicate client order id, LOT_SIZE, PRICE_FILTER or
+        Raises OrderRejected (invalid symbol, DuplicateClientOrderId, LOT_SIZE, PRICE_FILTER or
         NOTIONAL filter failure) or InsufficientFunds; a rejected order changes nothing. Raises
         FatalVenueError when the account cannot be saved (disk full): the order is then not placed.
         """
         await answer_later()
         base = self._base_of(request.symbol)
         if request.client_order_id in self._state.orders:
-            raise OrderRejected(
+            raise DuplicateClientOrderId(
                 f"Duplicate order sent. (client order id {request.client_order_id!r} is already used)"
             )
         order, deltas = match_order(
@@ -249,11 +249,21 @@ class IocMarket:
 
 
 def match_order(
-    request: OrderRequest, market: IocMarket, balances: Mapping[str, Decimal], order_id: str
+    request: OrderRequest,
+    market: IocMarket,
+    balances: Mapping[str, Decimal],
+    order_id: str,
+    *,
+    price: Decimal | None = None,
 ) -> tuple[OrderResult, dict[str, Decimal]]:
-    """The paper fill model, shared by the paper venue and the backtest: check ``request`` against
-    Binance's filters and the free ``balances``, fill it at the last price (± slippage, never beyond the
-    limit, ``fill_ratio`` of it floored to the step) and charge the fee in the asset received.
+    """The one fill model, shared by the paper venue, the backtest and the planner's property tests:
+    check ``request`` against Binance's filters and the free ``balances``, fill it at the last price
+    (± slippage, never beyond the limit, ``fill_ratio`` of it floored to the step) and charge the fee
+    in the asset received.
+
+    An explicit ``price`` replaces the last price as the fill price, as is (even off the tick grid):
+    the tests fill plans at their limits (the worst fills they allow) or at the exact last price. It
+    must be positive and no worse than the limit, else ValueError.
 
     Returns the order and the balance changes; raises OrderRejected or InsufficientFunds.
     """
@@ -271,7 +281,10 @@ def match_order(
             "Account has insufficient balance for requested action. "
             f"({request.symbol} {request.side.value} needs {fmt(needed)} {asset}, {fmt(free)} free)"
         )
-    price = fill_price(request, market.last, rules.price_tick, settings.slippage_bps)
+    if price is None:
+        price = fill_price(request, market.last, rules.price_tick, settings.slippage_bps)
+    else:
+        _require_within_limit(request, price)
     filled = ZERO
     fills: tuple[Fill, ...] = ()
     deltas: dict[str, Decimal] = {}
@@ -300,6 +313,15 @@ def match_order(
         fills=fills,
     )
     return order, deltas
+
+
+def _require_within_limit(request: OrderRequest, price: Decimal) -> None:
+    worse = price > request.limit_price if request.side is Side.BUY else price < request.limit_price
+    if worse or price <= 0:
+        raise ValueError(
+            f"{request.symbol} {request.side.value}: fill price {fmt(price)} breaks the limit "
+            f"{fmt(request.limit_price)}"
+        )
 
 
 def check_filters(request: OrderRequest, rules: MarketRules) -> None:

@@ -25,8 +25,8 @@ from typing import Any
 
 from trimtab.errors import ConfigError, FatalVenueError
 from trimtab.files import write_atomically
-from trimtab.money import fmt
-from trimtab.venues.port import Fill, OrderResult, OrderStatus, Side
+from trimtab.model.money import fmt
+from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
 
 FORMAT_VERSION = 1
 STATE_FILE_NAME = "paper-venue.json"

@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from trimtab.errors import PlanningError
-from trimtab.money import HUNDRED, ZERO, fmt, to_decimal
+from trimtab.errors import NotEnoughHistory, PlanningError
+from trimtab.model.money import HUNDRED, ZERO, fmt, to_decimal
 from trimtab.weights.base import WEIGHT_STEP
 
 # ddof=1 needs two returns, i.e. three closes.
@@ -133,9 +133,11 @@ class InverseVolatility:
         for asset in self.risk_assets:
             history = closes.get(asset, ())
             if len(history) < needed:
-                raise PlanningError(
+                raise NotEnoughHistory(
                     f"inverse volatility over {self.lookback_days} days needs {needed} daily closes of "
-                    f"{asset}, got {len(history)}"
+                    f"{asset}, got {len(history)}",
+                    needed=needed,
+                    short=(asset,),
                 )
             window = history[-needed:]
             if any(close <= ZERO for close in window):

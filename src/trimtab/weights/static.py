@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
 
-from trimtab.money import HUNDRED, ZERO, fmt
+from trimtab.model.money import HUNDRED, ZERO, fmt
 
 #: How far the configured weights may sum from 100, so that e.g. three times 33.33 is accepted.
 SUM_TOLERANCE = Decimal("0.01")

@@ -1,0 +1,213 @@
+"""Human output: rich tables for the portfolio, a plan, a run and the history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from trimtab.app.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.cli.advice_output import print_advice
+from trimtab.cli.tables import FittedTable
+from trimtab.ledger.records import RunMode, RunStatus
+from trimtab.ledger.store import RunDetail, RunSummary
+from trimtab.model.money import fmt
+from trimtab.planning.plan import Plan
+
+
+def _table(title: str) -> Table:
+    return FittedTable(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{fmt(value, 2, fixed=True)}%"
+
+
+def _signed(value: Decimal) -> str:
+    """A drift in points: ``+0.00`` or ``-0.00`` says which side of the target a tiny one is on."""
+    return fmt(value, 2, fixed=True, sign=True, negative_zero=True)
+
+
+def _money(value: Decimal) -> str:
+    return fmt(value, 2, fixed=True, thousands=True)
+
+
+def _amount(value: Decimal) -> str:
+    return fmt(value)
+
+
+def portfolio_table(view: PortfolioView, title: str = "Portfolio") -> Table:
+    quote = view.snapshot.quote
+    table = _table(f"{title}: {_money(view.total_value)} {quote} (prices and values in {quote})")
+    for column in ("asset", "amount", "price", "value", "weight", "target", "drift"):
+        table.add_column(column, justify="left" if column == "asset" else "right")
+    for asset in view.assets:
+        current = view.weights[asset]
+        target = view.targets.get(asset, Decimal(0))
+        drift = current - target
+        style = "bold red" if abs(drift) >= 5 else ("yellow" if abs(drift) >= 1 else "")
+        table.add_row(
+            asset,
+            _amount(view.snapshot.amount(asset)),
+            _amount(view.snapshot.price(asset)),
+            _money(view.snapshot.value(asset)),
+            _pct(current),
+            _pct(target),
+            f"[{style}]{_signed(drift)}[/]" if style else _signed(drift),
+        )
+    return table
+
+
+def print_portfolio(console: Console, view: PortfolioView, title: str = "Portfolio") -> None:
+    console.print(portfolio_table(view, title))
+    if view.unmanaged:
+        held = ", ".join(f"{_amount(a)} {asset}" for asset, a in view.unmanaged.items())
+        console.print(f"[dim]Held outside the targets and left alone: {held}[/]")
+
+
+def plan_table(plan: Plan, quote: str) -> Table:
+    table = _table(f"Orders in execution order (limit and value in {quote})")
+    for column in ("#", "side", "symbol", "amount", "limit", "value"):
+        table.add_column(column, justify="right" if column not in ("side", "symbol") else "left")
+    for order in plan.orders:
+        side = "[red]sell[/]" if order.side.value == "sell" else "[green]buy[/]"
+        table.add_row(
+            str(order.leg + 1),
+            side,
+            order.symbol,
+            _amount(order.amount),
+            _amount(order.limit_price),
+            _money(order.value),
+        )
+    return table
+
+
+def print_plan(console: Console, planned: PlanView) -> None:
+    verdict = "[bold green]rebalance[/]" if planned.decision.rebalance else "[bold]no rebalance[/]"
+    console.print(f"Decision: {verdict} — {planned.decision.reason}")
+    quote = planned.portfolio.snapshot.quote
+    if planned.plan.orders:
+        console.print(plan_table(planned.plan, quote))
+    elif planned.tax is not None and planned.tax.deferred:
+        console.print(
+            "Nothing to trade now: the sells are deferred for tax (below), and nothing else is off."
+        )
+    elif planned.decision.rebalance:
+        console.print(
+            "Nothing to trade: every difference is below the minimum trade size or the market minimums."
+        )
+    for skipped in planned.plan.skipped:
+        console.print(f"[dim]skipped {skipped.side.value} {skipped.asset}: {skipped.reason}[/]")
+    if planned.tax is not None:
+        print_advice(console, planned.tax)
+
+
+def print_outcome(console: Console, outcome: RunOutcome) -> None:
+    quote = outcome.planned.portfolio.snapshot.quote
+    if outcome.results:
+        table = _table(f"Executed (prices and cost in {quote})")
+        for column in ("side", "symbol", "status", "filled", "price", "cost", "fee"):
+            table.add_column(column, justify="left" if column in ("side", "symbol", "status") else "right")
+        for result in outcome.results:
+            fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals([result]).items()) or "-"
+            average = result.average_price
+            table.add_row(
+                result.side.value,
+                result.symbol,
+                result.status.value,
+                _amount(result.filled)
+                if result.filled == result.amount
+                else f"{_amount(result.filled)} of {_amount(result.amount)}",
+                _amount(average) if average is not None else "-",
+                _money(result.cost),
+                fees,
+            )
+        console.print(table)
+    if outcome.replanned_buys is not None and outcome.replanned_buys.buys:
+        console.print(
+            "[dim]The buys were planned again after the sells, from the cash the sells really produced.[/]"
+        )
+    if outcome.after is not None:
+        print_portfolio(console, outcome.after, "After")
+    what = {
+        RunStatus.SKIPPED: "nothing to do",
+        RunStatus.COMPLETED: "dry run, nothing placed"
+        if outcome.mode is RunMode.DRY_RUN
+        else f"{len(outcome.results)} orders",
+    }.get(outcome.status, outcome.status)
+    fees = ", ".join(f"{_amount(v)} {a}" for a, v in outcome.fees.items())
+    if fees:
+        fees = f"; fees {fees} (worth {_money(outcome.fees_value)} {quote})"
+    console.print(f"Run {outcome.run_id} {outcome.status}: {what}{fees}")
+
+
+def history_table(runs: list[RunSummary]) -> Table:
+    """One row per run, its reason wrapped to fit the terminal (``history --run N`` also shows the fees
+    and orders)."""
+    rows = []
+    for run in runs:
+        after = run.value_after if run.value_after is not None else run.value_before
+        rows.append(
+            (
+                str(run.id),
+                run.started_at.strftime("%Y-%m-%d %H:%M"),
+                "dry run"
+                if run.mode is RunMode.DRY_RUN and run.status is RunStatus.COMPLETED
+                else run.status,
+                str(run.order_count),
+                _money(run.traded_value),
+                _money(after) if after is not None else "-",
+            )
+        )
+    table = _table("Ledger: runs, newest first (details: trimtab history --run N)")
+    for header in ("run", "started (UTC)", "status", "orders", "traded", "value"):
+        right = header in ("run", "orders", "traded", "value")
+        table.add_column(header, justify="right" if right else "left")
+    # The reason wraps to the room left (FittedTable): a number in it is never cut.
+    table.add_column("reason")
+    for run, row in zip(runs, rows, strict=True):
+        table.add_row(*row, run.error or run.reason or "")
+    return table
+
+
+def print_detail(console: Console, detail: RunDetail, *, orders: bool = True) -> None:
+    run = detail.summary
+    fees = ", ".join(f"{_amount(v)} {a}" for a, v in run.fees.items()) or "none"
+    value = "-"
+    if run.value_before is not None:
+        value = _money(run.value_before)
+        if run.value_after is not None:
+            value += f" -> {_money(run.value_after)}"
+    console.print(
+        f"Run {run.id} ({run.command}, {run.mode}{', forced' if run.forced else ''}) {run.status} "
+        f"at {run.started_at:%Y-%m-%d %H:%M:%S} UTC on {run.venue}"
+    )
+    console.print(f"  decision: {run.reason or '-'}")
+    if run.error:
+        console.print(f"  [red]error: {run.error}[/]")
+    console.print(
+        f"  orders: {run.order_count}, traded {_money(run.traded_value)}, fees {fees}; value {value}"
+    )
+    if detail.orders and not orders:
+        ids = ", ".join(o.client_order_id for o in detail.orders)
+        console.print(f"  client order ids: {ids}")
+    if detail.orders and orders:
+        table = _table("Orders")
+        for column in ("client order id", "side", "symbol", "status", "filled", "avg price", "fees"):
+            table.add_column(column)
+        for order in detail.orders:
+            order_fees: dict[str, Decimal] = {}
+            for fill in order.fills:
+                order_fees[fill.fee_asset] = order_fees.get(fill.fee_asset, Decimal(0)) + fill.fee
+            table.add_row(
+                order.client_order_id,
+                order.side,
+                order.symbol,
+                order.status,
+                f"{_amount(order.filled)} / {_amount(order.amount)}",
+                _amount(order.average_price) if order.average_price is not None else "-",
+                ", ".join(f"{_amount(v)} {a}" for a, v in order_fees.items()) or "-",
+            )
+        console.print(table)

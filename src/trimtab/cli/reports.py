@@ -1,0 +1,182 @@
+"""Plain-data reports of what the bot saw and did: the shapes behind ``--json`` and the tables.
+
+Money and amounts are decimal strings (never floats), weights are percents rounded to 0.0001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from trimtab.app.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.cli.advice_output import advice_json
+from trimtab.ledger.records import RunStatus
+from trimtab.ledger.store import RunDetail, RunSummary
+from trimtab.model.money import fmt
+from trimtab.model.orders import OrderResult
+from trimtab.planning.plan import Plan
+
+WEIGHT_PLACES = 4
+
+
+def weight(value: Decimal) -> str:
+    return fmt(value, WEIGHT_PLACES)
+
+
+def portfolio_report(view: PortfolioView) -> dict[str, Any]:
+    snapshot = view.snapshot
+    return {
+        "quote": snapshot.quote,
+        "taken_at": snapshot.taken_at.isoformat(),
+        "total_value": fmt(view.total_value),
+        "weights": {
+            asset: {
+                "current": weight(view.weights[asset]),
+                "target": weight(view.targets.get(asset, Decimal(0))),
+                "drift": weight(view.weights[asset] - view.targets.get(asset, Decimal(0))),
+                "amount": fmt(snapshot.amount(asset)),
+                "price": fmt(snapshot.price(asset)),
+                "value": fmt(snapshot.value(asset)),
+            }
+            for asset in view.assets
+        },
+        "unmanaged": {asset: fmt(amount) for asset, amount in view.unmanaged.items()},
+    }
+
+
+def plan_orders(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {
+            "leg": order.leg,
+            "symbol": order.symbol,
+            "side": order.side.value,
+            "amount": fmt(order.amount),
+            "limit_price": fmt(order.limit_price),
+            "reference_price": fmt(order.reference_price),
+            "value": fmt(order.value),
+        }
+        for order in plan.orders
+    ]
+
+
+def plan_report(planned: PlanView) -> dict[str, Any]:
+    report = portfolio_report(planned.portfolio)
+    report["decision"] = {
+        "rebalance": planned.decision.rebalance,
+        "reason": planned.decision.reason,
+        "forced": planned.forced,
+    }
+    report["orders"] = plan_orders(planned.plan)
+    report["skipped"] = [
+        {"asset": s.asset, "side": s.side.value, "value": fmt(s.value), "reason": s.reason}
+        for s in planned.plan.skipped
+    ]
+    if planned.tax is not None:
+        report["tax"] = advice_json(planned.tax)
+    return report
+
+
+def order_result(result: OrderResult) -> dict[str, Any]:
+    fees = fee_totals([result])
+    average = result.average_price
+    return {
+        "client_order_id": result.client_order_id,
+        "exchange_order_id": result.exchange_order_id,
+        "symbol": result.symbol,
+        "side": result.side.value,
+        "amount": fmt(result.amount),
+        "limit_price": fmt(result.limit_price),
+        "status": result.status.value,
+        "filled": fmt(result.filled),
+        "average_price": fmt(average) if average is not None else None,
+        "cost": fmt(result.cost),
+        "fees": {asset: fmt(amount) for asset, amount in fees.items()},
+    }
+
+
+def run_report(outcome: RunOutcome) -> dict[str, Any]:
+    report = plan_report(outcome.planned)
+    report.update(
+        {
+            "run_id": outcome.run_id,
+            "status": outcome.status,
+            "mode": outcome.mode,
+            "results": [order_result(r) for r in outcome.results],
+            "fees": {asset: fmt(amount) for asset, amount in outcome.fees.items()},
+            "fees_value": fmt(outcome.fees_value),
+            "after": portfolio_report(outcome.after) if outcome.after is not None else None,
+        }
+    )
+    return report
+
+
+def run_event(outcome: RunOutcome | None, error: str | None) -> dict[str, Any]:
+    """One check of ``trimtab run --json``: the run's id, status, decision and order count, or the error."""
+    if outcome is None:
+        return {"event": "run", "status": RunStatus.FAILED, "error": error}
+    return {
+        "event": "run",
+        "run_id": outcome.run_id,
+        "status": outcome.status,
+        "rebalance": outcome.planned.decision.rebalance,
+        "reason": outcome.planned.decision.reason,
+        "orders": len(outcome.results),
+    }
+
+
+def sleep_event(next_check: datetime) -> dict[str, Any]:
+    """Between two checks of ``trimtab run --json``: when the next one is due."""
+    return {"event": "sleep", "next_check": next_check.isoformat()}
+
+
+def summary_report(run: RunSummary) -> dict[str, Any]:
+    return {
+        "run_id": run.id,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "command": run.command,
+        "venue": run.venue,
+        "mode": run.mode,
+        "forced": run.forced,
+        "status": run.status,
+        "error": run.error,
+        "rebalance": run.rebalance,
+        "reason": run.reason,
+        "orders": run.order_count,
+        "traded_value": fmt(run.traded_value),
+        "fees": _money_map(run.fees),
+        "value_before": fmt(run.value_before) if run.value_before is not None else None,
+        "value_after": fmt(run.value_after) if run.value_after is not None else None,
+    }
+
+
+def detail_report(detail: RunDetail) -> dict[str, Any]:
+    report = summary_report(detail.summary)
+    report["orders_detail"] = [
+        {
+            "client_order_id": o.client_order_id,
+            "symbol": o.symbol,
+            "side": o.side,
+            "amount": fmt(o.amount),
+            "status": o.status,
+            "filled": fmt(o.filled),
+            "average_price": fmt(o.average_price) if o.average_price is not None else None,
+            "fills": [
+                {
+                    "price": fmt(f.price),
+                    "amount": fmt(f.amount),
+                    "fee": fmt(f.fee),
+                    "fee_asset": f.fee_asset,
+                }
+                for f in o.fills
+            ],
+        }
+        for o in detail.orders
+    ]
+    return report
+
+
+def _money_map(values: Mapping[str, Decimal]) -> dict[str, str]:
+    return {k: fmt(v) for k, v in values.items()}
