@@ -192,20 +192,3 @@ async def test_fetch_order_of_an_unknown_client_id_is_none(build: BuildBot) -> N
     bot = await build()
     assert await bot.parts.venue.fetch_order("BTC/USDT", "tt-never-sent") is None
     assert await bot.parts.venue.fetch_order("ETH/USDT", "tt-never-sent") is None
-
-
-async def test_the_order_book_brackets_the_last_price(build: BuildBot) -> None:
-    """Both venues give an order book whose best bid is below and best ask above the last price, in Decimal,
-    with enough depth within a 0.5% limit for a small order."""
-    bot = await build()
-    venue = bot.parts.venue
-    book = await venue.fetch_order_book("BTC/USDT", 5)
-    last = (await venue.fetch_prices("USDT", ["BTC"]))["BTC"]
-    assert book.symbol == "BTC/USDT"
-    assert book.bids
-    assert book.asks
-    assert isinstance(book.bids[0][0], Decimal)
-    assert book.bids[0][0] < last < book.asks[0][0]
-    assert book.depth_within(BUY, last * D("1.005")) >= D("0.001")
-    assert book.depth_within(Side.SELL, last * D("0.995")) >= D("0.001")
-    assert book.depth_within(BUY, last * D("0.5")) == 0

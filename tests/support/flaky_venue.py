@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from trimtab.model.markets import MarketRules
-from trimtab.model.orders import OrderBook, OrderRequest, OrderResult
+from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Balance
 from trimtab.venues.port import Venue
 
@@ -55,9 +55,6 @@ class FlakyVenue:
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.fetch_order(symbol, client_order_id)
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        return await self.inner.fetch_order_book(symbol, depth)
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         return await self.inner.cancel_order(symbol, client_order_id)

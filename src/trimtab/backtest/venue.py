@@ -17,7 +17,7 @@ from decimal import Decimal
 from trimtab.errors import DuplicateClientOrderId, OrderRejected
 from trimtab.model.markets import MarketRules
 from trimtab.model.money import ZERO
-from trimtab.model.orders import OrderBook, OrderRequest, OrderResult
+from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Balance
 from trimtab.venues.paper import IocMarket, PaperSettings, match_order
 
@@ -60,9 +60,6 @@ class ReplayVenue:
         self, quote: str, assets: Sequence[str], days: int
     ) -> dict[str, list[Decimal]]:
         return {}  # dynamic weights read the price frame, not the venue
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        raise OrderRejected(f"the backtest venue has no order book for {symbol}")
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         base, _, quote = request.symbol.partition("/")

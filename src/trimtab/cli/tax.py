@@ -119,10 +119,9 @@ def import_history(
     debug: DebugOption = False,
 ) -> None:
     """Store trade history in the ledger for tax reports; events already there are skipped."""
-    from trimtab.app.assembly import ledger_url
+    from trimtab.app.tax_ledger import import_tax_events
     from trimtab.cli.tax_output import CURRENCIES
     from trimtab.config import load_config
-    from trimtab.ledger.store import LedgerStore
     from trimtab.tax.import_checks import check_file
     from trimtab.tax.importer import day_zone_of
     from trimtab.tax.jurisdiction import TaxRules
@@ -145,13 +144,14 @@ def import_history(
             allow_future=allow_future,
             allow_duplicates=allow_duplicates,
         )
-        with LedgerStore.open(ledger_url(loaded, config)) as store:
-            added = store.record_tax_events(
-                checked.events(),
-                source=str(file),
-                report_currency=report_currency,
-                imported_at=datetime.now(UTC),
-            )
+        added = import_tax_events(
+            loaded,
+            config,
+            checked.events(),
+            source=str(file),
+            report_currency=report_currency,
+            imported_at=datetime.now(UTC),
+        )
         first, last = checked.first, checked.last
         skipped = checked.rows - added
         if as_json:

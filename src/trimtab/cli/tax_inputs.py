@@ -167,20 +167,12 @@ def ledger_events(
 
     Warns (stderr) about imported events priced in a currency that cannot be converted: they are
     left out."""
-    from trimtab.app.assembly import ledger_url
-    from trimtab.ledger.store import LedgerStore
-    from trimtab.tax.history import ledger_history
+    from trimtab.app.tax_ledger import read_tax_history
 
     currency = rules.currency
-    with LedgerStore.open(ledger_url(loaded, config_path)) as store:
-        history = ledger_history(
-            store,
-            rates=table,
-            report_currency=currency,
-            wallet=loaded.exchange.name,
-            before=before,
-            zone=rules.zone,
-        )
+    history = read_tax_history(
+        loaded, config_path, rates=table, report_currency=currency, before=before, zone=rules.zone
+    )
     events = history.events
     for other, count in sorted(history.left_out.items()):
         warn(

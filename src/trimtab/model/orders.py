@@ -1,4 +1,4 @@
-"""Orders and what came of them: side, status, request, fills, result, and an order book."""
+"""Orders and what came of them: side, status, request, fills and result."""
 
 from __future__ import annotations
 
@@ -68,18 +68,3 @@ class OrderResult:
     def average_price(self) -> Decimal | None:
         """Volume-weighted fill price, or None when nothing filled."""
         return self.cost / self.filled if self.filled else None
-
-
-@dataclass(frozen=True)
-class OrderBook:
-    """The best price levels of one market: ``(price, amount)`` pairs, best first on each side."""
-
-    symbol: str
-    bids: tuple[tuple[Decimal, Decimal], ...]
-    asks: tuple[tuple[Decimal, Decimal], ...]
-
-    def depth_within(self, side: Side, limit_price: Decimal) -> Decimal:
-        """How much a ``side`` order limited at ``limit_price`` could take from the book right now."""
-        if side is Side.BUY:
-            return sum((amount for price, amount in self.asks if price <= limit_price), Decimal(0))
-        return sum((amount for price, amount in self.bids if price >= limit_price), Decimal(0))

@@ -9,11 +9,11 @@ lots left as a :class:`~trimtab.tax.lots.LotBook` for everything else (previews,
 
 Why a second bookkeeping: before 2025 a sale hands the selling wallet's oldest units to every wallet
 whose lot it consumed, which on a long history makes several lot pieces per sale. The book keeps each
-piece as a frozen ``Lot`` in an entry with an item in a heap; here a lot is kept once (:class:`_Lot`,
-one heap item per wallet holding some of it and one in the pool over every wallet) and its pieces are
-small mutable records in a queue per wallet, taken from the front and handed to the back. The FIFO
-order over every wallet (acquisition time, lot id, wallet, place in the wallet) is the lots in
-(time, id) order, each lot's wallets by name, each wallet's pieces in the order they came.
+piece as a frozen ``Lot`` in an entry with an item in a heap; here a lot is kept once (:class:`_Lot`:
+one heap item per wallet holding some of it, one place in the pool over every wallet) and its pieces
+are small ``[amount, cost, place]`` lists in a queue per wallet, taken from the front and handed to
+the back. The FIFO order over every wallet (acquisition time, lot id, wallet, place in the wallet) is
+the lots in the order they came, each lot's wallets by name, each queue in order.
 
 A sale the book would refuse is refused with the book's own error, word for word: the walk asks a
 :class:`~trimtab.tax.lots.LotBook` made from the same lots (it refuses before changing anything).
@@ -62,7 +62,7 @@ HeapItem = tuple[int, _Lot]  # (the lot's number, the lot)
 
 
 class _Holding:
-    """One wallet's lots of one asset: a heap of them in FIFO order, open pieces, units (exact)."""
+    """One wallet's lots of one asset: a heap of them in FIFO order, and its units (exact)."""
 
     __slots__ = ("heap", "units")
 
@@ -74,10 +74,11 @@ class _Holding:
 class _Pool:
     """One asset: every lot with open pieces in FIFO order (the universal pool), and the wallets."""
 
-    __slots__ = ("lots", "wallets")
+    __slots__ = ("lots", "prune_at", "wallets")
 
     def __init__(self) -> None:
         self.lots: deque[_Lot] = deque()  # FIFO order is the order they came in
+        self.prune_at = 64
         self.wallets: dict[str, _Holding] = {}
 
 
@@ -118,6 +119,11 @@ class FifoWalk:
         if holding is None:
             holding = pool.wallets[acquisition.wallet] = _Holding()
         pool.lots.append(lot)
+        if len(pool.lots) > pool.prune_at:
+            # Sales per wallet (from 2025) empty lots anywhere in the pool, not only at its front:
+            # drop them now and then (a lot that has lost all its pieces never gets one back).
+            pool.lots = deque(each for each in pool.lots if any(each.pieces.values()))
+            pool.prune_at = 2 * len(pool.lots) + 64
         heapq.heappush(holding.heap, (number, lot))
         holding.units = _add(holding.units, acquisition.amount)
 

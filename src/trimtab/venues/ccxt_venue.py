@@ -35,7 +35,7 @@ import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships 
 from trimtab.errors import DuplicateClientOrderId, OrderRejected, TemporaryVenueError
 from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules, symbol_of
 from trimtab.model.money import ZERO, ceil_to_step, floor_to_step
-from trimtab.model.orders import OrderBook, OrderRequest, OrderResult, Side
+from trimtab.model.orders import OrderRequest, OrderResult, Side
 from trimtab.model.portfolio import Balance
 from trimtab.venues.ccxt_answers import (
     ORDER_STATUSES,
@@ -120,14 +120,6 @@ class CcxtVenue:
         with self._malformed("ticker"):
             lasts = {a: dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
         return {a: last for a, last in lasts.items() if last is not None and last > 0}
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        """The top ``depth`` bids and asks of ``symbol`` as exact Decimals."""
-        answer = await self._read("fetch_order_book", self._exchange.fetch_order_book, symbol, depth)
-        with self._malformed("order book"):
-            bids = tuple((dec(p), dec(a)) for p, a, *_ in answer["bids"])
-            asks = tuple((dec(p), dec(a)) for p, a, *_ in answer["asks"])
-        return OrderBook(symbol, bids, asks)
 
     async def fetch_fee_rate(self) -> Decimal:
         """The highest taker fee of the quote's active spot markets (ccxt's published rate, not the

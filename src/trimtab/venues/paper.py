@@ -22,7 +22,7 @@ from pathlib import Path
 from trimtab.errors import ConfigError, DuplicateClientOrderId, InsufficientFunds, OrderRejected
 from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules
 from trimtab.model.money import ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
-from trimtab.model.orders import Fill, OrderBook, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.orders import Fill, OrderRequest, OrderResult, OrderStatus, Side
 from trimtab.model.portfolio import Balance
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.binance_defaults import default_rules
@@ -174,14 +174,6 @@ class PaperVenue:
             return {}
         closes = {a: self._history.history(a, self._price_day, days) for a in assets if a != quote}
         return {a: values for a, values in closes.items() if values}
-
-    async def fetch_order_book(self, symbol: str, depth: int = 20) -> OrderBook:
-        """A synthetic book: one level a tick either side of the last price, deep enough for any order
-        (the paper venue fills at the last price, bounded by the limit, whatever the size)."""
-        base = self._base_of(symbol)
-        last, tick = self._prices[base], self._rules(base).price_tick
-        deep = Decimal(10) ** 12
-        return OrderBook(symbol, ((last - tick, deep),), ((last + tick, deep),))
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         """Check ``request`` like Binance, fill it immediate-or-cancel and record it.
