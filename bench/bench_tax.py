@@ -227,17 +227,20 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str], *, reports: 
         recurrency(usd, files[currency], currency)
     size = usd.stat().st_size / 2**20
     print(f"{'generate':<22}: {rows:,} rows, {size:.0f} MiB, in {generated:.1f} s (+ EUR, GBP copies)")
-    config = folder / "trimtab.yaml"
-    config.write_text(CONFIG, encoding="utf-8")
-    ledger = folder / "data" / "ledger.db"
-    ledger.unlink(missing_ok=True)
+    # One ledger per currency: a report reads the history of its own currency (a EUR report of a
+    # ledger that also holds USD history would need USD->EUR rates for it).
+    configs = {currency: folder / f"trimtab-{currency.lower()}.yaml" for currency in files}
+    for currency, config in configs.items():
+        data = f"data-{currency.lower()}"
+        config.write_text(CONFIG.replace("data_dir: data", f"data_dir: {data}"), encoding="utf-8")
+        (folder / data / "ledger.db").unlink(missing_ok=True)
     currencies = {REPORTS[name][1] for name in chosen}
     for currency in ("USD", "EUR", "GBP"):
         if currency not in currencies:
             continue
         wall, rss, tail = run(
             f"import {currency}",
-            ["tax", "import", str(files[currency]), "--currency", currency, "-c", str(config)],
+            ["tax", "import", str(files[currency]), "--currency", currency, "-c", str(configs[currency])],
             folder,
         )
         print(f"{'import ' + currency:<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail[:70]}")
@@ -245,7 +248,7 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str], *, reports: 
         jurisdiction, currency, extra = REPORTS[name]
         base = ["tax", "report", "-j", jurisdiction, "--year", year, *extra]
         for source, more in (
-            ("ledger", ["-c", str(config)]),
+            ("ledger", ["-c", str(configs[currency])]),
             ("csv", ["--transactions", str(files[currency])]),
         ):
             wall, rss, tail = run(f"{name} {source}", [*base, *more], folder)

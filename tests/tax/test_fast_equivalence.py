@@ -270,3 +270,76 @@ def test_the_fifo_walk_refuses_an_oversale_as_the_book_does(
     assert type(fast.value) is type(book.value)
     assert str(fast.value) == str(book.value)
     assert "line 9999" in str(fast.value)
+
+
+@pytest.mark.parametrize("method", ["hifo", "min-tax"])
+@pytest.mark.parametrize("seed", [1, 4, 5])
+@pytest.mark.parametrize("zone", [US_ZONE, ZoneInfo("Asia/Tokyo")])
+def test_the_cost_walk_is_the_book_walk_digit_for_digit(method: Method, seed: int, zone: ZoneInfo) -> None:
+    # HIFO and min-tax without wash sales walk on CostWalk. Before 2025 their sales take other
+    # wallets' pieces and the seller hands its oldest over, in runs of pieces moved at once: the rows,
+    # totals, lots left and their places must be the book's, digit for digit.
+    events = history(seed, 3000)
+    fast = us_reports(records_in_time_order(events, "USD"), years=YEARS, method=method, zone=zone)
+    book = us_reports_on_book(records_in_time_order(events, "USD"), years=YEARS, method=method, zone=zone)
+    for year in YEARS:
+        assert repr(fast[year].disposals) == repr(book[year].disposals)
+        assert repr((fast[year].short_term, fast[year].long_term)) == repr(
+            (book[year].short_term, book[year].long_term)
+        )
+    # Sales took other wallets' lots (so the sellers handed theirs over), and lots moved wallets.
+    records = list(records_in_time_order(events, "USD"))
+    bought_by = {
+        str(n): record.wallet
+        for n, record in enumerate((r for r in records if isinstance(r, Acquisition)), start=1)
+    }
+    assert any(row.wallet != bought_by[row.lot_ids[0]] for row in fast[2024].disposals)
+    # The lots as the universal pool left them on 1 January 2025 (moved, split, handed on).
+    before = [event for event in events if event.timestamp < datetime(2024, 12, 31, tzinfo=UTC)]
+    fast_lots = us_reports(records_in_time_order(before, "USD"), years=(2024,), method=method, zone=zone)
+    book_lots = us_reports_on_book(
+        records_in_time_order(before, "USD"), years=(2024,), method=method, zone=zone
+    )
+    assert repr(fast_lots[2024].book.open_lots()) == repr(book_lots[2024].book.open_lots())
+    assert any(lot.wallet != bought_by[lot.lot_id] for lot in fast_lots[2024].book.open_lots())
+    assert repr(fast[2025].book.open_lots()) == repr(book[2025].book.open_lots())
+    for asset in ASSETS:
+        for wallet in WALLETS:
+            assert repr(fast[2025].book.held(asset, wallet)) == repr(book[2025].book.held(asset, wallet))
+    rng = random.Random(seed)
+    for _ in range(40):
+        asset, wallet = rng.choice(list(ASSETS)), rng.choice(WALLETS)
+        held = book[2025].book.held(asset, wallet)
+        if held == 0:
+            continue
+        amount = min(held, rng.choice(AMOUNTS))
+        day = date(rng.choice([2024, 2025]), rng.randint(1, 12), rng.randint(1, 28))
+        order = order_for(method, ASSETS[asset] * rng.choice(FACTORS), day, zone)
+        universal = day.year < 2025
+        assert repr(fast[2025].book.pick(asset, wallet, amount, order, universal=universal)) == repr(
+            book[2025].book.pick(asset, wallet, amount, order, universal=universal)
+        )
+
+
+@pytest.mark.parametrize("method", ["hifo", "min-tax"])
+@pytest.mark.parametrize(
+    ("wallet", "asset", "amount", "when"),
+    [
+        ("alpha", "BTC", D(1000), datetime(2024, 6, 1, tzinfo=UTC)),
+        ("alpha", "BTC", D(1000), datetime(2025, 6, 1, tzinfo=UTC)),
+        ("nowhere", "BTC", D("0.1"), datetime(2024, 6, 1, tzinfo=UTC)),
+        ("alpha", "XRP", D("0.1"), datetime(2024, 6, 1, tzinfo=UTC)),
+    ],
+)
+def test_the_cost_walk_refuses_an_oversale_as_the_book_does(
+    method: Method, wallet: str, asset: str, amount: Decimal, when: datetime
+) -> None:
+    events = [e for e in history(6, 400) if e.timestamp < when]
+    events.append(TaxEvent(when, wallet, EventType.SELL, asset, amount, D(100), line=9999))
+    with pytest.raises(TaxError) as fast:
+        us_reports(records_in_time_order(events, "USD"), years=(2024,), method=method)
+    with pytest.raises(TaxError) as book:
+        us_reports_on_book(records_in_time_order(events, "USD"), years=(2024,), method=method)
+    assert type(fast.value) is type(book.value)
+    assert str(fast.value) == str(book.value)
+    assert "line 9999" in str(fast.value)

@@ -14,7 +14,7 @@ from ledger_runs import record_run
 from trimtab.errors import ConfigError, MissingRates, TaxError
 from trimtab.ledger import LedgerStore
 from trimtab.model.orders import Fill, Side
-from trimtab.tax.history import all_events, bot_fills_as_events, fill_events, quote_rate
+from trimtab.tax.history import all_events, bot_fills_as_events, fill_events, ledger_history, quote_rate
 from trimtab.tax.model import EventType, TaxEvent, Term
 from trimtab.tax.normalize import normalize
 from trimtab.tax.rates import RateTable
@@ -170,3 +170,27 @@ def test_all_events_merges_the_imported_history_and_the_fills_by_time(ledger: Le
         D(9970),
         Term.LONG,
     )
+
+
+def test_a_eur_history_merges_eur_and_converted_usd_events_and_cuts_at_before(ledger: LedgerStore) -> None:
+    early = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    in_eur = TaxEvent(early, "w", EventType.BUY, "BTC", D(1), D(36000), line=2)
+    in_usd = TaxEvent(early, "w", EventType.BUY, "ETH", D(2), D(3000), D(10), "USD", line=2)
+    later_usd = TaxEvent(AT - timedelta(days=1), "w", EventType.SELL, "ETH", D(1), D(3100), line=3)
+    late = TaxEvent(AT + timedelta(days=1), "w", EventType.SELL, "BTC", D(1), D(50000), line=3)
+    ledger.record_tax_events([late, in_eur], source="eur.csv", report_currency="EUR", imported_at=AT)
+    ledger.record_tax_events([later_usd, in_usd], source="usd.csv", report_currency="USD", imported_at=AT)
+    ledger.record_tax_events([in_eur, late], source="gbp.csv", report_currency="GBP", imported_at=AT)
+
+    history = ledger_history(
+        ledger, rates=EUR_RATES, report_currency="EUR", wallet="paper", before=late.timestamp
+    )
+
+    assert history.events == [
+        in_eur,  # a tie: the EUR event first (by currency), then the USD one converted at 0.9
+        TaxEvent(early, "w", EventType.BUY, "ETH", D(2), D("2700.0"), D("9.0"), "EUR", line=2),
+        TaxEvent(later_usd.timestamp, "w", EventType.SELL, "ETH", D(1), D("2790.0"), line=3),
+    ]  # `late` is at the horizon: left out
+    assert history.left_out == {"GBP": 1}  # counted before the horizon only
+    with pytest.raises(MissingRates, match="a EUR report needs daily USD->EUR rates"):
+        ledger_history(ledger, rates=None, report_currency="EUR", wallet="paper")

@@ -219,15 +219,23 @@ class LedgerStore:
 
     # -- reading -------------------------------------------------------------------------------
 
-    def tax_events(self, report_currency: str | None = None) -> list[TaxEvent]:
-        """The imported history priced in ``report_currency`` (None: all of it), in time order."""
+    def tax_events(
+        self, report_currency: str | None = None, *, before: datetime | None = None
+    ) -> list[TaxEvent]:
+        """The imported history priced in ``report_currency`` (None: all of it), in time order; with
+        ``before``, only the events before it (the others are never read)."""
+        if before is not None:
+            self._require_aware(before, "before")
         with self._transaction("read the tax events") as session:
-            return read_tax_events(session, report_currency)
+            return read_tax_events(session, report_currency, before)
 
-    def tax_event_counts(self) -> dict[str, int]:
-        """How many imported events are priced in each report currency."""
+    def tax_event_counts(self, *, before: datetime | None = None) -> dict[str, int]:
+        """How many imported events are priced in each report currency (before ``before``, when given;
+        a currency with none is left out)."""
+        if before is not None:
+            self._require_aware(before, "before")
         with self._transaction("count the tax events") as session:
-            return count_tax_events(session)
+            return count_tax_events(session, before)
 
     def live_fills(self, venue: str) -> list[RecordedFill]:
         """Every fill of the live runs on ``venue``, in time order, for the tax lots."""

@@ -190,21 +190,50 @@ def ledger_history(
     before: datetime | None = None,
     zone: tzinfo = UTC,
 ) -> LedgerHistory:
-    """:func:`all_events`, with the count of imported events (before ``before``) it had to leave out."""
-    imported: list[TaxEvent] = []
+    """:func:`all_events`, with the count of imported events (before ``before``) it had to leave out.
+
+    At size (a million events) the events are the report's largest holding, so they are read once,
+    already in time order and cut at ``before`` by the database, into the list returned: a part
+    (a currency's events, the fills) is converted in place, and parts are merged only when there is
+    more than one."""
+    imported: dict[str, list[TaxEvent]] = {}
     left_out: dict[str, int] = {}
-    for currency in sorted(store.tax_event_counts()):
-        events = [e for e in store.tax_events(currency) if before is None or e.timestamp < before]
+    counts = store.tax_event_counts(before=before)
+    # USD before the report's own currency: a missing rates file fails at its first event, before
+    # a million events of the report's currency are read for nothing.
+    for currency in sorted(counts, key=lambda currency: (currency == report_currency, currency)):
         if not convertible(currency, report_currency):
-            if events:
-                left_out[currency] = len(events)
+            left_out[currency] = counts[currency]
             continue
-        imported.extend(in_currency(event, currency, report_currency, rates, zone) for event in events)
-    fills = bot_fills_as_events(
-        store, rates=rates, report_currency=report_currency, wallet=wallet, before=before, zone=zone
+        events = store.tax_events(currency, before=before)
+        if currency != report_currency:
+            for index, event in enumerate(events):
+                events[index] = in_currency(event, currency, report_currency, rates, zone)
+        imported[currency] = events
+    parts = [imported[currency] for currency in sorted(imported)]  # a tie: by currency, as always
+    parts.append(
+        bot_fills_as_events(
+            store, rates=rates, report_currency=report_currency, wallet=wallet, before=before, zone=zone
+        )
     )
-    ordered = sorted([*imported, *fills], key=lambda event: event.timestamp)
-    return LedgerHistory(ordered, left_out)
+    return LedgerHistory(_in_time_order([part for part in parts if part]), left_out)
+
+
+def _in_time_order(parts: list[list[TaxEvent]]) -> list[TaxEvent]:
+    """The parts (each in time order) as one list by time; on a tie, an earlier part's events first."""
+    if not parts:
+        return []
+    merged = parts[0]
+    if len(parts) > 1:
+        for part in parts[1:]:
+            merged.extend(part)
+            part.clear()
+        merged.sort(key=_time)  # stable, and runs already in order are merged, not sorted again
+    return merged
+
+
+def _time(event: TaxEvent) -> datetime:
+    return event.timestamp
 
 
 def all_events(

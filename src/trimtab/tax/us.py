@@ -19,8 +19,9 @@ Rules (not tax advice):
   the selling wallet handed its own oldest remaining units to that wallet in exchange (units stay,
   basis moves). The lots stand on 1 Jan 2025 where that left them, a rule fixed in advance and applied
   to every wallet; whether it qualifies as the Rev. Proc.'s allocation is for an adviser to confirm.
-  A FIFO report without wash sales walks on :class:`~trimtab.tax.fifo_walk.FifoWalk` instead (the
-  same rule and arithmetic, kept for speed as lots with their pieces per wallet); the others on the book.
+  A report without wash sales walks on :class:`~trimtab.tax.fifo_walk.FifoWalk` (FIFO) or
+  :class:`~trimtab.tax.cost_walk.CostWalk` (HIFO, min-tax) instead: the same rule and arithmetic,
+  kept for speed as lots with their pieces per wallet; with wash sales, on the book.
 - Wash sales: off for crypto (:mod:`trimtab.tax.wash_sale`).
 """
 
@@ -31,21 +32,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
 from trimtab.model.money import ZERO
+from trimtab.tax.cost_walk import CostWalk
 from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
 from trimtab.tax.fifo_walk import FifoWalk
 from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, hifo, min_tax
 from trimtab.tax.model import Disposal, Lot, Term
-from trimtab.tax.normalize import Acquisition, Record, in_time_order
+from trimtab.tax.normalize import Acquisition, Record, Sale, in_time_order
 from trimtab.tax.wash_sale import WASH_SALE_DEFAULT, WashSales, wash_sale_enabled
 
 Method = Literal["fifo", "hifo", "min-tax"]
 METHODS: tuple[Method, ...] = ("fifo", "hifo", "min-tax")
 US_ZONE = ZoneInfo(DEFAULT_ZONES["us"])
+Taken = tuple[Any, str, Decimal, Decimal]  # a walk's consumed piece: its lot, wallet, amount, cost
 PER_WALLET_FROM = date(2025, 1, 1)  # Treas. Reg. §1.1012-1(j): acquisitions and dispositions from this day
 
 
@@ -171,8 +174,8 @@ def us_reports(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        if method == "fifo" and not _any_wash_sales(wash_sale):
-            return _fifo_reports(records, years, zone)
+        if not _any_wash_sales(wash_sale):
+            return _walk_reports(records, years, method, zone)
         return us_reports_on_book(records, years=years, method=method, zone=zone, wash_sale=wash_sale)
     finally:
         if collecting:
@@ -230,11 +233,40 @@ def _any_wash_sales(override: bool | None) -> bool:
     return override is True or (override is None and any(WASH_SALE_DEFAULT.values()))
 
 
-def _fifo_reports(records: Iterable[Record], years: Iterable[int], zone: ZoneInfo) -> dict[int, USReport]:
-    """:func:`us_reports` by FIFO without wash sales, on :class:`~trimtab.tax.fifo_walk.FifoWalk`
-    (the same rows and lots as the book's walk, at a fraction of its cost on a long history)."""
-    walk = FifoWalk()
-    add, consume = walk.add, walk.consume
+def _walk_reports(
+    records: Iterable[Record], years: Iterable[int], method: Method, zone: ZoneInfo
+) -> dict[int, USReport]:
+    """:func:`us_reports` without wash sales, on :class:`~trimtab.tax.fifo_walk.FifoWalk` (FIFO) or
+    :class:`~trimtab.tax.cost_walk.CostWalk` (the same rows and lots as the book's walk, at a
+    fraction of its cost on a long history)."""
+    walk: FifoWalk | CostWalk
+    if method == "fifo":
+        walk = fifo_walk = FifoWalk()
+
+        def consume(sale: Sale, disposed: date, universal: bool) -> Sequence[Taken]:
+            return fifo_walk.consume(
+                sale.asset, sale.wallet, sale.amount, universal=universal, when=sale.time, line=sale.line
+            )
+
+    else:
+        walk = cost_walk = CostWalk(method, zone)
+
+        def consume(sale: Sale, disposed: date, universal: bool) -> Sequence[Taken]:
+            if method == "hifo":
+                order = hifo
+            else:  # consume refuses an amount <= 0
+                order = min_tax(sale.proceeds / sale.amount if sale.amount > 0 else ZERO, disposed, zone)
+            return cost_walk.consume(
+                sale.asset,
+                sale.wallet,
+                sale.amount,
+                order,
+                universal=universal,
+                when=sale.time,
+                line=sale.line,
+            )
+
+    add = walk.add
     by_year: dict[int, list[Disposal]] = {year: [] for year in years}
     for record in in_time_order(records):
         if isinstance(record, Acquisition):
@@ -242,14 +274,7 @@ def _fifo_reports(records: Iterable[Record], years: Iterable[int], zone: ZoneInf
             continue
         disposed = local_date(record.time, zone)
         universal = disposed < PER_WALLET_FROM
-        taken = consume(
-            record.asset,
-            record.wallet,
-            record.amount,
-            universal=universal,
-            when=record.time,
-            line=record.line,
-        )
+        taken = consume(record, disposed, universal)
         rows = by_year.get(disposed.year)
         if rows is None:
             continue
@@ -274,7 +299,7 @@ def _fifo_reports(records: Iterable[Record], years: Iterable[int], zone: ZoneInf
             )
     book = walk.book()
     return {
-        year: USReport(year, "fifo", False, tuple(in_year), *_totals(in_year), book)
+        year: USReport(year, method, False, tuple(in_year), *_totals(in_year), book)
         for year, in_year in by_year.items()
     }
 

@@ -1,0 +1,362 @@
+"""The US HIFO and min-tax reports' walk through a history, at size: :class:`CostWalk`.
+
+It does what :meth:`LotBook.add <trimtab.tax.lots.LotBook.add>` and :meth:`LotBook.consume
+<trimtab.tax.lots.LotBook.consume>` with :data:`~trimtab.tax.lots.hifo` or
+:func:`~trimtab.tax.lots.min_tax` do, universal pool and hand-over included (see :mod:`trimtab.tax.us`),
+with the same arithmetic on the same operands in the same order, so the rows and the lots left are the
+same to the last digit and exponent (tests/tax/test_fast_equivalence.py holds it to that), as
+:class:`~trimtab.tax.fifo_walk.FifoWalk` does for FIFO.
+
+Why: a HIFO or min-tax sale before 2025 takes the high-cost pieces of other wallets, and the seller
+hands over its *oldest* units, which on a long history are ever more, ever smaller pieces of old
+low-cost lots that neither order sells: they pass from wallet to wallet, and the book moves them one
+by one, so a hand-over costs more as the history grows (quadratic). Here a lot's pieces in one wallet
+are a :class:`~trimtab.tax.piece_tree.Strand` with running units: a hand-over splits the pieces it moves
+whole off the seller's strand and joins them to the target's in O(log n). A sale finds its pieces in
+heaps by unit cost (:mod:`trimtab.tax.cost_index`), as the book's, whose items stay valid when a piece
+moves. Each wallet keeps a heap of the lots it holds pieces of, first in, first out (a lot's number
+is its FIFO place when the acquisitions come in time order).
+
+A sale the book would refuse is refused with the book's own error, word for word (the walk asks a
+:class:`~trimtab.tax.lots.LotBook` made from the same lots).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Context, Decimal, getcontext
+from zoneinfo import ZoneInfo
+
+from trimtab.errors import TaxError
+from trimtab.model.money import ZERO
+from trimtab.tax.cost_index import CostOrder, Item, MinTaxOrder
+from trimtab.tax.lot_index import Entry
+from trimtab.tax.lot_register import EXACT
+from trimtab.tax.lots import LotBook, StandingOrder
+from trimtab.tax.model import Lot
+from trimtab.tax.normalize import Acquisition
+from trimtab.tax.piece_tree import Piece, Strand, first, locate, pieces, remove, resize, split_units
+
+_sub = EXACT.subtract
+_add = EXACT.add
+
+
+class _Lot:
+    """One lot id: its facts, and its strands by wallet."""
+
+    __slots__ = ("acquired", "lot_id", "number", "strands")
+
+    def __init__(self, number: int, acquired: datetime) -> None:
+        self.number = number
+        self.lot_id = str(number)
+        self.acquired = acquired
+        # A wallet is a key here exactly while the lot is in that wallet's heap (its strand may be
+        # empty until the heap drops the lot on meeting it).
+        self.strands: dict[str, Strand] = {}
+
+
+class _Holding:
+    """One wallet's lots of one asset in FIFO order (a heap), its units (exact), its open pieces."""
+
+    __slots__ = ("heap", "live", "prune_at", "units")
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, _Lot]] = []
+        self.units = ZERO
+        self.live = 0
+        self.prune_at = 64
+
+
+class _Pool:
+    """One asset: the wallets, the open pieces, and the cost heaps (by wallet; None: every wallet)."""
+
+    __slots__ = ("indexes", "live", "wallets")
+
+    def __init__(self) -> None:
+        self.wallets: dict[str, _Holding] = {}
+        self.live = 0
+        self.indexes: dict[str | None, CostOrder] = {}
+
+
+Taken = tuple[_Lot, str, Decimal, Decimal]
+"""A consumed piece: its lot, the wallet it was in, the amount and its cost."""
+
+
+class CostWalk:
+    """Lots bought and sold highest cost first (``"hifo"``) or by min-tax (see the module docstring)."""
+
+    def __init__(self, kind: str, zone: ZoneInfo) -> None:
+        if kind not in {"hifo", "min-tax"}:
+            raise ValueError(f"CostWalk walks hifo or min-tax, not {kind!r}")
+        self._kind = kind
+        self._zone = zone
+        self._pools: dict[str, _Pool] = {}
+        self._next_id = 1
+        self._seq = 0
+        self._last = datetime.min.replace(tzinfo=UTC)
+
+    def add(self, acquisition: Acquisition) -> None:
+        """A new lot (the next id) for ``acquisition``, as :meth:`LotBook.add`."""
+        if acquisition.amount <= 0:
+            raise TaxError(f"line {acquisition.line}: acquired amount must be > 0, got {acquisition.amount}")
+        if acquisition.time < self._last:
+            raise ValueError(f"line {acquisition.line}: acquisitions must come in time order")
+        self._last = acquisition.time
+        lot = _Lot(self._next_id, acquisition.time)
+        self._next_id += 1
+        self._seq += 1
+        pool = self._pools.get(acquisition.asset)
+        if pool is None:
+            pool = self._pools[acquisition.asset] = _Pool()
+        piece = Piece(acquisition.amount, acquisition.cost, self._seq, lot)
+        self._strand(pool, lot, acquisition.wallet).append(piece)
+        holding = pool.wallets[acquisition.wallet]
+        holding.units = _add(holding.units, acquisition.amount)
+        holding.live += 1
+        pool.live += 1
+        self._register(pool, acquisition.wallet, piece, getcontext())
+
+    @staticmethod
+    def _strand(pool: _Pool, lot: _Lot, wallet: str) -> Strand:
+        """``wallet``'s strand of ``lot`` (made, and the lot put in the wallet's heap, if need be)."""
+        strand = lot.strands.get(wallet)
+        if strand is None:
+            strand = lot.strands[wallet] = Strand(lot, wallet)
+            holding = pool.wallets.get(wallet)
+            if holding is None:
+                holding = pool.wallets[wallet] = _Holding()
+            heapq.heappush(holding.heap, (lot.number, lot))
+            if len(holding.heap) > holding.prune_at:
+                # Sales empty strands anywhere, not only at the front: drop those lots now and then.
+                kept = []
+                for entry in holding.heap:
+                    held = entry[1].strands[wallet]
+                    if held.root is not None or held is strand:
+                        kept.append(entry)
+                    else:
+                        del entry[1].strands[wallet]
+                heapq.heapify(kept)
+                holding.heap = kept
+                holding.prune_at = 2 * len(kept) + 64
+        return strand
+
+    @staticmethod
+    def _item(piece: Piece, rounded: Context) -> Item:
+        lot = piece.lot
+        return (-rounded.divide(piece.cost, piece.amount), lot.acquired, lot.number, piece, piece.version)
+
+    def _register(self, pool: _Pool, wallet: str, piece: Piece, rounded: Context) -> None:
+        """``piece`` (new, or changed: a new version) into the heaps over its wallet."""
+        if pool.indexes:
+            item = self._item(piece, rounded)
+            for scope, index in pool.indexes.items():
+                if scope is None or scope == wallet:
+                    index.push(item)
+
+    def _items(self, pool: _Pool, scope: str | None, rounded: Context) -> Iterator[Item]:
+        for wallet, holding in pool.wallets.items():
+            if scope is None or scope == wallet:
+                for _, lot in holding.heap:
+                    strand = lot.strands.get(wallet)
+                    if strand is not None:
+                        for piece in pieces(strand.root):
+                            yield self._item(piece, rounded)
+
+    def _index(self, pool: _Pool, scope: str | None, rounded: Context) -> CostOrder:
+        """The heap over ``scope``, made the first time it is asked for (the heaps of the other
+        pool, every wallet or per wallet, are dropped then: a history changes pools once)."""
+        index = pool.indexes.get(scope)
+        if index is None:
+            for other in list(pool.indexes):
+                if (other is None) != (scope is None):
+                    del pool.indexes[other]
+            items = self._items(pool, scope, rounded)
+            index = MinTaxOrder(self._zone, items) if self._kind == "min-tax" else CostOrder(items)
+            pool.indexes[scope] = index
+        return index
+
+    def consume(
+        self,
+        asset: str,
+        wallet: str,
+        amount: Decimal,
+        order: StandingOrder,
+        *,
+        universal: bool,
+        when: datetime,
+        line: int,
+    ) -> list[Taken]:
+        """Remove ``amount`` of ``asset`` sold from ``wallet`` in ``order`` (this walk's kind), as
+        :meth:`LotBook.consume`; returns the consumed pieces in order."""
+        pool = self._pools.get(asset)
+        holding = pool.wallets.get(wallet) if pool is not None else None
+        if (
+            amount <= 0
+            or pool is None
+            or holding is None
+            or not self._covers(pool, holding, wallet, amount)
+            or amount > holding.units
+        ):
+            raise self._failure(asset, wallet, amount, order, universal, when, line)
+        holding.units = _sub(holding.units, amount)
+        rounded = getcontext()
+        scope = None if universal else wallet
+        index = self._index(pool, scope, rounded)
+        if isinstance(index, MinTaxOrder):
+            index.advance(order.disposed, lambda: self._items(pool, scope, rounded))
+            walk = index.walk_at(order.unit_price, rounded)
+        else:
+            walk = index.walk()
+        taken = self._take(pool, walk, amount, rounded)
+        index.settle()
+        for piece in taken:
+            if piece[1] != wallet:
+                self._hand_over(pool, wallet, taken, rounded)
+                break
+        for each, kept in pool.indexes.items():
+            live = pool.live if each is None else pool.wallets[each].live
+            if kept.size() > kept.factor * live + 64:
+                kept.compact()
+        return taken
+
+    def _take(self, pool: _Pool, walk: Iterator[Piece], amount: Decimal, rounded: Context) -> list[Taken]:
+        """The pieces ``walk`` gives until ``amount`` is covered, taken out (the last one in part)."""
+        taken: list[Taken] = []
+        left = amount
+        for piece in walk:
+            units = piece.amount
+            piece.version += 1  # its items are stale from here: consumed, or changed
+            if units <= left:  # all of it (min(left, units) is ``left`` on a tie)
+                strand = remove(piece)
+                holding = pool.wallets[strand.wallet]
+                holding.live -= 1
+                pool.live -= 1
+                if units == left:
+                    taken.append((strand.lot, strand.wallet, left, piece.cost))
+                    return taken
+                taken.append((strand.lot, strand.wallet, units, piece.cost))
+                left = _sub(left, units)
+            else:
+                cost = rounded.divide(rounded.multiply(piece.cost, left), units)
+                strand, _ = locate(piece)
+                resize(piece, _sub(units, left), _sub(piece.cost, cost))
+                self._register(pool, strand.wallet, piece, rounded)
+                taken.append((strand.lot, strand.wallet, left, cost))
+                return taken
+        raise AssertionError("the exact units said the wallet holds the amount")
+
+    def _hand_over(self, pool: _Pool, wallet: str, taken: list[Taken], rounded: Context) -> None:
+        """``wallet`` hands its oldest units to the wallet of each consumed piece of another wallet, as
+        many as the piece (:meth:`LotBook._hand_over <trimtab.tax.lots.LotBook._hand_over>`), one
+        after the other. The pieces handed whole move as one run; a part is a new piece."""
+        seller = pool.wallets[wallet]
+        heap = seller.heap
+        seq = self._seq
+        for _, target, amount, _ in taken:
+            if target == wallet:
+                continue
+            into = pool.wallets[target]
+            left = amount
+            while True:
+                lot = heap[0][1]  # the seller's oldest lot (it holds enough: see consume)
+                strand = lot.strands.get(wallet)
+                if strand is None or strand.root is None:
+                    heapq.heappop(heap)
+                    lot.strands.pop(wallet, None)
+                    continue
+                root = strand.root
+                if root.total <= left:  # all of it (often: a strand of one piece)
+                    run, rest = root, None
+                elif first(root).amount > left:  # only a part of its oldest piece
+                    run, rest = None, root
+                else:
+                    run, rest = split_units(root, left)
+                strand.set_root(rest)
+                if run is not None:
+                    run.base = seq + 1  # the places the book gives them, one after the other
+                    seq += run.size
+                    seller.live -= run.size
+                    into.live += run.size
+                    left = _sub(left, run.total)
+                    self._strand(pool, lot, target).append(run)
+                    if not left:
+                        break
+                if rest is None:
+                    continue
+                # The oldest piece left holds more than is still to hand: a part of it goes.
+                piece = first(rest)
+                units, cost = piece.amount, piece.cost
+                share = rounded.divide(rounded.multiply(cost, left), units)
+                seq += 1
+                part = Piece(left, share, seq, lot)
+                self._strand(pool, lot, target).append(part)
+                into.live += 1
+                pool.live += 1
+                self._register(pool, target, part, rounded)
+                piece.version += 1
+                resize(piece, _sub(units, left), _sub(cost, share))
+                self._register(pool, wallet, piece, rounded)
+                break
+        self._seq = seq
+
+    def _covers(self, pool: _Pool, holding: _Holding, wallet: str, amount: Decimal) -> bool:
+        """Whether ``wallet`` holds ``amount``, as the book's ``_covers`` decides it (see
+        :meth:`FifoWalk._covers <trimtab.tax.fifo_walk.FifoWalk._covers>`)."""
+        units = holding.units
+        if units:
+            gap = _sub(units, amount)
+            digits = self._seq.bit_length() // 3 + 1
+            if gap and gap.adjusted() >= units.adjusted() - getcontext().prec + 2 + digits:
+                return amount <= units
+        return amount <= self._held(holding, wallet)
+
+    @staticmethod
+    def _held(holding: _Holding, wallet: str) -> Decimal:
+        """The units of ``wallet``, added up as :meth:`LotBook.held` adds them (in their order)."""
+        found = sorted(
+            (
+                piece
+                for _, lot in holding.heap
+                if wallet in lot.strands
+                for piece in pieces(lot.strands[wallet].root)
+            ),
+            key=lambda piece: piece.seq,
+        )
+        total = ZERO
+        for piece in found:
+            total += piece.amount
+        return total
+
+    def _failure(  # noqa: PLR0917 (the sale's facts, passed through)
+        self,
+        asset: str,
+        wallet: str,
+        amount: Decimal,
+        order: StandingOrder,
+        universal: bool,
+        when: datetime,
+        line: int,
+    ) -> TaxError:
+        """The book's error for this sale (nothing has changed yet)."""
+        try:
+            self.book().consume(asset, wallet, amount, order, universal=universal, when=when, line=line)
+        except TaxError as error:
+            return error
+        raise AssertionError(f"CostWalk refused a sale the book makes: {amount} {asset} from {wallet}")
+
+    def book(self) -> LotBook:
+        """The open lots as a :class:`LotBook` (same ids, amounts, costs, wallets and places)."""
+        book = LotBook()
+        for asset, pool in self._pools.items():
+            for wallet, holding in pool.wallets.items():
+                book._wallet(asset, wallet)
+                for _, lot in holding.heap:
+                    strand = lot.strands.get(wallet)
+                    for piece in pieces(strand.root if strand is not None else None):
+                        lot_of = Lot(lot.lot_id, asset, wallet, piece.amount, piece.cost, lot.acquired)
+                        book._register(Entry(lot_of, piece.seq, (lot.number,)))
+        book._next_id = self._next_id
+        book._seq = self._seq
+        return book

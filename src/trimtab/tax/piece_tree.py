@@ -1,0 +1,306 @@
+"""The open pieces of one lot in one wallet, in the order they came: a :class:`Strand`.
+
+The HIFO and min-tax walk (:mod:`trimtab.tax.cost_walk`) keeps them as a treap (a binary search tree
+on their place, balanced by random priorities) whose nodes also hold their subtree's units, added up
+exactly. Under the US universal pool a sale hands the selling wallet's *oldest* units over, and on a
+long history those are ever more, ever smaller pieces of old lots that HIFO and min-tax never sell: a
+list of them makes every hand-over cost the pieces it moves. Here the pieces a hand-over moves whole
+are split off the front of the seller's strand by their running units and joined to the end of the
+target's in O(log n), whatever their number; their new places in the target wallet (the book's
+``seq``) are given lazily, as a base on the subtree that moved.
+
+A piece is also an item of the cost heaps (:mod:`trimtab.tax.cost_index`); ``version`` tells a heap
+item of it whether it is still its current one (a piece consumed, or changed in amount, gets a new
+version).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from trimtab.model.money import ZERO
+from trimtab.tax.lot_register import EXACT
+
+_add = EXACT.add
+_sub = EXACT.subtract
+_priority = random.Random(0).random  # deterministic shapes: the same walk, the same work
+
+
+class Piece:
+    """An open piece of a lot in one wallet: ``amount``, ``cost`` and ``seq`` (its place in the wallet),
+    and its node fields (``total``: the subtree's units, exact; ``base``: a place for the subtree's
+    first piece not yet given to the nodes below)."""
+
+    __slots__ = (
+        "amount",
+        "base",
+        "cost",
+        "left",
+        "lot",
+        "parent",
+        "priority",
+        "right",
+        "seq",
+        "size",
+        "strand",
+        "total",
+        "version",
+    )
+
+    def __init__(self, amount: Decimal, cost: Decimal, seq: int, lot: Any) -> None:
+        self.amount = amount
+        self.cost = cost
+        self.seq = seq
+        self.lot = lot  # the cost walk's lot record (acquisition time, number)
+        self.total = amount
+        self.size = 1
+        self.priority = _priority()
+        self.left: Piece | None = None
+        self.right: Piece | None = None
+        self.parent: Piece | None = None
+        self.base: int | None = None
+        self.strand: Strand | None = None  # only meaningful on a strand's root
+        self.version = 0
+
+    def __lt__(self, other: Piece) -> bool:
+        # Never decides an order: heap items tied up to the piece are ordered by place when popped.
+        return False
+
+
+class Strand:
+    """One lot's open pieces in one wallet, in the order they came (a treap; ``root`` None: none)."""
+
+    __slots__ = ("lot", "root", "wallet")
+
+    def __init__(self, lot: Any, wallet: str) -> None:
+        self.lot = lot
+        self.wallet = wallet
+        self.root: Piece | None = None
+
+    def set_root(self, root: Piece | None) -> None:
+        self.root = root
+        if root is not None:
+            root.parent = None
+            root.strand = self
+
+    def append(self, pieces: Piece) -> None:
+        """``pieces`` (a tree) after the pieces already here."""
+        self.set_root(merge(self.root, pieces))
+
+
+def _push(node: Piece) -> None:
+    """Give the subtree's pending places to the node and its children."""
+    base = node.base
+    if base is not None:
+        left = node.left
+        if left is not None:
+            left.base = base
+            base += left.size
+        node.seq = base
+        right = node.right
+        if right is not None:
+            right.base = base + 1
+        node.base = None
+
+
+def _update(node: Piece) -> None:
+    left, right = node.left, node.right
+    if left is None:
+        if right is None:
+            node.total, node.size = node.amount, 1
+        else:
+            node.total, node.size = _add(node.amount, right.total), right.size + 1
+    elif right is None:
+        node.total, node.size = _add(left.total, node.amount), left.size + 1
+    else:
+        node.total = _add(_add(left.total, node.amount), right.total)
+        node.size = left.size + right.size + 1
+
+
+def merge(first: Piece | None, second: Piece | None) -> Piece | None:
+    """One tree of ``first``'s pieces, then ``second``'s (the root's parent is left to the caller).
+
+    Down the right edge of ``first`` and the left edge of ``second``, higher priority on top."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    path: list[Piece] = []
+    root = parent = None
+    on_right = False
+    while first is not None and second is not None:
+        if first.priority > second.priority:
+            node = first
+            if node.base is not None:
+                _push(node)
+            first = node.right
+            next_on_right = True
+        else:
+            node = second
+            if node.base is not None:
+                _push(node)
+            second = node.left
+            next_on_right = False
+        if parent is None:
+            root = node
+        elif on_right:
+            parent.right = node
+            node.parent = parent
+        else:
+            parent.left = node
+            node.parent = parent
+        path.append(node)
+        parent, on_right = node, next_on_right
+    assert parent is not None
+    rest = first if first is not None else second
+    if on_right:
+        parent.right = rest
+    else:
+        parent.left = rest
+    if rest is not None:
+        rest.parent = parent
+    for node in reversed(path):  # _update, inlined (the hot loop of a hand-over)
+        left, right = node.left, node.right
+        if left is None:
+            if right is None:
+                node.total, node.size = node.amount, 1
+            else:
+                node.total, node.size = _add(node.amount, right.total), right.size + 1
+        elif right is None:
+            node.total, node.size = _add(left.total, node.amount), left.size + 1
+        else:
+            node.total = _add(_add(left.total, node.amount), right.total)
+            node.size = left.size + right.size + 1
+    return root
+
+
+def split_units(tree: Piece | None, units: Decimal) -> tuple[Piece | None, Piece | None]:
+    """The longest run of first pieces whose units add up to at most ``units``, and the rest (their
+    roots' parents are left to the caller)."""
+    run = rest = None
+    run_last: Piece | None = None  # the run's node to hang the next one on (on the right)
+    rest_first: Piece | None = None  # the rest's node to hang the next one on (on the left)
+    path: list[Piece] = []
+    node = tree
+    while node is not None:
+        if node.base is not None:
+            _push(node)
+        path.append(node)
+        left = node.left
+        here = _add(left.total, node.amount) if left is not None else node.amount
+        if here <= units:  # the node and the pieces before it go
+            units = _sub(units, here)
+            if run_last is None:
+                run = node
+            else:
+                run_last.right = node
+                node.parent = run_last
+            run_last = node
+            node = node.right
+        else:
+            if rest_first is None:
+                rest = node
+            else:
+                rest_first.left = node
+                node.parent = rest_first
+            rest_first = node
+            node = left
+    if run_last is not None:
+        run_last.right = None
+    if rest_first is not None:
+        rest_first.left = None
+    for each in reversed(path):  # _update, inlined
+        left, right = each.left, each.right
+        if left is None:
+            if right is None:
+                each.total, each.size = each.amount, 1
+            else:
+                each.total, each.size = _add(each.amount, right.total), right.size + 1
+        elif right is None:
+            each.total, each.size = _add(left.total, each.amount), left.size + 1
+        else:
+            each.total = _add(_add(left.total, each.amount), right.total)
+            each.size = left.size + right.size + 1
+    return run, rest
+
+
+def first(tree: Piece) -> Piece:
+    """The oldest piece of ``tree`` (its place is not needed: no pending places are given)."""
+    while tree.left is not None:
+        tree = tree.left
+    return tree
+
+
+def remove(node: Piece) -> Strand:
+    """Take ``node`` out of its strand; returns the strand."""
+    path: list[Piece] = []
+    above: Piece | None = node
+    while above is not None:
+        path.append(above)
+        above = above.parent
+    for each in reversed(path):  # the places below must be given before the run shortens
+        if each.base is not None:
+            _push(each)
+    strand = path[-1].strand
+    assert strand is not None
+    joined = merge(node.left, node.right)
+    parent = node.parent
+    if parent is None:
+        strand.set_root(joined)
+    else:
+        if parent.left is node:
+            parent.left = joined
+        else:
+            parent.right = joined
+        if joined is not None:
+            joined.parent = parent
+        _resum(parent)
+    node.left = node.right = node.parent = None
+    return strand
+
+
+def _resum(node: Piece | None) -> None:
+    while node is not None:
+        _update(node)
+        node = node.parent
+
+
+def resize(node: Piece, amount: Decimal, cost: Decimal) -> None:
+    """Make ``node`` a smaller piece (the rest of it, in its place)."""
+    node.amount = amount
+    node.cost = cost
+    _resum(node)
+
+
+def locate(node: Piece) -> tuple[Strand, int]:
+    """The strand ``node`` is in, and its place in it (0 for the oldest)."""
+    rank = node.left.size if node.left is not None else 0
+    child, parent = node, node.parent
+    while parent is not None:
+        if parent.right is child:
+            rank += parent.left.size + 1 if parent.left is not None else 1
+        child, parent = parent, parent.parent
+    strand = child.strand
+    assert strand is not None
+    return strand, rank
+
+
+def pieces(tree: Piece | None) -> Iterator[Piece]:
+    """The pieces of ``tree`` in their order, each with its place (``seq``) given."""
+    stack: list[Piece] = []
+    node = tree
+    while stack or node is not None:
+        while node is not None:
+            _push(node)
+            stack.append(node)
+            node = node.left
+        node = stack.pop()
+        yield node
+        node = node.right
+
+
+def units(tree: Piece | None) -> Decimal:
+    return tree.total if tree is not None else ZERO
