@@ -247,13 +247,18 @@ class CostWalk:
                 return taken
         raise AssertionError("the exact units said the wallet holds the amount")
 
-    def _hand_over(self, pool: _Pool, wallet: str, taken: list[Taken], rounded: Context) -> None:
+    def _hand_over(  # noqa: PLR0915 (one hot loop: a helper would cost a call per strand)
+        self, pool: _Pool, wallet: str, taken: list[Taken], rounded: Context
+    ) -> None:
         """``wallet`` hands its oldest units to the wallet of each consumed piece of another wallet, as
         many as the piece (:meth:`LotBook._hand_over <trimtab.tax.lots.LotBook._hand_over>`), one
         after the other. The pieces handed whole move as one run; a part is a new piece."""
         seller = pool.wallets[wallet]
         heap = seller.heap
         seq = self._seq
+        # The seller's oldest piece, made smaller for one target, may go on to the next ones: its
+        # heap item is made once, at the end (``changed``: the piece, its lot and its wallet now).
+        changed: tuple[Piece, _Lot, str] | None = None
         for _, target, amount, _ in taken:
             if target == wallet:
                 continue
@@ -275,6 +280,8 @@ class CostWalk:
                     run, rest = split_units(root, left)
                 strand.set_root(rest)
                 if run is not None:
+                    if changed is not None and changed[1] is lot and changed[2] == wallet:
+                        changed = (changed[0], lot, target)  # it was the oldest: it moved
                     run.base = seq + 1  # the places the book gives them, one after the other
                     seq += run.size
                     seller.live -= run.size
@@ -295,10 +302,15 @@ class CostWalk:
                 into.live += 1
                 pool.live += 1
                 self._register(pool, target, part, rounded)
-                piece.version += 1
+                if changed is None or changed[0] is not piece:
+                    if changed is not None:
+                        self._register(pool, changed[2], changed[0], rounded)
+                    piece.version += 1
+                    changed = (piece, lot, wallet)
                 resize(piece, _sub(units, left), _sub(cost, share))
-                self._register(pool, wallet, piece, rounded)
                 break
+        if changed is not None:
+            self._register(pool, changed[2], changed[0], rounded)
         self._seq = seq
 
     def _covers(self, pool: _Pool, holding: _Holding, wallet: str, amount: Decimal) -> bool:
