@@ -37,7 +37,7 @@ from trimtab.tax.lot_register import EXACT
 from trimtab.tax.lots import LotBook, StandingOrder
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
-from trimtab.tax.piece_tree import Piece, Strand, first, locate, pieces, remove, resize, split_units
+from trimtab.tax.piece_tree import Piece, Strand, first, locate, merge, pieces, remove, resize, split_units
 
 _sub = EXACT.subtract
 _add = EXACT.add
@@ -278,7 +278,10 @@ class CostWalk:
                     run, rest = None, root
                 else:
                     run, rest = split_units(root, left)
-                strand.set_root(rest)
+                strand.root = rest  # Strand.set_root, inlined (as the appends below)
+                if rest is not None:
+                    rest.parent = None
+                    rest.strand = strand
                 if run is not None:
                     if changed is not None and changed[1] is lot and changed[2] == wallet:
                         changed = (changed[0], lot, target)  # it was the oldest: it moved
@@ -287,7 +290,13 @@ class CostWalk:
                     seller.live -= run.size
                     into.live += run.size
                     left = _sub(left, run.total)
-                    self._strand(pool, lot, target).append(run)
+                    joined = lot.strands.get(target) or self._strand(pool, lot, target)
+                    if joined.root is not None:
+                        run = merge(joined.root, run)
+                        assert run is not None
+                    joined.root = run
+                    run.parent = None
+                    run.strand = joined
                     if not left:
                         break
                 if rest is None:
@@ -298,7 +307,12 @@ class CostWalk:
                 share = rounded.divide(rounded.multiply(cost, left), units)
                 seq += 1
                 part = Piece(left, share, seq, lot)
-                self._strand(pool, lot, target).append(part)
+                joined = lot.strands.get(target) or self._strand(pool, lot, target)
+                tree = merge(joined.root, part) if joined.root is not None else part
+                assert tree is not None
+                joined.root = tree
+                tree.parent = None
+                tree.strand = joined
                 into.live += 1
                 pool.live += 1
                 self._register(pool, target, part, rounded)

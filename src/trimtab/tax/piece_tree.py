@@ -106,42 +106,51 @@ def _push(node: Piece) -> None:
         node.base = None
 
 
-def _update(node: Piece) -> None:
-    left, right = node.left, node.right
-    if left is None:
-        if right is None:
-            node.total, node.size = node.amount, 1
-        else:
-            node.total, node.size = _add(node.amount, right.total), right.size + 1
-    elif right is None:
-        node.total, node.size = _add(left.total, node.amount), left.size + 1
-    else:
-        node.total = _add(_add(left.total, node.amount), right.total)
-        node.size = left.size + right.size + 1
-
-
-def merge(first: Piece | None, second: Piece | None) -> Piece | None:
+def merge(first: Piece | None, second: Piece | None) -> Piece | None:  # noqa: PLR0915 (hot loop, inlined)
     """One tree of ``first``'s pieces, then ``second``'s (the root's parent is left to the caller).
 
-    Down the right edge of ``first`` and the left edge of ``second``, higher priority on top."""
+    Down the right edge of ``first`` and the left edge of ``second``, higher priority on top. A node
+    on the way gains the whole of the other tree below it, so its total is the other's added to its
+    own, on the way down (an exact sum's value and exponent do not depend on the order of addition)."""
     if first is None:
         return second
     if second is None:
         return first
-    path: list[Piece] = []
     root = parent = None
     on_right = False
     while first is not None and second is not None:
         if first.priority > second.priority:
             node = first
-            if node.base is not None:
-                _push(node)
+            base = node.base
+            if base is not None:  # _push, inlined
+                below = node.left
+                if below is not None:
+                    below.base = base
+                    base += below.size
+                node.seq = base
+                below = node.right
+                if below is not None:
+                    below.base = base + 1
+                node.base = None
+            node.total = _add(node.total, second.total)
+            node.size += second.size
             first = node.right
             next_on_right = True
         else:
             node = second
-            if node.base is not None:
-                _push(node)
+            base = node.base
+            if base is not None:  # _push, inlined
+                below = node.left
+                if below is not None:
+                    below.base = base
+                    base += below.size
+                node.seq = base
+                below = node.right
+                if below is not None:
+                    below.base = base + 1
+                node.base = None
+            node.total = _add(first.total, node.total)
+            node.size += first.size
             second = node.left
             next_on_right = False
         if parent is None:
@@ -152,7 +161,6 @@ def merge(first: Piece | None, second: Piece | None) -> Piece | None:
         else:
             parent.left = node
             node.parent = parent
-        path.append(node)
         parent, on_right = node, next_on_right
     assert parent is not None
     rest = first if first is not None else second
@@ -162,36 +170,35 @@ def merge(first: Piece | None, second: Piece | None) -> Piece | None:
         parent.left = rest
     if rest is not None:
         rest.parent = parent
-    for node in reversed(path):  # _update, inlined (the hot loop of a hand-over)
-        left, right = node.left, node.right
-        if left is None:
-            if right is None:
-                node.total, node.size = node.amount, 1
-            else:
-                node.total, node.size = _add(node.amount, right.total), right.size + 1
-        elif right is None:
-            node.total, node.size = _add(left.total, node.amount), left.size + 1
-        else:
-            node.total = _add(_add(left.total, node.amount), right.total)
-            node.size = left.size + right.size + 1
     return root
 
 
-def split_units(tree: Piece | None, units: Decimal) -> tuple[Piece | None, Piece | None]:
+def split_units(  # noqa: PLR0915 (hot loop, inlined)
+    tree: Piece | None, units: Decimal
+) -> tuple[Piece | None, Piece | None]:
     """The longest run of first pieces whose units add up to at most ``units``, and the rest (their
     roots' parents are left to the caller)."""
     run = rest = None
     run_last: Piece | None = None  # the run's node to hang the next one on (on the right)
     rest_first: Piece | None = None  # the rest's node to hang the next one on (on the left)
-    path: list[Piece] = []
+    path: list[tuple[Piece, Decimal | None]] = []  # with the units up to a run node, for its total
     node = tree
     while node is not None:
-        if node.base is not None:
-            _push(node)
-        path.append(node)
+        base = node.base
+        if base is not None:  # _push, inlined
+            below = node.left
+            if below is not None:
+                below.base = base
+                base += below.size
+            node.seq = base
+            below = node.right
+            if below is not None:
+                below.base = base + 1
+            node.base = None
         left = node.left
         here = _add(left.total, node.amount) if left is not None else node.amount
         if here <= units:  # the node and the pieces before it go
+            path.append((node, here))
             units = _sub(units, here)
             if run_last is None:
                 run = node
@@ -201,6 +208,7 @@ def split_units(tree: Piece | None, units: Decimal) -> tuple[Piece | None, Piece
             run_last = node
             node = node.right
         else:
+            path.append((node, None))
             if rest_first is None:
                 rest = node
             else:
@@ -212,9 +220,16 @@ def split_units(tree: Piece | None, units: Decimal) -> tuple[Piece | None, Piece
         run_last.right = None
     if rest_first is not None:
         rest_first.left = None
-    for each in reversed(path):  # _update, inlined
+    for each, before in reversed(path):  # the totals, from below
         left, right = each.left, each.right
-        if left is None:
+        if before is not None:  # a run node: its left is as it was
+            if right is None:
+                each.total = before
+                each.size = left.size + 1 if left is not None else 1
+            else:
+                each.total = _add(before, right.total)
+                each.size = (left.size + 1 if left is not None else 1) + right.size
+        elif left is None:
             if right is None:
                 each.total, each.size = each.amount, 1
             else:
@@ -257,22 +272,37 @@ def remove(node: Piece) -> Strand:
             parent.right = joined
         if joined is not None:
             joined.parent = parent
-        _resum(parent)
+        above = parent
+        while above is not None:  # the totals above, again
+            left, right = above.left, above.right
+            if left is None:
+                if right is None:
+                    above.total, above.size = above.amount, 1
+                else:
+                    above.total, above.size = _add(above.amount, right.total), right.size + 1
+            elif right is None:
+                above.total, above.size = _add(left.total, above.amount), left.size + 1
+            else:
+                above.total = _add(_add(left.total, above.amount), right.total)
+                above.size = left.size + right.size + 1
+            above = above.parent
     node.left = node.right = node.parent = None
     return strand
 
 
-def _resum(node: Piece | None) -> None:
-    while node is not None:
-        _update(node)
-        node = node.parent
-
-
 def resize(node: Piece, amount: Decimal, cost: Decimal) -> None:
-    """Make ``node`` a smaller piece (the rest of it, in its place)."""
+    """Make ``node`` a smaller piece (the rest of it, in its place).
+
+    The units taken are subtracted from the totals above instead of adding them up again: exact sums
+    have the value and the exponent (the least of the operands') of any order of addition, and the
+    rest's exponent is already the least of the old amount's and the part's, so the totals are the
+    same to the digit."""
+    taken = _sub(node.amount, amount)
     node.amount = amount
     node.cost = cost
-    _resum(node)
+    while node is not None:
+        node.total = _sub(node.total, taken)
+        node = node.parent  # type: ignore[assignment]
 
 
 def locate(node: Piece) -> tuple[Strand, int]:
