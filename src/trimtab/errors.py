@@ -141,6 +141,13 @@ class MissingRates(ConfigError):
         self.quote = quote
         self.currency = currency
         self.day = day
+        # How to give the rates, for a front end to spell (str() stays the domain's "tax: rates: ...")
+        self.wording = Wording.of(
+            Mention("rates", leads=True),
+            f": {self.message}: give a CSV of date,rate with ",
+            Mention("rates"),
+            " (or tax.rates_file)",
+        )
 
 
 class TaxError(TrimtabError, ValueError):

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from trimtab.cli.tax_inputs import collector_paused
+from trimtab.collector import collector_paused
 
 
 def test_the_collector_is_paused_inside_and_enabled_again_after() -> None:

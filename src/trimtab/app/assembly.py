@@ -236,7 +236,8 @@ def build_bot(
 
     Without ``clock`` the bot runs on the system's UTC time, or on the fixed time of ``TRIMTAB_NOW``
     (paper exchange only)."""
-    from trimtab.app.service import Bot, BotParts
+    from trimtab.app.parts import BotParts
+    from trimtab.app.service import Bot
     from trimtab.ledger.store import LedgerStore
 
     source = str(config_path)

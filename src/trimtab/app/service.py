@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
-from trimtab.app.outcomes import HarvestOutcome, PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.app.outcomes import HarvestOutcome, PlanView, PortfolioView, RunOutcome
 from trimtab.app.parts import BotParts, portfolio_view, read_snapshot
 from trimtab.app.run_endings import ending, stays_open
 from trimtab.errors import (
@@ -47,7 +47,7 @@ from trimtab.tax.history import all_events
 from trimtab.tax.model import TaxEvent
 
 # The views live in their own module; they are re-exported here, where the front ends have always found them.
-__all__ = ["Bot", "BotParts", "HarvestOutcome", "PlanView", "PortfolioView", "RunOutcome", "fee_totals"]
+__all__ = ["Bot"]
 
 
 class Bot:

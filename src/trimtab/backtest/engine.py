@@ -25,7 +25,6 @@ Floats live in the equity curve and weights arrays only; every trade is computed
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -41,6 +40,7 @@ from trimtab.backtest.check_bars import drift_screen, policy_checks, screened_ch
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
 from trimtab.backtest.venue import ReplayVenue
+from trimtab.collector import collector_paused
 from trimtab.execution.executor import ExecutionSettings, Executor
 from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules
 from trimtab.model.money import HUNDRED, ONE, ZERO
@@ -159,20 +159,18 @@ def _complete(replay: Coroutine[None, None, BacktestRun]) -> BacktestRun:
     hundreds of thousands of short-lived objects that reference counting frees, and the collector's
     passes over them cost ~7 % of a run. The few cycles a replay might leave are collected afterwards.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        while True:
-            waited = replay.send(None)  # None: a bare yield (``asyncio.sleep(0)``), just go on
-            if waited is not None:
-                replay.close()
-                raise RuntimeError(f"a backtest replay waited for {waited!r}; nothing in a replay may wait")
-    except StopIteration as finished:
-        result: BacktestRun = finished.value
-        return result
-    finally:
-        if collecting:
-            gc.enable()
+    with collector_paused():
+        try:
+            while True:
+                waited = replay.send(None)  # None: a bare yield (``asyncio.sleep(0)``), just go on
+                if waited is not None:
+                    replay.close()
+                    raise RuntimeError(
+                        f"a backtest replay waited for {waited!r}; nothing in a replay may wait"
+                    )
+        except StopIteration as finished:
+            result: BacktestRun = finished.value
+            return result
 
 
 class _Replay:

@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from trimtab.app.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
 from trimtab.cli.advice_output import print_advice
 from trimtab.cli.tables import FittedTable
 from trimtab.ledger.records import RunMode, RunStatus

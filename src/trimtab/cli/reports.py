@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from trimtab.app.service import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
 from trimtab.cli.advice_output import advice_json
 from trimtab.ledger.records import RunStatus
 from trimtab.ledger.store import RunDetail, RunSummary

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from trimtab.cli.flag_hints import error_line
-from trimtab.errors import ConfigError, MissingRates, TrimtabError
+from trimtab.errors import ConfigError, TrimtabError
 from trimtab.limits import MAX_VALUE, interval
 from trimtab.redaction import redact
 
@@ -50,13 +50,6 @@ def guarded(debug: bool, action: Callable[[], T]) -> T:
     Ctrl-C passes through: typer ends the command with 130 and :func:`trimtab.cli.console.main` says so."""
     try:
         return action()
-    except MissingRates as error:  # the domain says what is missing, the command line how to give it
-        if debug:
-            print_traceback(error)
-        fail(
-            f"command line: --rates: {error.message}: give a CSV of date,rate with --rates (or tax.rates_file)",
-            2,
-        )
     except TrimtabError as error:  # a parameter it mentions is spelled as its flag
         if debug:
             print_traceback(error)

@@ -6,15 +6,14 @@ Used by :mod:`trimtab.cli.tax`; like it, it imports the tax stack inside the fun
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trimtab.cli.support import choice_flag, warn
+from trimtab.collector import collector_paused
 from trimtab.errors import ConfigError, TaxError, TrimtabError
 
 if TYPE_CHECKING:
@@ -162,22 +161,6 @@ def file_events(
     return events
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (as it was after it).
-
-    A report's history is a million small objects (events, lots, rows) and makes no reference
-    cycles: every full pass of the collector walks them all and frees nothing (reference counting
-    frees everything as it goes), which costs ~30-45 % of reading or walking a large history."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def ledger_events(
     loaded: Config, config_path: Path, rules: TaxRules, table: RateTable | None, before: datetime
 ) -> list[TaxEvent]:
@@ -218,8 +201,7 @@ def compute(
     from trimtab.tax.lots import Oversold
 
     try:
-        with collector_paused():
-            return rules.report(events, year)
+        return rules.report(events, year)  # the collector paused by TaxRules.reports
     except TrimtabError as error:
         if from_ledger and isinstance(error, Oversold):
             raise TaxError(

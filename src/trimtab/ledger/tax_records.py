@@ -13,7 +13,6 @@ part, so the same rows under another file name are not imported twice either.
 
 from __future__ import annotations
 
-import gc
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, String, bindparam, delete, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
+from trimtab.collector import collector_paused
 from trimtab.ledger.models import FillRow, OrderRow, PositionRow, RunRow, SnapshotRow, TaxEventRow
 from trimtab.ledger.reads import fill_of
 from trimtab.ledger.records import RunMode, SnapshotKind
@@ -253,36 +253,33 @@ def read_tax_events(
     add = events.append
     # The cyclic collector is paused while the list grows: every event is a tracked object, so at a
     # million events its passes cost ~40 % of the read, and there are no cycles here to collect.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for rows in result.partitions(_BATCH):
-            for moment, units, price, fee, wallet, kind, asset, fee_asset, line in rows:
-                # Inlined lookups (a call per value costs more than the lookup): the interned value,
-                # or a new one remembered.
-                if (units_value := known_amount(units)) is None:
-                    units_value = amount(units)
-                if (price_value := known_number(price)) is None:
-                    price_value = number(price)
-                if (fee_value := known_number(fee)) is None:
-                    fee_value = number(fee)
-                add(
-                    TaxEvent(
-                        time(moment),
-                        name(wallet, wallet),
-                        kinds[kind],
-                        name(asset, asset),
-                        units_value,
-                        price_value,
-                        fee_value,
-                        name(fee_asset, fee_asset),
-                        line,
+    with collector_paused():
+        try:
+            for rows in result.partitions(_BATCH):
+                for moment, units, price, fee, wallet, kind, asset, fee_asset, line in rows:
+                    # Inlined lookups (a call per value costs more than the lookup): the interned value,
+                    # or a new one remembered.
+                    if (units_value := known_amount(units)) is None:
+                        units_value = amount(units)
+                    if (price_value := known_number(price)) is None:
+                        price_value = number(price)
+                    if (fee_value := known_number(fee)) is None:
+                        fee_value = number(fee)
+                    add(
+                        TaxEvent(
+                            time(moment),
+                            name(wallet, wallet),
+                            kinds[kind],
+                            name(asset, asset),
+                            units_value,
+                            price_value,
+                            fee_value,
+                            name(fee_asset, fee_asset),
+                            line,
+                        )
                     )
-                )
-    finally:
-        result.close()
-        if collecting:
-            gc.enable()
+        finally:
+            result.close()
     return events
 
 

@@ -199,7 +199,7 @@ class CostWalk:
             or not self._covers(pool, holding, wallet, amount)
             or amount > holding.units
         ):
-            raise self._failure(asset, wallet, amount, order, universal, when, line)
+            raise self.book().refusal(asset, wallet, amount, order, universal=universal, when=when, line=line)
         holding.units = _sub(holding.units, amount)
         rounded = getcontext()
         scope = None if universal else wallet
@@ -354,23 +354,6 @@ class CostWalk:
         for piece in found:
             total += piece.amount
         return total
-
-    def _failure(  # noqa: PLR0917 (the sale's facts, passed through)
-        self,
-        asset: str,
-        wallet: str,
-        amount: Decimal,
-        order: StandingOrder,
-        universal: bool,
-        when: datetime,
-        line: int,
-    ) -> TaxError:
-        """The book's error for this sale (nothing has changed yet)."""
-        try:
-            self.book().consume(asset, wallet, amount, order, universal=universal, when=when, line=line)
-        except TaxError as error:
-            return error
-        raise AssertionError(f"CostWalk refused a sale the book makes: {amount} {asset} from {wallet}")
 
     def book(self) -> LotBook:
         """The open lots as a :class:`LotBook` (same ids, amounts, costs, wallets and places)."""

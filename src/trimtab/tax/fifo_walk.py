@@ -142,7 +142,7 @@ class FifoWalk:
             # held() rounded up: the book's walk or its hand-over runs out (amounts of over 28 digits)
             or amount > holding.units
         ):
-            raise self._failure(asset, wallet, amount, universal, when, line)
+            raise self.book().refusal(asset, wallet, amount, fifo, universal=universal, when=when, line=line)
         # The seller ends up with ``amount`` fewer units, whichever pieces go; every other wallet
         # gets back, by the hand-over, as many units as the sale took from it.
         holding.units = _sub(holding.units, amount)
@@ -306,16 +306,6 @@ class FifoWalk:
         for piece in pieces:
             total += piece[0]
         return total
-
-    def _failure(  # noqa: PLR0917 (the sale's facts, passed through)
-        self, asset: str, wallet: str, amount: Decimal, universal: bool, when: datetime, line: int
-    ) -> TaxError:
-        """The book's error for this sale (nothing has changed yet)."""
-        try:
-            self.book().consume(asset, wallet, amount, fifo, universal=universal, when=when, line=line)
-        except TaxError as error:
-            return error
-        raise AssertionError(f"FifoWalk refused a sale the book makes: {amount} {asset} from {wallet}")
 
     def book(self) -> LotBook:
         """The open lots as a :class:`LotBook` (same ids, amounts, costs, wallets and places)."""

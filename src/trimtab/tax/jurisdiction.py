@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from trimtab.collector import collector_paused
 from trimtab.config.tax_section import SECTION_DEFAULTS, Jurisdiction, TaxSection
 from trimtab.model.money import HUNDRED
 from trimtab.tax.dates import local_date
@@ -96,8 +97,10 @@ class TaxRules:
         return self.reports(records_in_time_order(records, self.currency), (year,))[year]
 
     def reports(self, records: Iterable[Record], years: Iterable[int]) -> Mapping[int, TaxReport]:
-        """The report of each of ``years`` from one walk through the normalized ``records``."""
-        return self.country.reports(self, records, years)
+        """The report of each of ``years`` from one walk through the normalized ``records`` (the cyclic
+        collector paused: :mod:`trimtab.collector`)."""
+        with collector_paused():
+            return self.country.reports(self, records, years)
 
     def tax_on(self, report: TaxReport) -> Decimal:
         """The estimated tax of a year's totals (see the jurisdiction's module); negative = a saving."""

@@ -231,6 +231,25 @@ class LotBook(LotRegister):
         self._settle(asset)
         return pieces
 
+    def refusal(
+        self,
+        asset: str,
+        wallet: str,
+        amount: Decimal,
+        order: LotOrder,
+        *,
+        universal: bool,
+        when: datetime,
+        line: int,
+    ) -> TaxError:
+        """The error :meth:`consume` raises for this sale, its message word for word: a faster walk
+        that cannot make a sale hands it here. The book is left as a refused sale leaves it."""
+        try:
+            self.consume(asset, wallet, amount, order, universal=universal, when=when, line=line)
+        except TaxError as error:
+            return error
+        raise AssertionError(f"a walk refused a sale the book makes: {amount} {asset} from {wallet}")
+
     def _hand_over(
         self, asset: str, wallet: str, pieces: list[Lot], when: datetime | None, line: int
     ) -> None:
