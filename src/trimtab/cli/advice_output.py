@@ -1,9 +1,9 @@
 """The tax part of ``plan`` and ``rebalance`` output: deferred sells, the lots used, the estimated tax.
 
-``--json`` carries :func:`advice_json` as ``tax``: ``jurisdiction``, ``currency``, ``year``, ``method``
+``--json`` carries :func:`~trimtab.app.documents.advice_json` as ``tax``: ``jurisdiction``, ``currency``, ``year``, ``method``
 (the US lot order; ``fifo`` in Germany; ``pool`` in the UK), ``estimated_tax`` (a decimal string, null
 when the tax history lacks the lots the plan sells, see ``missing``), ``lots`` (one row per disposal
-the plan creates: :func:`~trimtab.cli.tax_output.disposal_json` plus ``lot_ids``), ``deferred`` (asset,
+the plan creates: :func:`~trimtab.app.documents.disposal_json` plus ``lot_ids``), ``deferred`` (asset,
 amount, until, drift, gain, reason), ``targets`` (what the plan was made for, deferred assets pinned),
 ``missing`` and ``note``. Not tax advice.
 """
@@ -11,48 +11,14 @@ amount, until, drift, gain, reason), ``targets`` (what the plan was made for, de
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
-from trimtab.cli.tax_output import NOT_TAX_ADVICE, disposal_json
+from trimtab.app.documents import method_label
+from trimtab.cli.tax_output import NOT_TAX_ADVICE
 from trimtab.model.money import fmt
 from trimtab.tax.advisor import TaxAdvice
-
-
-def advice_json(advice: TaxAdvice) -> dict[str, Any]:
-    rules = advice.rules
-    estimate = advice.estimate
-    return {
-        "jurisdiction": rules.jurisdiction,
-        "currency": rules.currency,
-        "year": estimate.year if estimate is not None else None,
-        "method": _method(advice),
-        "estimated_tax": fmt(estimate.tax) if estimate is not None else None,
-        "lots": [
-            disposal_json(row) | {"lot_ids": list(row.lot_ids)}
-            for row in (estimate.disposals if estimate is not None else ())
-        ],
-        "deferred": [
-            {
-                "asset": d.asset,
-                "amount": fmt(d.amount),
-                "until": d.until.isoformat(),
-                "drift": fmt(d.drift),
-                "gain": fmt(d.gain),
-                "reason": d.reason(rules.jurisdiction),
-            }
-            for d in advice.deferred
-        ],
-        "targets": {asset: fmt(weight) for asset, weight in sorted(advice.targets.items())},
-        "missing": {asset: fmt(amount) for asset, amount in sorted(advice.missing.items())},
-        "note": advice.note,
-    }
-
-
-def _method(advice: TaxAdvice) -> str:
-    return advice.rules.country.method_label(advice.rules)
 
 
 def _money(value: Decimal) -> str:
@@ -74,7 +40,7 @@ def print_advice(console: Console, advice: TaxAdvice) -> None:
     else:
         console.print(
             f"Estimated tax of this plan ({advice.rules.jurisdiction.upper()} {estimate.year}, lots by "
-            f"{_method(advice)}): {_money(estimate.tax)} {currency}"
+            f"{method_label(advice)}): {_money(estimate.tax)} {currency}"
         )
         for row in estimate.disposals:
             kind = (

@@ -22,9 +22,10 @@ from typing import Any
 import yaml
 from rich.console import Console
 
+from trimtab.app import documents as reports
 from trimtab.app.assembly import build_bot
 from trimtab.app.demo_files import DEMO_DATA, DemoFolder
-from trimtab.cli import render, reports
+from trimtab.cli import render
 from trimtab.config import Config, config_from_mapping, load_config, parse_yaml
 from trimtab.errors import ConfigError
 from trimtab.model.money import floor_to_step, fmt

@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from trimtab.app.documents import order_result
 from trimtab.app.outcomes import HarvestOutcome
-from trimtab.cli.reports import order_result
 from trimtab.cli.tables import FittedTable
 from trimtab.cli.tax_output import NOT_TAX_ADVICE
 from trimtab.model.money import fmt

@@ -148,7 +148,8 @@ def status(
     config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False, debug: DebugOption = False
 ) -> None:
     """Show holdings, weights, targets and drift."""
-    from trimtab.cli import render, reports
+    from trimtab.app import documents as reports
+    from trimtab.cli import render
 
     def action() -> None:
         view = with_bot(config, lambda bot: warning_first(bot, bot.portfolio()))
@@ -168,7 +169,8 @@ def plan(
     debug: DebugOption = False,
 ) -> None:
     """Show the decision and the orders a rebalance would place. Nothing is placed or recorded."""
-    from trimtab.cli import render, reports
+    from trimtab.app import documents as reports
+    from trimtab.cli import render
 
     def action() -> None:
         planned = with_bot(config, lambda bot: warning_first(bot, bot.plan(force=force)))
@@ -195,7 +197,8 @@ def rebalance(
     """Rebalance once, if the policy says so (or with --force), and record the run in the ledger.
 
     An unfinished earlier run (killed, or the exchange went away mid-run) is finished first instead."""
-    from trimtab.cli import render, reports
+    from trimtab.app import documents as reports
+    from trimtab.cli import render
 
     def action() -> None:
         outcome = with_bot(
@@ -252,8 +255,9 @@ def history(
     debug: DebugOption = False,
 ) -> None:
     """Show past runs from the ledger: decisions, orders, fees, value."""
+    from trimtab.app import documents as reports
     from trimtab.app.history import read_history, read_run_detail
-    from trimtab.cli import render, reports
+    from trimtab.cli import render
     from trimtab.config import load_config
     from trimtab.limits import MAX_RUN_ID
 

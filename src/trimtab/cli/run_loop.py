@@ -14,11 +14,11 @@ from datetime import datetime
 
 from rich.console import Console
 
+from trimtab.app.documents import run_event, sleep_event
 from trimtab.app.outcomes import RunOutcome
 from trimtab.app.scheduler import CheckDone, LoopEvent, Scheduler
 from trimtab.app.service import Bot
 from trimtab.cli.flag_hints import error_line
-from trimtab.cli.reports import run_event, sleep_event
 from trimtab.cli.support import emit_json_line
 
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -40,6 +39,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from trimtab.app.documents import disposal_json
 from trimtab.cli.tables import FittedTable
 from trimtab.model.money import fmt
 from trimtab.tax.jurisdictions import JURISDICTIONS, TaxReport, of_report
@@ -65,34 +65,7 @@ def jurisdiction_of(report: TaxReport) -> str:
     return of_report(report).code
 
 
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
 # -- JSON ---------------------------------------------------------------------------------------
-
-
-def disposal_json(row: Disposal) -> dict[str, Any]:
-    """One disposal; exactly one of ``term``, ``taxable``, ``rule`` is present, per jurisdiction."""
-    data: dict[str, Any] = {
-        "asset": row.asset,
-        "wallet": row.wallet,
-        "amount": fmt(row.amount),
-        "acquired": _iso(row.acquired),
-        "disposed": row.disposed.isoformat(),
-        "proceeds": fmt(row.proceeds),
-        "cost": fmt(row.cost),
-        "gain": fmt(row.gain),
-    }
-    if row.term is not None:
-        data["term"] = row.term.value
-        if row.adjustment:
-            data["adjustment"] = fmt(row.adjustment)  # a wash sale (off for crypto), code W
-    elif row.taxable is not None:
-        data["taxable"] = row.taxable
-    elif row.rule is not None:
-        data["rule"] = row.rule.value
-    return data
 
 
 def totals_json(report: TaxReport) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Plain-data reports of what the bot saw and did: the shapes behind ``--json`` and the tables.
+"""Plain-data documents of what the bot saw and did: the shapes behind the CLI's ``--json`` and the web
+API's answers (one shape for both, so a script may read either).
 
 Money and amounts are decimal strings (never floats), weights are percents rounded to 0.0001.
 """
@@ -6,17 +7,18 @@ Money and amounts are decimal strings (never floats), weights are percents round
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
-from trimtab.cli.advice_output import advice_json
 from trimtab.ledger.records import RunStatus
 from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.model.money import fmt
 from trimtab.model.orders import OrderResult
 from trimtab.planning.plan import Plan
+from trimtab.tax.advisor import TaxAdvice
+from trimtab.tax.model import Disposal
 
 WEIGHT_PLACES = 4
 
@@ -180,3 +182,64 @@ def detail_report(detail: RunDetail) -> dict[str, Any]:
 
 def _money_map(values: Mapping[str, Decimal]) -> dict[str, str]:
     return {k: fmt(v) for k, v in values.items()}
+
+
+def advice_json(advice: TaxAdvice) -> dict[str, Any]:
+    rules = advice.rules
+    estimate = advice.estimate
+    return {
+        "jurisdiction": rules.jurisdiction,
+        "currency": rules.currency,
+        "year": estimate.year if estimate is not None else None,
+        "method": method_label(advice),
+        "estimated_tax": fmt(estimate.tax) if estimate is not None else None,
+        "lots": [
+            disposal_json(row) | {"lot_ids": list(row.lot_ids)}
+            for row in (estimate.disposals if estimate is not None else ())
+        ],
+        "deferred": [
+            {
+                "asset": d.asset,
+                "amount": fmt(d.amount),
+                "until": d.until.isoformat(),
+                "drift": fmt(d.drift),
+                "gain": fmt(d.gain),
+                "reason": d.reason(rules.jurisdiction),
+            }
+            for d in advice.deferred
+        ],
+        "targets": {asset: fmt(weight) for asset, weight in sorted(advice.targets.items())},
+        "missing": {asset: fmt(amount) for asset, amount in sorted(advice.missing.items())},
+        "note": advice.note,
+    }
+
+
+def method_label(advice: TaxAdvice) -> str:
+    return advice.rules.country.method_label(advice.rules)
+
+
+def disposal_json(row: Disposal) -> dict[str, Any]:
+    """One disposal; exactly one of ``term``, ``taxable``, ``rule`` is present, per jurisdiction."""
+    data: dict[str, Any] = {
+        "asset": row.asset,
+        "wallet": row.wallet,
+        "amount": fmt(row.amount),
+        "acquired": _iso(row.acquired),
+        "disposed": row.disposed.isoformat(),
+        "proceeds": fmt(row.proceeds),
+        "cost": fmt(row.cost),
+        "gain": fmt(row.gain),
+    }
+    if row.term is not None:
+        data["term"] = row.term.value
+        if row.adjustment:
+            data["adjustment"] = fmt(row.adjustment)  # a wash sale (off for crypto), code W
+    elif row.taxable is not None:
+        data["taxable"] = row.taxable
+    elif row.rule is not None:
+        data["rule"] = row.rule.value
+    return data
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
