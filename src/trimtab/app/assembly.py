@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -45,6 +46,15 @@ def data_dir(config: Config, config_path: Path) -> Path:
     """The folder holding the ledger and the paper account."""
     folder = Path(config.data_dir).expanduser()
     return folder if folder.is_absolute() else (config_path.parent / folder)
+
+
+def portfolio_name(config: Config, config_path: Path) -> str:
+    """The portfolio's name in ``serve``, its API and its notifications: ``name:``, else the file's stem
+    (characters a URL path cannot carry plainly become ``-``)."""
+    if config.name:
+        return config.name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "-", config_path.stem).strip("-.") or "portfolio"
+    return cleaned[:64]
 
 
 def ledger_url(config: Config, config_path: Path) -> str:

@@ -229,6 +229,7 @@ SECRET_KEYS = frozenset(
 PAPER_ONLY = ("balances", "prices", "fee_rate", "markets", "fill_ratio", "slippage_bps")
 
 
+PORTFOLIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
@@ -346,6 +347,8 @@ class Exchange(Frozen):
 class Config(Frozen):
     """The whole configuration file."""
 
+    # How the portfolio is named by `serve`, its API and its notifications (default: the file's stem).
+    name: str | None = None
     portfolio: Portfolio
     rebalancing: Rebalancing = Field(default_factory=Rebalancing)
     risk: Risk = Field(default_factory=Risk)
@@ -361,6 +364,16 @@ class Config(Frozen):
     @classmethod
     def _quote(cls, quote: str) -> str:
         return _asset_name(quote)
+
+    @field_validator("name")
+    @classmethod
+    def _portfolio_name(cls, name: str | None) -> str | None:
+        if name is not None and not PORTFOLIO_NAME.fullmatch(name):
+            raise ValueError(
+                "expected 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit "
+                f"(it names the portfolio in URLs and messages), got {shown(name)}"
+            )
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
