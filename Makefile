@@ -15,9 +15,18 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
+# The tax cost walk's hot modules compiled to C with mypyc (pinned with mypy), rebuilt when a tax or
+# model source changes; without a C compiler one warning line, and trimtab runs them as pure Python
+# (trimtab.tax.native: a build older than its sources is never loaded).
+NATIVE := $(VENV)/.native
+$(NATIVE): $(STAMP) $(wildcard src/trimtab/tax/*.py src/trimtab/model/*.py)
+	@$(BIN)/python -m trimtab.tax.native >$(VENV)/native-build.log 2>&1 \
+		|| echo "warning: could not compile the tax walk with mypyc (see $(VENV)/native-build.log); it runs as pure Python"
+	@touch $(NATIVE)
+
 # trimtab's own modules byte-compiled ahead: a command then starts without compiling them, also where
 # PYTHONDONTWRITEBYTECODE keeps Python from saving what it compiles (pip compiled the other packages).
-$(COMPILED): $(STAMP) $(shell find src -name '*.py')
+$(COMPILED): $(STAMP) $(NATIVE) $(shell find src -name '*.py')
 	$(BIN)/python -m compileall -q src
 	touch $(COMPILED)
 
@@ -39,3 +48,4 @@ test: lint typecheck $(COMPILED)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
+	rm -f src/trimtab/tax/*.so src/trimtab/tax/native.json

@@ -104,7 +104,7 @@ class MinTaxOrder(CostOrder):
     """The min-tax order of the sales on ``day`` and later, as :class:`~trimtab.tax.lot_index.MinTaxIndex`:
     short-term pieces in :attr:`heap` and a heap by anniversary, long-term ones in :attr:`long`."""
 
-    factor = 3
+    factor = 3.0  # a float, as CostOrder.factor (compiled code checks the type)
 
     def __init__(self, zone: ZoneInfo, items: Iterable[Item] = ()) -> None:
         self.zone = zone

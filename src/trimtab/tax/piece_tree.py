@@ -300,9 +300,10 @@ def resize(node: Piece, amount: Decimal, cost: Decimal) -> None:
     taken = _sub(node.amount, amount)
     node.amount = amount
     node.cost = cost
-    while node is not None:
-        node.total = _sub(node.total, taken)
-        node = node.parent  # type: ignore[assignment]
+    above: Piece | None = node
+    while above is not None:
+        above.total = _sub(above.total, taken)
+        above = above.parent
 
 
 def locate(node: Piece) -> tuple[Strand, int]:
