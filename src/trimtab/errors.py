@@ -21,6 +21,10 @@
         │   └── DuplicateClientOrderId    the venue already has an order with this client order id
         └── FatalVenueError       stop and tell a human: authentication, permissions
 
+What a failed run means for the kill switch and the next check is :func:`failure_of` (the table
+:data:`FAILURE_POLICY`): temporary exchange trouble is retried sooner and never counted, bad input is
+never counted, everything else counts.
+
 Every user-facing failure is one line: ``str(error)`` names the file, key and what was expected.
 
 Errors below the front ends never name a front end's spelling of a parameter (a command-line flag, a
@@ -35,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -222,3 +227,46 @@ class DuplicateClientOrderId(OrderRejected):
 
 class FatalVenueError(VenueError):
     """Stop and tell a human: authentication failed, permissions are missing, the account is locked."""
+
+
+class Failure(StrEnum):
+    """What a failed run (a check of ``run``, a ``rebalance``) means, by :func:`failure_of`."""
+
+    TEMPORARY = "temporary"  # exchange trouble: retried sooner, with backoff; never counted
+    BAD_INPUT = "bad input"  # a config or data file to fix: never counted, next check as scheduled
+    COUNTED = "counted"  # a human should look: counts towards the kill switch
+
+
+#: The failure policy, first match wins; anything not listed (a bug, a library's error) counts.
+#: The ccxt exceptions behind each venue error are in :mod:`trimtab.venues.ccxt_errors`: network errors,
+#: timeouts, refused or dropped connections, HTTP 5xx, rate limits (429/418) and maintenance are
+#: ``TemporaryVenueError``; invalid orders and insufficient funds ``OrderRejected``; authentication and
+#: permission errors ``FatalVenueError``.
+FAILURE_POLICY: tuple[tuple[type[BaseException], Failure], ...] = (
+    (TemporaryVenueError, Failure.TEMPORARY),
+    (ConfigError, Failure.BAD_INPUT),
+    (TaxError, Failure.BAD_INPUT),
+    (OrderRejected, Failure.COUNTED),  # InsufficientFunds too
+    (FatalVenueError, Failure.COUNTED),
+    (GuardTripped, Failure.COUNTED),  # AccountMismatch, a price that moved too far
+    (LedgerError, Failure.COUNTED),
+    (PlanningError, Failure.COUNTED),
+)
+
+#: How the ledger's error text of a run failed by temporary trouble begins (``history`` shows it; the
+#: kill switch skips such runs). An error text, not a new status: old ledgers read as before.
+TEMPORARY_MARK = "temporary: "
+
+
+def failure_of(error: BaseException) -> Failure:
+    """What ``error`` means for the kill switch and the next check (see :data:`FAILURE_POLICY`).
+
+    >>> failure_of(TemporaryVenueError("503")), failure_of(FatalVenueError("-2015"))
+    (<Failure.TEMPORARY: 'temporary'>, <Failure.COUNTED: 'counted'>)
+    """
+    return next((kind for cls, kind in FAILURE_POLICY if isinstance(error, cls)), Failure.COUNTED)
+
+
+def marked_temporary(recorded_error: str | None) -> bool:
+    """Whether a run's recorded error says it failed by temporary trouble (see :data:`TEMPORARY_MARK`)."""
+    return recorded_error is not None and recorded_error.startswith(TEMPORARY_MARK)

@@ -155,3 +155,24 @@ def test_an_interrupt_that_lands_in_a_callback_is_kept_not_printed() -> None:
         assert (passed_on, lost.caught) == ([ValueError], True)
     finally:
         sys.unraisablehook = previous
+
+
+def test_an_interrupt_python_wraps_in_another_error_still_ends_as_interrupted() -> None:
+    """A SIGINT inside a class's ``__set_name__`` (while a module is imported) reaches trimtab as a
+    RuntimeError caused by the KeyboardInterrupt: still one line and 130, no traceback."""
+    code = (
+        "import sys, types\n"
+        "class Interrupting:\n"
+        "    def __set_name__(self, owner, name):\n"
+        "        raise KeyboardInterrupt\n"
+        "fake = types.ModuleType('trimtab.cli.main')\n"
+        "fake.main = lambda: type('Owner', (), {'attr': Interrupting()})\n"
+        "sys.modules['trimtab.cli.main'] = fake\n"
+        "from trimtab.cli.console import main\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == INTERRUPTED, done.stderr
+    assert done.stderr == "error: interrupted\n"

@@ -99,6 +99,27 @@ def invoke(folder: Path, *args: str) -> list[Any]:
         return [json.loads(line) for line in text.splitlines()]
 
 
+def served(config: Path) -> list[Any]:
+    """``trimtab serve --json``'s events (a real process: it runs until a signal) up to its first wait."""
+    from serving import environment, serve
+
+    process = serve(config, env=environment({"TRIMTAB_NOW": ""}))
+    process.until(lambda event: event["event"] == "sleep")
+    code, stderr = process.stop()
+    assert code == 0, stderr
+    return process.events
+
+
+def notify_tested(folder: Path) -> list[Any]:
+    """``trimtab notify-test --json`` against a real receiver (apprise's json:// on loopback)."""
+    from notify_receiver import Receiver
+
+    with Receiver() as receiver:
+        config = folder / "notifying.yaml"
+        config.write_text(CONFIG + f"notify: {{urls: [{json.dumps(receiver.url())}]}}\n", encoding="utf-8")
+        return invoke(folder, "notify-test", "-c", str(config), "--json")
+
+
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     """The --json output of every command, run one after the other like a user would."""
@@ -127,6 +148,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "--intervals", "", "--calendars", "monthly", "--fee-rates", "0.001", "--workers", "1",
     )  # fmt: skip
     done["demo"] = invoke(folder, "demo", "--dir", str(folder / "demo"), "--json")
+    done["serve"] = served(config)
+    done["notify-test"] = notify_tested(folder)
     done["reset"] = invoke(folder, "reset", *c)
     return done
 

@@ -18,7 +18,8 @@ import pytest
 # Imported only by the commands that need them (ccxt, aiohttp: real exchanges; SQLAlchemy, Alembic: the
 # ledger; plotly: --report; yaml: loading a config; numpy: backtests). pydantic too, but typer itself
 # imports it to check a subcommand's options, `backtest --help` included.
-NEVER_FOR_HELP = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "yaml", "numpy")
+# apprise (notifications) only when a config names a notification URL.
+NEVER_FOR_HELP = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "yaml", "numpy", "apprise")
 # asyncio neither: a backtest's replay never waits, it runs without an event loop.
 NEVER_FOR_A_BACKTEST = ("ccxt", "aiohttp", "sqlalchemy", "alembic", "plotly", "asyncio")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -139,18 +139,34 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
                 f"{bound(amount)} {asset} at {bound(worth)} are worth more than {bound(MAX_VALUE)} {config.quote}, "
                 "the most one holding of the paper account may be worth",
             )
+    return PaperSettings(
+        balances=exchange.balances,
+        prices=prices,
+        price_date=price_date,
+        fee_rate=exchange.fee_rate,
+        markets=complete_markets(
+            config, source, {**day_prices, **(prices or {})}, "add it to exchange.prices"
+        ),
+        fill_ratio=exchange.fill_ratio,
+        slippage_bps=exchange.slippage_bps,
+    )
+
+
+def complete_markets(
+    config: Config, source: str, prices: Mapping[str, Decimal], hint: str
+) -> dict[str, MarketRules]:
+    """The paper config's market overrides, each completed from the Binance-like defaults at its asset's
+    price in ``prices``; ``hint`` says how to give a missing price."""
     markets: dict[str, MarketRules] = {}
-    for symbol, override in exchange.markets.items():
+    for symbol, override in config.exchange.markets.items():
         base, quote = symbol.split("/")
         if quote != config.quote:
             raise ConfigError(
                 source, f"exchange.markets.{symbol}", f"expected a market against {config.quote}"
             )
-        price = (prices or {}).get(base) or day_prices.get(base)
+        price = prices.get(base)
         if price is None:
-            raise ConfigError(
-                source, f"exchange.markets.{symbol}", f"{base} has no price; add it to exchange.prices"
-            )
+            raise ConfigError(source, f"exchange.markets.{symbol}", f"{base} has no price; {hint}")
         default = default_rules(base, quote, price)
         markets[base] = MarketRules(
             base=base,
@@ -160,22 +176,19 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
             min_notional=override.min_notional if override.min_notional is not None else default.min_notional,
             price_tick=override.price_tick if override.price_tick is not None else default.price_tick,
         )
-    return PaperSettings(
-        balances=exchange.balances,
-        prices=prices,
-        price_date=price_date,
-        fee_rate=exchange.fee_rate,
-        markets=markets,
-        fill_ratio=exchange.fill_ratio,
-        slippage_bps=exchange.slippage_bps,
-    )
+    return markets
 
 
 def build_venue(
     config: Config, source: str, folder: Path, history: PriceHistory, clock: Callable[[], datetime]
 ) -> Venue:
-    """The paper venue, or a real exchange through ccxt with keys from the environment."""
+    """The paper venue (on a moving market: ``clock`` is the replay's clock), or a real exchange through
+    ccxt with keys from the environment."""
     exchange = config.exchange
+    if exchange.is_paper and (exchange.replay is not None or exchange.prices_from is not None):
+        from trimtab.app.moving_market import moving_venue
+
+        return moving_venue(config, source, folder, clock)
     if exchange.is_paper:
         return PaperVenue(
             paper_settings(config, source, history),
@@ -207,7 +220,13 @@ def build_venue(
 
 def check_exchange(config: Config, source: str) -> None:
     """Everything about the venue that can be checked without keys or network (``trimtab validate``)."""
-    if config.exchange.is_paper:
+    exchange = config.exchange
+    if exchange.is_paper and (exchange.replay is not None or exchange.prices_from is not None):
+        from trimtab.app.moving_market import check_moving_market
+
+        check_moving_market(config, source)
+        return
+    if exchange.is_paper:
         paper_settings(config, source, bundled_history())
         return
     _ccxt_client(config, source, api_key=None, secret=None)
@@ -231,8 +250,9 @@ def _ccxt_client(config: Config, source: str, *, api_key: str | None, secret: st
 
 
 def config_digest(config: Config) -> str:
-    """A short fingerprint of the effective config, stored with every run."""
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
+    """A short fingerprint of the effective config, stored with every run. Where notifications go is
+    not part of it (it changes no decision, and its URLs hold tokens)."""
+    return hashlib.sha256(config.model_dump_json(exclude={"notify"}).encode()).hexdigest()[:16]
 
 
 def build_bot(
@@ -241,25 +261,45 @@ def build_bot(
     *,
     clock: Clock | None = None,
     history: PriceHistory | None = None,
+    wall_clock: Clock | None = None,
 ) -> Bot:
     """A ready bot: paper venue (state in the data folder), ledger opened and migrated.
 
     Without ``clock`` the bot runs on the system's UTC time, or on the fixed time of ``TRIMTAB_NOW``
-    (paper exchange only)."""
+    (paper exchange only), or on a replay's market clock (``exchange.replay``: resumed from the ledger's
+    last run, running ``speed`` times as fast as ``wall_clock``, default the system's UTC time)."""
     from trimtab.app.parts import BotParts
     from trimtab.app.service import Bot
     from trimtab.ledger.store import LedgerStore
 
     source = str(config_path)
-    clock = clock or environment_clock(config.exchange.is_paper) or utc_now
+    moving = config.exchange.is_paper and (
+        config.exchange.replay is not None or config.exchange.prices_from is not None
+    )
+    if moving:
+        from trimtab.app.moving_market import market_clock, refuse_fixed_clock
+
+        refuse_fixed_clock(config)
+    else:
+        clock = clock or environment_clock(config.exchange.is_paper) or utc_now
     history = history or bundled_history()
     folder = data_dir(config, config_path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(source, "data_dir", f"cannot create {folder} ({error.strerror})") from None
-    venue = build_venue(config, source, folder, history, clock)
+    if not moving:
+        assert clock is not None
+        venue = build_venue(config, source, folder, history, clock)
     ledger = LedgerStore.open(ledger_url(config, config_path))
+    if moving:
+        try:  # a replay resumes from the ledger's last run
+            clock = clock or market_clock(config, ledger, wall_clock) or utc_now
+            venue = build_venue(config, source, folder, history, clock)
+        except BaseException:
+            ledger.close()
+            raise
+    assert clock is not None
     parts = BotParts(
         venue=venue,
         ledger=ledger,

@@ -4,27 +4,32 @@ A run whose orders may be on the venue (``in_flight``) and that stopped for a te
 venue went away, the ledger could not be written, Ctrl-C, cancellation) stays ``running``: the next
 run reconciles it with the venue; marking it failed would lose its orders for good. Any other error
 closes the run with its one-line reason, as ``skipped`` when the kill switch should not count it (bad
-input found before any order, an interruption before any order) and ``failed`` otherwise.
+input found before any order, an interruption before any order) and ``failed`` otherwise; a run failed
+by temporary exchange trouble (:func:`trimtab.errors.failure_of`) has its reason marked
+``temporary: ...``, and the kill switch does not count it.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from trimtab.errors import LedgerError, TemporaryVenueError, TrimtabError
+from trimtab.errors import TEMPORARY_MARK, Failure, LedgerError, failure_of
 from trimtab.ledger.records import RunStatus
 
 
 def ending(error: BaseException, *, in_flight: bool) -> tuple[RunStatus, str] | None:
     """The status and reason a run that raised ``error`` is closed with, or None when it stays open."""
     interrupted = isinstance(error, KeyboardInterrupt | asyncio.CancelledError)
-    if in_flight and (interrupted or isinstance(error, TemporaryVenueError | LedgerError)):
+    kind = failure_of(error)
+    if in_flight and (interrupted or kind is Failure.TEMPORARY or isinstance(error, LedgerError)):
         return None
-    # Bad input (a config, a data file: exit code 2) found before any order is fixed by the user, not
-    # by waiting; Ctrl-C before any order is the user's choice, not the venue failing.
-    bad_input = isinstance(error, TrimtabError) and error.exit_code == 2 and not in_flight
-    reason = "interrupted before any order was placed" if interrupted else one_line(error)
-    return (RunStatus.SKIPPED if bad_input or interrupted else RunStatus.FAILED), reason
+    if interrupted:  # Ctrl-C before any order is the user's choice, not the venue failing
+        return RunStatus.SKIPPED, "interrupted before any order was placed"
+    if kind is Failure.BAD_INPUT and not in_flight:
+        # Bad input (a config, a data file) found before any order is fixed by the user, not by waiting.
+        return RunStatus.SKIPPED, one_line(error)
+    mark = TEMPORARY_MARK if kind is Failure.TEMPORARY else ""
+    return RunStatus.FAILED, mark + one_line(error)
 
 
 def stays_open(error: LedgerError) -> LedgerError:

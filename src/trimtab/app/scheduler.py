@@ -2,8 +2,10 @@
 
 A stop never interrupts a run half-way: :meth:`Scheduler.stop` is noted, the current run finishes and
 is recorded, and the loop ends before the next check. A failed run is reported and the loop goes on to
-the next check (an unfinished one is resumed there); a tripped kill switch or an account that disagrees
-with the ledger ends the loop with that error, since every further check would refuse the same way.
+the next check (an unfinished one is resumed there): after temporary exchange trouble sooner, with
+capped backoff (:mod:`trimtab.app.retry_schedule`), otherwise at the policy's next check; a tripped
+kill switch or an account that disagrees with the ledger ends the loop with that error, since every
+further check would refuse the same way.
 
 The loop reports what happens through a callback of plain data (:class:`CheckDone`, :class:`Sleeping`):
 the command line prints it, a web page or a notifier can show or send it.
@@ -21,8 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from trimtab.app.outcomes import RunOutcome
+from trimtab.app.retry_schedule import retry_check
 from trimtab.app.service import Bot
-from trimtab.errors import AccountMismatch, KillSwitchTripped, TrimtabError
+from trimtab.errors import (
+    AccountMismatch,
+    Failure,
+    KillSwitchTripped,
+    TemporaryVenueError,
+    TrimtabError,
+    failure_of,
+)
+from trimtab.venues.replay import ReplayEnded
 
 
 @dataclass(frozen=True)
@@ -36,12 +47,23 @@ class CheckDone:
 
 @dataclass(frozen=True)
 class Sleeping:
-    """Between two checks: the loop waits until ``next_check`` (aware, UTC) unless stopped first."""
+    """Between two checks: the loop waits until ``next_check`` (aware, UTC) unless stopped first.
+    ``retry``: how many checks in a row failed by temporary exchange trouble (0: the policy's check)."""
 
     next_check: datetime
+    retry: int = 0
 
 
-LoopEvent = CheckDone | Sleeping
+@dataclass(frozen=True)
+class MarketEnded:
+    """A replayed market ran out of prices at market time ``at`` (``reason``: the one line saying so): the
+    loop has ended cleanly, nothing failed. The run that found it is closed as skipped."""
+
+    at: datetime
+    reason: str
+
+
+LoopEvent = CheckDone | Sleeping | MarketEnded
 
 
 class Scheduler:
@@ -57,6 +79,9 @@ class Scheduler:
         self._max_runs = max_runs
         self._override_kill_switch = override_kill_switch
         self._stop = asyncio.Event()
+        self._temporary_failures = 0  # checks in a row failed by temporary exchange trouble
+        #: The error of the last check made, None when it succeeded (``run --max-runs`` exits 1 on one).
+        self.last_error: TrimtabError | None = None
 
     def stop(self) -> None:
         """End the loop once the current check (if any) has finished and been recorded."""
@@ -75,20 +100,36 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 outcome = await self._bot.rebalance(command="run", override_kill_switch=override_kill_switch)
+                self.last_error = None
                 report(CheckDone(outcome))
             except (KillSwitchTripped, AccountMismatch):
                 raise  # every further check would refuse the same way: a human must look
+            except ReplayEnded as error:  # the replay is over: an end, not a failure
+                self.last_error = None
+                report(MarketEnded(error.at, str(error)))
+                break
             except TrimtabError as error:
+                self.last_error = error
                 report(CheckDone(None, error))
             override_kill_switch = False  # only for the first run after the human looked
             checks += 1
             if self._max_runs is not None and checks >= self._max_runs:
                 break
             now = self._bot.now()
-            next_check = self._bot.next_check(now)
-            report(Sleeping(next_check))
+            next_check = self._next_check(now)
+            report(Sleeping(next_check, self._temporary_failures))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._stop.wait(), timeout=max(0.0, (next_check - now).total_seconds())
-                )
+                # wall time: on a replayed market the bot's clock runs faster than the wall clock
+                await asyncio.wait_for(self._stop.wait(), timeout=self._bot.wall_seconds_until(next_check))
         return checks
+
+    def _next_check(self, now: datetime) -> datetime:
+        """The policy's next check; after temporary exchange trouble a sooner retry (see the module)."""
+        policy_check = self._bot.next_check(now)
+        error = self.last_error
+        if error is None or failure_of(error) is not Failure.TEMPORARY:
+            self._temporary_failures = 0
+            return policy_check
+        self._temporary_failures += 1
+        retry_after = error.retry_after if isinstance(error, TemporaryVenueError) else None
+        return retry_check(now, policy_check, self._temporary_failures, retry_after)

@@ -45,6 +45,7 @@ from trimtab.tax.advisor import TaxAdvisor
 from trimtab.tax.harvest_plan import harvest_reason, plan_harvest
 from trimtab.tax.history import all_events
 from trimtab.tax.model import TaxEvent
+from trimtab.venues.replay import ReplayClock
 
 # The views live in their own module; they are re-exported here, where the front ends have always found them.
 __all__ = ["Bot"]
@@ -78,6 +79,20 @@ class Bot:
         """When the policy next wants to look at the portfolio: the first check strictly after ``after``
         (default: :meth:`now`). The ``run`` loop sleeps until then; a dashboard shows it."""
         return self.parts.policy.next_check(self.now() if after is None else after)
+
+    def wall_seconds_until(self, when: datetime) -> float:
+        """Wall-clock seconds until the bot's clock reads ``when`` (0 when it already has): what a
+        scheduler sleeps. On a replayed market (:mod:`trimtab.venues.replay`) the clock runs ``speed``
+        times as fast as the wall clock, so a month of market time may pass in seconds."""
+        clock = self.parts.clock
+        if isinstance(clock, ReplayClock):
+            return clock.wall_seconds_until(when)
+        return max(0.0, (when - clock()).total_seconds())
+
+    def _market_held(self) -> contextlib.AbstractContextManager[object]:
+        """A replayed market stands still while a run plans and trades: one run, one market instant."""
+        clock = self.parts.clock
+        return clock.held() if isinstance(clock, ReplayClock) else contextlib.nullcontext()
 
     def history(self, limit: int) -> list[RunSummary]:
         """The last ``limit`` runs recorded in the ledger, newest first."""
@@ -157,7 +172,8 @@ class Bot:
         A rebalance called while another run of this bot is going waits for it (see :class:`Bot`).
         """
         async with self._one_run:
-            return await self._rebalance(dry_run, force, command, override_kill_switch)
+            with self._market_held():
+                return await self._rebalance(dry_run, force, command, override_kill_switch)
 
     async def _rebalance(
         self, dry_run: bool, force: bool, command: str, override_kill_switch: bool
@@ -271,7 +287,8 @@ class Bot:
             return await self._harvest(advisor, min_loss, execute=False)
         async with self._one_run:
             self._require_agreement()
-            return await self._harvest(advisor, min_loss, execute=True)
+            with self._market_held():
+                return await self._harvest(advisor, min_loss, execute=True)
 
     async def _harvest(self, advisor: TaxAdvisor, min_loss: Decimal, *, execute: bool) -> HarvestOutcome:
         portfolio = await self.portfolio()

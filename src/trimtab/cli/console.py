@@ -28,8 +28,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
-from typing import NoReturn
+
+# typing takes longer to import than the rest of this module: until main() is ready for Ctrl-C, nothing
+# is imported that need not be (the names below are for the type checker only).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
 
 INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
@@ -45,6 +50,12 @@ def main() -> None:
         command_line()
     except KeyboardInterrupt:
         interrupted()
+    except Exception as error:
+        # A SIGINT inside a class's __set_name__ (an import) comes out as RuntimeError("Error calling
+        # __set_name__ ...") with the KeyboardInterrupt as its cause (Python 3.11).
+        if caused_by_interrupt(error):
+            interrupted()
+        raise
     except SystemExit as stop:
         # typer ends a Ctrl-C inside a command with 130 but without a word
         if stop.code == INTERRUPTED or (lost.caught and not stop.code):
@@ -79,6 +90,18 @@ class LostInterrupts:
             self.caught = True
             return
         self.hook(failure)
+
+
+def caused_by_interrupt(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is the cause of ``error`` (Python wrapped it in another error)."""
+    seen: set[int] = set()
+    cause = error.__cause__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__
+    return False
 
 
 def interrupted() -> NoReturn:

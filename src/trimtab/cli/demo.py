@@ -76,6 +76,64 @@ def demo_mapping(base: Config, source: dict[str, Any]) -> dict[str, Any]:
     return mapping
 
 
+#: ``trimtab demo --serve``: the portfolio bought at the targets on START_DATE lives through the replayed
+#: market from there, a market day per wall second, rebalanced on the first of every month.
+REPLAY_SPEED = 86400
+MONTHLY = {"strategy": "calendar", "schedule": {"interval": "monthly", "day": 1}}
+
+
+def serve_demo(
+    config_path: Path | None, directory: Path | None, *, host: str, port: int, as_json: bool
+) -> None:
+    """Write the demo portfolio on a replayed market (see REPLAY_SPEED) and serve it (``trimtab serve``)."""
+    from trimtab.cli.serve import serve_portfolios
+
+    source, base = _base(config_path)
+    mapping = dict(source)
+    mapping.pop("database_url", None)
+    mapping["name"] = "demo"
+    mapping["data_dir"] = DEMO_DATA
+    mapping["rebalancing"] = MONTHLY
+    mapping["exchange"] = {
+        "name": "paper",
+        "balances": {a: fmt(v) for a, v in drifted_balances(_targets(base), base.quote).items()},
+        "replay": {"start": START_DATE.isoformat(), "speed": REPLAY_SPEED},
+        "fee_rate": fmt(base.exchange.fee_rate),
+    }
+    text = (
+        f"# Written by `trimtab demo --serve`: the portfolio bought on {START_DATE}, living through the "
+        f"replayed market at a day per second, rebalanced monthly.\n"
+        + yaml.safe_dump(_plain(mapping), sort_keys=False)
+    )
+    folder = DemoFolder.claim(directory or Path(tempfile.mkdtemp(prefix="trimtab-demo-")), text)
+    demo_config = folder.write_config(text)
+    load_config(demo_config)  # a bad base config fails here, naming the demo's file
+    announce = (
+        f"The demo portfolio replays the market from {START_DATE}, a day per second, rebalanced on the 1st "
+        f"of each month. Watch it: GET /api/portfolios/demo, /history, /equity. Its files are in {folder.path}."
+    )
+    try:
+        serve_portfolios([demo_config], host, port, as_json=as_json, announce=announce)
+    finally:
+        folder.record()
+
+
+def _targets(base: Config) -> dict[str, Decimal]:
+    if base.portfolio.target_weights is None:
+        raise ConfigError("demo", "portfolio", "the demo needs fixed target_weights")
+    return dict(base.portfolio.target_weights)
+
+
+def _base(config_path: Path | None) -> tuple[dict[str, Any], Config]:
+    """The demo's starting config: the given file, or the bundled example."""
+    if config_path is not None:
+        base = load_config(config_path)
+        return parse_yaml(config_path.read_text(encoding="utf-8"), str(config_path)), base
+    text = resources.files("trimtab.examples").joinpath("trimtab.yaml").read_text(encoding="utf-8")
+    source = parse_yaml(text, "bundled example config")
+    return source, config_from_mapping(source, "bundled example config")
+
+
 def run_demo(
     config_path: Path | None,
     directory: Path | None,
@@ -84,13 +142,7 @@ def run_demo(
     as_json: bool,
     emit_json: Callable[[Any], None],
 ) -> None:
-    if config_path is not None:
-        base = load_config(config_path)
-        source = parse_yaml(config_path.read_text(encoding="utf-8"), str(config_path))
-    else:
-        text = resources.files("trimtab.examples").joinpath("trimtab.yaml").read_text(encoding="utf-8")
-        source = parse_yaml(text, "bundled example config")
-        base = config_from_mapping(source, "bundled example config")
+    source, base = _base(config_path)
     mapping = demo_mapping(base, source)
     # Start from a clean account each time, deleting only what an earlier demo created (see demo_files).
     text = (

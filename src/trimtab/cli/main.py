@@ -16,7 +16,9 @@ import typer
 
 from trimtab import __version__
 from trimtab.cli.backtest import backtest, sweep
+from trimtab.cli.notifying import notify_test
 from trimtab.cli.reset import reset, warning_first
+from trimtab.cli.serve import serve
 from trimtab.cli.support import (
     DEFAULT_CONFIG,
     ConfigOption,
@@ -56,18 +58,23 @@ OverrideOption = Annotated[
 
 
 def with_bot(
-    config_path: Path, job: Callable[[Bot], Coroutine[Any, Any, T]], *, drives: str | None = None
+    config_path: Path,
+    job: Callable[[Bot], Coroutine[Any, Any, T]],
+    *,
+    drives: str | None = None,
+    loaded: Config | None = None,
 ) -> T:
-    """Load the config, build the bot, run ``job`` on it and close it whatever happens. A command that
-    ``drives`` the portfolio (trades or records runs) holds its lock throughout, taken before the bot is
-    built: a second one fails at once, naming the first (see :mod:`trimtab.app.portfolio_lock`)."""
+    """Load the config (unless ``loaded`` already), build the bot, run ``job`` on it and close it
+    whatever happens. A command that ``drives`` the portfolio (trades or records runs) holds its lock
+    throughout, taken before the bot is built: a second one fails at once, naming the first (see
+    :mod:`trimtab.app.portfolio_lock`)."""
     import asyncio
     import contextlib
 
     from trimtab.app.assembly import build_bot, hold_portfolio
     from trimtab.config import load_config
 
-    config = load_config(config_path)
+    config = loaded or load_config(config_path)
     with hold_portfolio(config, config_path, drives) if drives else contextlib.nullcontext():
         bot = build_bot(config, config_path)
 
@@ -116,6 +123,7 @@ def validate(
 ) -> None:
     """Check a config file without doing anything."""
     from trimtab.app.assembly import check_exchange
+    from trimtab.cli.notifying import notifier_of
     from trimtab.config import load_config
     from trimtab.config.strategy import build_policy, build_weights
 
@@ -125,6 +133,7 @@ def validate(
         build_policy(loaded)
         build_weights(loaded)
         check_exchange(loaded, str(config))
+        notifier_of(loaded, config)  # every notification URL is one apprise can use
         if as_json:
             emit_json({"valid": True, "file": str(config), "summary": policy_text})
         else:
@@ -140,7 +149,25 @@ def describe(config: Config) -> str:
     else:
         assert portfolio.dynamic_weights is not None
         what = f"{len(portfolio.dynamic_weights.assets)} assets weighted by inverse volatility"
-    return f"{what}, {config.rebalancing.strategy.value} strategy, {config.exchange.name} exchange, quote {config.quote}"
+    return (
+        f"{what}, {config.rebalancing.strategy.value} strategy, {venue_words(config)}, quote {config.quote}"
+    )
+
+
+def venue_words(config: Config) -> str:
+    """The exchange as ``validate`` names it: a moving paper market says how it moves."""
+    exchange = config.exchange
+    if exchange.replay is not None:
+        start = exchange.replay.start
+        when = (
+            f"{start:%Y-%m-%d}"
+            if (start.hour, start.minute, start.second) == (0, 0, 0)
+            else start.isoformat()
+        )
+        return f"paper exchange replaying the market from {when} at {exchange.replay.speed:,}x"
+    if exchange.prices_from is not None:
+        return f"paper exchange on {exchange.prices_from}'s live prices"
+    return f"{exchange.name} exchange"
 
 
 @app.command()
@@ -199,14 +226,20 @@ def rebalance(
     An unfinished earlier run (killed, or the exchange went away mid-run) is finished first instead."""
     from trimtab.app import documents as reports
     from trimtab.cli import render
+    from trimtab.cli.notifying import notified, notifier_of
+    from trimtab.config import load_config
 
     def action() -> None:
+        loaded = load_config(config)
+        notifier = notifier_of(loaded, config)  # its URLs checked before anything is traded
         outcome = with_bot(
             config,
-            lambda bot: bot.rebalance(
-                dry_run=dry_run, force=force, override_kill_switch=override_kill_switch
+            lambda bot: notified(
+                bot.rebalance(dry_run=dry_run, force=force, override_kill_switch=override_kill_switch),
+                notifier,
             ),
             drives="rebalance",
+            loaded=loaded,
         )
         if as_json:
             emit_json(reports.run_report(outcome))
@@ -229,19 +262,37 @@ def run(
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Check and rebalance on the policy's schedule until stopped (Ctrl-C or SIGTERM stop it cleanly)."""
-    from trimtab.cli.run_loop import run_loop
+    """Check and rebalance on the policy's schedule until stopped (Ctrl-C or SIGTERM stop it cleanly).
+
+    With --max-runs, a last check that failed ends it with exit code 1 (2 for bad input), for cron."""
+    from trimtab.cli.flag_hints import error_line
+    from trimtab.cli.notifying import notifier_of
+    from trimtab.cli.run_loop import failure_words, run_loop
+    from trimtab.cli.support import fail
+    from trimtab.config import load_config
 
     def action() -> None:
-        runs = with_bot(
+        loaded = load_config(config)
+        notifier = notifier_of(loaded, config)  # its URLs checked before the first check
+        ended = with_bot(
             config,
             lambda bot: run_loop(
-                bot, out=out, as_json=as_json, max_runs=max_runs, override_kill_switch=override_kill_switch
+                bot,
+                out=out,
+                as_json=as_json,
+                max_runs=max_runs,
+                override_kill_switch=override_kill_switch,
+                notifier=notifier,
             ),
             drives="run",
+            loaded=loaded,
         )
+        runs = ended.checks
         if not as_json:
             out.print(f"Stopped after {runs} check{'s' if runs != 1 else ''}.")
+        if max_runs is not None and ended.last_error is not None:
+            error = ended.last_error
+            fail(f"the last check failed ({failure_words(error)}): {error_line(error)}", error.exit_code)
 
     guarded(debug, action)
 
@@ -301,18 +352,34 @@ def demo(
             "--dir", help="Keep the demo's config, ledger and paper account here (default: a temp folder)."
         ),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Serve the portfolio instead, living through a replayed year (see `serve`)."
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="With --serve: listen on this address.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="With --serve: this port.")] = 8750,
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Rebalance a drifted paper portfolio on real bundled prices, start to finish."""
-    from trimtab.cli.demo import run_demo
+    """Rebalance a drifted paper portfolio on real bundled prices, start to finish.
 
+    With --serve: the portfolio lives through the replayed market from 2024-01-01, a day per second,
+    rebalanced monthly, with the JSON API at the printed URL."""
+    from trimtab.cli.demo import run_demo, serve_demo
+
+    if serve:
+        guarded(debug, lambda: serve_demo(config, directory, host=host, port=port, as_json=as_json))
+        return
     guarded(debug, lambda: run_demo(config, directory, out=out, as_json=as_json, emit_json=emit_json))
 
 
 app.command()(backtest)
 app.command()(sweep)
 app.command()(reset)
+app.command(name="notify-test")(notify_test)
+app.command()(serve)
 app.add_typer(tax_app, name="tax")
 
 

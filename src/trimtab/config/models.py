@@ -17,6 +17,8 @@ from pydantic import Field, field_validator, model_validator
 
 from trimtab.config.fields import Amount, Finite, Frozen, Percent, Price, Step, Tick, Value, shown, within
 from trimtab.config.fields import asset_name as _asset_name
+from trimtab.config.notify_section import Notify
+from trimtab.config.replay_section import Replay
 from trimtab.config.tax_section import TaxSection
 from trimtab.model.markets import DEFAULT_FEE_RATE
 from trimtab.model.portfolio import WEIGHT_SUM_TOLERANCE
@@ -226,7 +228,16 @@ class MarketOverride(Frozen):
 SECRET_KEYS = frozenset(
     {"api_key", "apikey", "key", "secret", "api_secret", "secret_key", "password", "private_key", "uid"}
 )
-PAPER_ONLY = ("balances", "prices", "fee_rate", "markets", "fill_ratio", "slippage_bps")
+PAPER_ONLY = (
+    "balances",
+    "prices",
+    "fee_rate",
+    "markets",
+    "fill_ratio",
+    "slippage_bps",
+    "replay",
+    "prices_from",
+)
 
 
 PORTFOLIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -270,6 +281,9 @@ class Exchange(Frozen):
     markets: dict[str, MarketOverride] = Field(default_factory=dict)
     fill_ratio: Annotated[Decimal, Finite, within(0, 1, above=True)] = Decimal(1)
     slippage_bps: Annotated[Decimal, Finite, within(0, 10000, below=True)] = Decimal(0)
+    # a paper market that moves: a replayed history, or live prices of a real exchange (public data, no keys)
+    replay: Replay | None = None
+    prices_from: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -324,6 +338,33 @@ class Exchange(Frozen):
             )
         return self
 
+    @model_validator(mode="after")
+    def _one_market(self) -> Exchange:
+        # A moving market has no fixed prices: a date or a price map would contradict it.
+        moving = [key for key in ("replay", "prices_from") if getattr(self, key) is not None]
+        if len(moving) == 2:
+            raise ValueError(
+                "replay and prices_from exclude each other: replay walks a price history, prices_from takes "
+                "live prices; keep one"
+            )
+        if moving and self.prices is not None:
+            raise ValueError(
+                f"prices and {moving[0]} exclude each other: {moving[0]} moves the market, prices fixes it; "
+                "keep one"
+            )
+        return self
+
+    @field_validator("prices_from")
+    @classmethod
+    def _prices_from(cls, name: str | None) -> str | None:
+        if name is not None and (
+            not name.replace("_", "").isalnum() or name != name.lower() or name == "paper"
+        ):
+            raise ValueError(
+                f"expected a ccxt exchange id in lower case such as 'binance', got {shown(name)}"
+            )
+        return name
+
     @property
     def is_paper(self) -> bool:
         return self.name == "paper"
@@ -359,6 +400,8 @@ class Config(Frozen):
     # Accepted at the top level too, since the README's example (seed.yaml) can be read either way.
     rebalance_window: RebalanceWindow | None = None
     tax: TaxSection | None = None
+    # Messages to the owner through apprise (URLs here and/or in TRIMTAB_NOTIFY_URLS); see notify_section.
+    notify: Notify = Field(default_factory=Notify)
 
     @field_validator("quote")
     @classmethod

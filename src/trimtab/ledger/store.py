@@ -24,9 +24,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from trimtab.errors import LedgerError, TrimtabError
+from trimtab.errors import LedgerError, TrimtabError, marked_temporary
 from trimtab.ledger.engine import connect, error_reason
-from trimtab.ledger.models import DecisionRow, RunRow
+from trimtab.ledger.models import DecisionRow, RunRow, SnapshotRow
 from trimtab.ledger.reads import read_detail, read_recorded_orders, read_summaries
 from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
 from trimtab.ledger.tax_records import (
@@ -280,8 +280,9 @@ class LedgerStore:
     def consecutive_failures(self) -> tuple[int, str | None]:
         """How many of the latest live runs failed in a row, and the newest one's error (for the kill switch).
 
-        A run ``skipped`` with an error was refused for bad input (a config or data file) before any order:
-        it neither counts nor breaks the row."""
+        A run ``skipped`` with an error was refused for bad input (a config or data file) before any order,
+        and a run ``failed`` by temporary exchange trouble (its error marked ``temporary: ``, see
+        :func:`trimtab.errors.failure_of`) will be retried: neither counts nor breaks the row."""
         with self._transaction("count failed runs") as session:
             rows = session.execute(
                 select(RunRow.status, RunRow.error)
@@ -293,6 +294,8 @@ class LedgerStore:
         for status, error in rows:
             if status == RunStatus.SKIPPED and error is not None:
                 continue  # refused for bad input before any order: neither a failure nor a success
+            if status == RunStatus.FAILED and marked_temporary(error):
+                continue  # the exchange was unreachable, busy or limiting us: says nothing either way
             if status != RunStatus.FAILED:
                 break
             count += 1
@@ -308,6 +311,17 @@ class LedgerStore:
                 select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
             ).all()
             return read_summaries(session, runs)
+
+    def equity(self, limit: int | None = None) -> list[tuple[datetime, Decimal]]:
+        """The portfolio's value at every recorded snapshot (each run's ``before``, and ``after`` when it
+        traded), oldest first: ``(taken_at, total_value)``; with ``limit``, the latest ``limit`` of them."""
+        with self._transaction("read the equity curve") as session:
+            query = select(SnapshotRow.taken_at, SnapshotRow.total_value).order_by(
+                SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()
+            )
+            if limit is not None:
+                query = query.limit(max(limit, 0))
+            return [(taken_at, value) for taken_at, value in reversed(session.execute(query).all())]
 
     def run_detail(self, run_id: int) -> RunDetail | None:
         """Everything recorded about run ``run_id``, or None if there is no such run."""

@@ -105,8 +105,8 @@ def clean(directory: Path = HERE) -> None:
 
 def build(work: Path) -> None:
     """Compile :data:`HOT` in place (C sources and objects under ``work``), then write the manifest."""
-    from mypyc.build import mypycify  # noqa: PLC0415 (build tools: only when building)
-    from setuptools import setup  # type: ignore[import-untyped]  # noqa: PLC0415
+    from mypyc.build import mypycify
+    from setuptools import setup  # type: ignore[import-untyped]
 
     clean()
     root = HERE.parent.parent  # the folder that holds the trimtab package (src/)
@@ -115,11 +115,20 @@ def build(work: Path) -> None:
     cwd = Path.cwd()
     os.chdir(root)  # mypycify names the modules from paths relative to here
     try:
-        modules = mypycify(sources, opt_level="2", group_name=f"{PACKAGE}.{GROUP}", target_dir=str(work / "c"))
+        modules = mypycify(
+            sources, opt_level="2", group_name=f"{PACKAGE}.{GROUP}", target_dir=str(work / "c")
+        )
         setup(
             name="trimtab-native",
             ext_modules=modules,
-            script_args=["build_ext", "--inplace", "--build-temp", str(work / "temp"), "--build-lib", str(work / "lib")],
+            script_args=[
+                "build_ext",
+                "--inplace",
+                "--build-temp",
+                str(work / "temp"),
+                "--build-lib",
+                str(work / "lib"),
+            ],
         )
     finally:
         os.chdir(cwd)
@@ -135,7 +144,7 @@ def write_manifest(directory: Path, hashes: dict[str, str]) -> None:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     if "--clean" in argv:
         clean()

@@ -1,6 +1,8 @@
 """The paper venue: a simulated exchange that behaves like Binance spot, for dry runs and tests.
 
-Prices are frozen at one day of a price history (or given explicitly); orders are immediate-or-cancel
+Prices come from a :class:`~trimtab.venues.paper_market.PaperMarket`: by default frozen at one day of a
+price history (or given explicitly), else a replayed history or a real exchange's live prices (the
+moving markets of :mod:`trimtab.venues.replay` and :mod:`trimtab.venues.live_market`); orders are immediate-or-cancel
 limit orders checked against Binance's filters in Binance's order, filled at the last price (± slippage,
 never beyond the limit) and charged Binance's fee in the asset received. The account lives on in a JSON
 state file between runs (see :mod:`trimtab.venues.paper_state`).
@@ -26,6 +28,7 @@ from trimtab.model.orders import Fill, OrderRequest, OrderResult, OrderStatus, S
 from trimtab.model.portfolio import Balance
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.paper_market import FrozenMarket, PaperMarket
 from trimtab.venues.paper_state import PaperState, load_state, save_state
 
 _SETTINGS = "paper venue settings"
@@ -97,6 +100,10 @@ class PaperVenue:
     saved atomically after every order and on :meth:`close`; with ``None`` it lives in memory only.
     A corrupt state file raises ConfigError; ``trimtab reset`` archives it, with the ledger it belongs
     to, to start over (:mod:`trimtab.app.reset`).
+
+    ``market`` is where prices come from (default: frozen on ``settings.price_date`` of ``history``, its
+    last day if None, with ``settings.prices`` on top; one of ``history`` and ``market`` is needed). A market's lot rules are looked up once per asset and kept, so that the
+    rules a plan was made with are the rules its orders meet.
     """
 
     name = "paper"
@@ -108,8 +115,9 @@ class PaperVenue:
         *,
         quote: str,
         state_path: Path | None,
-        history: PriceHistory,
+        history: PriceHistory | None = None,
         clock: Callable[[], datetime] = _utc_now,
+        market: PaperMarket | None = None,
     ) -> None:
         for asset, rules in settings.markets.items():
             _require(
@@ -118,13 +126,15 @@ class PaperVenue:
         self._settings = settings
         self._quote = quote
         self._state_path = state_path
-        self._history = history
         self._clock = clock
-        self._price_day = settings.price_date or history.last_date
-        # The market is frozen at one day, so prices are resolved once (and a bad date fails here).
-        prices = {a: p for a, p in history.prices_on(self._price_day).items() if a != quote}
-        prices.update({a: p for a, p in (settings.prices or {}).items() if a != quote})
-        self._prices = prices
+        if market is None:
+            if history is None:
+                raise ValueError("a paper venue needs a price history or a market")
+            market = FrozenMarket(
+                history, settings.price_date or history.last_date, settings.prices or {}, quote
+            )
+        self._market: PaperMarket = market
+        self._known_rules: dict[str, MarketRules] = {}
         loaded = load_state(state_path) if state_path is not None else None
         self._state = loaded if loaded is not None else PaperState.initial(settings.balances)
 
@@ -140,14 +150,17 @@ class PaperVenue:
 
     @property
     def price_date(self) -> date:
-        """The day of the price history whose closes are the last prices (explicit prices aside)."""
-        return self._price_day
+        """The day of the price history whose closes are the last prices (explicit prices aside); on a
+        moving market, the day of the venue's clock."""
+        if isinstance(self._market, FrozenMarket):
+            return self._market.day
+        return self._clock().date()
 
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
         """Rules of each priced asset: the settings' override, else Binance-like defaults."""
         if quote != self._quote:
             return {}
-        return {a: self._rules(a) for a in assets if a in self._prices}
+        return await self._rules_of(await self._market.last_prices([a for a in assets if a != quote]))
 
     async def fetch_balances(self) -> dict[str, Balance]:
         """Every asset with a non-zero balance. IOC orders never rest, so nothing is locked: free == total."""
@@ -158,7 +171,7 @@ class PaperVenue:
         """Last price of each asset that has one; the others are left out for the caller to report."""
         if quote != self._quote:
             return {}
-        return {a: self._prices[a] for a in assets if a in self._prices}
+        return await self._market.last_prices([a for a in assets if a != quote])
 
     async def fetch_fee_rate(self) -> Decimal:
         """The configured taker fee rate."""
@@ -167,13 +180,13 @@ class PaperVenue:
     async def fetch_daily_closes(
         self, quote: str, assets: Sequence[str], days: int
     ) -> dict[str, list[Decimal]]:
-        """Up to ``days`` closes of each asset in the history, oldest first, ending on :attr:`price_date`."""
+        """Up to ``days`` daily closes of each asset, oldest first: on a frozen market ending on
+        :attr:`price_date`, on a moving one the last closes known at the venue's clock."""
         if days < 1:
             raise ValueError(f"days must be >= 1, got {days}")
         if quote != self._quote:
             return {}
-        closes = {a: self._history.history(a, self._price_day, days) for a in assets if a != quote}
-        return {a: values for a, values in closes.items() if values}
+        return await self._market.daily_closes([a for a in assets if a != quote], days)
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         """Check ``request`` like Binance, fill it immediate-or-cancel and record it.
@@ -183,7 +196,7 @@ class PaperVenue:
         FatalVenueError when the account cannot be saved (disk full): the order is then not placed.
         """
         await answer_later()
-        base = self._base_of(request.symbol)
+        base, last = await self._market_of(request.symbol)
         if request.client_order_id in self._state.orders:
             raise DuplicateClientOrderId(
                 f"Duplicate order sent. (client order id {request.client_order_id!r} is already used)"
@@ -191,7 +204,12 @@ class PaperVenue:
         order, deltas = match_order(
             request,
             IocMarket(
-                base, self._quote, self._rules(base), self._prices[base], self._settings, self._clock()
+                base,
+                self._quote,
+                (await self._rules_of({base: last}))[base],
+                last,
+                self._settings,
+                self._clock(),
             ),
             self._state.balances,
             str(self._state.next_order_id),
@@ -213,18 +231,33 @@ class PaperVenue:
         return None
 
     async def close(self) -> None:
-        """Nothing to flush: every order already saved the state. Reading (``status``, ``plan``) writes no
-        file, so the configured starting balances stay editable until the first order."""
+        """Close the market (a live one's network session). Nothing to flush: every order already saved
+        the state. Reading (``status``, ``plan``) writes no file, so the configured starting balances stay
+        editable until the first order."""
+        await self._market.close()
 
-    def _rules(self, asset: str) -> MarketRules:
-        override = self._settings.markets.get(asset)
-        return override if override is not None else default_rules(asset, self._quote, self._prices[asset])
+    async def _rules_of(self, prices: Mapping[str, Decimal]) -> dict[str, MarketRules]:
+        """The rules of each asset of ``prices``: the settings' override, else the market's own rules,
+        else Binance-like defaults at that price; looked up once per asset and kept."""
+        new = [a for a in prices if a not in self._settings.markets and a not in self._known_rules]
+        if new:
+            own = await self._market.market_rules(new)
+            for asset in new:
+                found = own.get(asset)
+                self._known_rules[asset] = (
+                    found if found is not None else default_rules(asset, self._quote, prices[asset])
+                )
+        return {a: self._settings.markets.get(a) or self._known_rules[a] for a in prices}
 
-    def _base_of(self, symbol: str) -> str:
+    async def _market_of(self, symbol: str) -> tuple[str, Decimal]:
+        """The base asset of ``symbol`` and its last price; OrderRejected when the venue has no such market."""
         base, _, quote = symbol.partition("/")
-        if quote != self._quote or base not in self._prices:
+        price = None
+        if quote == self._quote and base and base != quote:
+            price = (await self._market.last_prices([base])).get(base)
+        if price is None:
             raise OrderRejected(f"Invalid symbol. (the paper venue has no market {symbol!r})")
-        return base
+        return base, price
 
 
 @dataclass(frozen=True, slots=True)
