@@ -214,7 +214,7 @@ def build_venue(
             )
             + "; export the exchange's API key and secret there (trading permission, no withdrawal permission)",
         )
-    client = _ccxt_client(config, source, api_key=api_key, secret=secret)
+    client = ccxt_client(config, source, api_key=api_key, secret=secret)
     return CcxtVenue(client, quote=config.quote, secrets=(api_key, secret))
 
 
@@ -229,16 +229,19 @@ def check_exchange(config: Config, source: str) -> None:
     if exchange.is_paper:
         paper_settings(config, source, bundled_history())
         return
-    _ccxt_client(config, source, api_key=None, secret=None)
+    ccxt_client(config, source, api_key=None, secret=None)
 
 
-def _ccxt_client(config: Config, source: str, *, api_key: str | None, secret: str | None) -> Any:
-    """The ccxt exchange object the config describes (ccxt is untyped; imported only when needed)."""
+def ccxt_client(
+    config: Config, source: str, *, api_key: str | None, secret: str | None, name: str | None = None
+) -> Any:
+    """The ccxt exchange object the config describes, or exchange ``name`` with the config's connection
+    settings (ccxt is untyped; imported only when needed)."""
     from trimtab.venues.ccxt_factory import make_exchange
 
     exchange = config.exchange
     return make_exchange(
-        exchange.name,
+        name or exchange.name,
         api_key=api_key,
         secret=secret,
         sandbox=exchange.sandbox,

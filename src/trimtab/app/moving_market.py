@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trimtab.app.assembly import complete_markets
+from trimtab.app.assembly import ccxt_client, complete_markets
 from trimtab.clock import CLOCK_VARIABLE
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError
@@ -140,23 +140,13 @@ def replay_settings(config: Config, source: str, track: PriceTrack) -> PaperSett
 
 def live_market(config: Config, source: str) -> LiveMarket:
     """The live market of ``prices_from`` (ccxt, public data, no keys; imported only when needed)."""
-    from trimtab.venues.ccxt_factory import make_exchange
     from trimtab.venues.ccxt_venue import CcxtVenue
     from trimtab.venues.live_market import OVERRIDABLE, LiveMarket
 
     exchange = config.exchange
     assert exchange.prices_from is not None
     try:
-        client = make_exchange(
-            exchange.prices_from,
-            api_key=None,
-            secret=None,
-            sandbox=exchange.sandbox,
-            api_url=exchange.api_url,
-            timeout_ms=exchange.timeout_ms,
-            source=source,
-            rate_limit=exchange.rate_limit,
-        )
+        client = ccxt_client(config, source, api_key=None, secret=None, name=exchange.prices_from)
     except ConfigError as error:
         key = "exchange.prices_from" if error.key == "exchange.name" else error.key
         raise ConfigError(source, key, error.message) from None
