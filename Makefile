@@ -43,7 +43,22 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck $(COMPILED)
+# The dashboard's browser tests drive Debian's chromium through Playwright (never Playwright's own browser
+# download). When it is missing, root installs it with apt-get (once: then the binary is there); anyone
+# else gets one warning line, and those tests skip saying why.
+CHROMIUM := /usr/bin/chromium
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+$(CHROMIUM): | $(STAMP)
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the dashboard's browser tests (apt-get)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+			>$(VENV)/chromium-install.log 2>&1 \
+			|| echo "warning: could not install chromium (see $(VENV)/chromium-install.log): the browser tests skip"; \
+	else \
+		echo "warning: $(CHROMIUM) is missing and only root can install it (apt-get install chromium): the browser tests skip"; \
+	fi
+
+test: lint typecheck $(COMPILED) | $(CHROMIUM)
 	$(BIN)/pytest
 
 clean:

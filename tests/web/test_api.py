@@ -4,6 +4,7 @@ needs the bearer token, every error is one JSON line."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,7 +150,15 @@ def test_the_openapi_page_documents_every_route(http: httpx.Client) -> None:
         if method == "post":
             assert paths[path][method]["security"], path
             assert {"401", "403"} <= set(paths[path][method]["responses"]), path
-    assert http.get("/docs").status_code == 200
+    page = http.get("/docs")  # rendered here from the spec: no CDN, works offline
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for path, method in expected.items():
+        assert f"{method.upper()} {path}" in page.text, path
+    sources = re.findall(r"<(?:script|link)[^>]*(?:src|href)=\"([^\"]+)\"", page.text)
+    assert sources
+    assert all(source.startswith("/") for source in sources), sources
+    assert http.get("/redoc").status_code == 404
 
 
 def test_without_a_token_the_server_takes_no_writes(tmp_path: Path) -> None:

@@ -56,11 +56,22 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Listen on this port.")
     ] = DEFAULT_PORT,
+    backtests: Annotated[
+        Path | None,
+        typer.Option(
+            "--backtests", help="List and open the HTML backtest reports in this folder (/backtests)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per event.")] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Run portfolios on their schedules with a JSON API (Ctrl-C or SIGTERM stop it cleanly)."""
-    guarded(debug, lambda: serve_portfolios(config_files(configs, config_dir), host, port, as_json=as_json))
+    """Run portfolios on their schedules with a JSON API and a dashboard (Ctrl-C or SIGTERM stop it cleanly)."""
+    guarded(
+        debug,
+        lambda: serve_portfolios(
+            config_files(configs, config_dir), host, port, as_json=as_json, backtests=backtests
+        ),
+    )
 
 
 def config_files(configs: list[Path] | None, config_dir: Path | None) -> list[Path]:
@@ -146,16 +157,25 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def serve_portfolios(
-    files: list[Path], host: str, port: int, *, as_json: bool, announce: str | None = None
+    files: list[Path],
+    host: str,
+    port: int,
+    *,
+    as_json: bool,
+    announce: str | None = None,
+    backtests: Path | None = None,
 ) -> None:
-    """Load, check, bind, then serve until a signal; ``announce`` is one more line after the URL."""
+    """Load, check, bind, then serve until a signal; ``announce`` is one more line after the URL;
+    ``backtests``: the folder of HTML reports the dashboard lists."""
     import asyncio  # not at the top: `trimtab --help` and a backtest start without it
 
+    if backtests is not None and not backtests.is_dir():
+        raise ConfigError(str(backtests), "", "no such folder (--backtests)")
     portfolios = load_portfolios(files)
     token = web_token(host)
     sock = listening_socket(host, port)
     try:
-        asyncio.run(_serve(portfolios, sock, token, as_json=as_json, announce=announce))
+        asyncio.run(_serve(portfolios, sock, token, as_json=as_json, announce=announce, backtests=backtests))
     finally:
         sock.close()
     if not as_json:
@@ -169,6 +189,7 @@ async def _serve(
     *,
     as_json: bool,
     announce: str | None,
+    backtests: Path | None = None,
 ) -> None:
     import asyncio
 
@@ -191,7 +212,9 @@ async def _serve(
         fleet = await Fleet.open(portfolios, report)
         try:
             if not stop.is_set():  # a signal while the portfolios were opened: no run is started
-                await _until_stopped(fleet, create_app(fleet, token), sock, stop, as_json, announce)
+                await _until_stopped(
+                    fleet, create_app(fleet, token, backtests=backtests), sock, stop, as_json, announce
+                )
         finally:
             await fleet.stop()  # every portfolio finishes the run it is in
     finally:
@@ -235,7 +258,8 @@ def _listening(sock: socket.socket, fleet: Fleet, as_json: bool, announce: str |
         return
     count = len(fleet.portfolios)
     out.print(
-        f"Serving {count} portfolio{'s' if count != 1 else ''} at {url} (API: {url}/docs). Ctrl-C stops.",
+        f"Serving {count} portfolio{'s' if count != 1 else ''} at {url} (dashboard: {url}/, API: {url}/docs). "
+        "Ctrl-C stops.",
         markup=False,
         soft_wrap=True,
     )

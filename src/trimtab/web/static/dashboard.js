@@ -1,0 +1,171 @@
+// trimtab dashboard: live updates and the three actions. No inline script anywhere (the pages'
+// Content-Security-Policy forbids it); no library; the token lives in sessionStorage only.
+"use strict";
+
+(function () {
+  const TOKEN_KEY = "trimtab-token";
+  const POLL_MS = 2500;      // /health is cheap: no venue is asked
+  const REFRESH_MS = 30000;  // refetch the fragment at least this often (prices move)
+
+  const main = document.getElementById("content");
+  const flashBox = document.getElementById("flash");
+  const liveNote = document.getElementById("live-note");
+  let signature = null;
+  let lastRefresh = Date.now();
+  let refreshing = null;
+  let busy = false;
+
+  function flash(text, isError) {
+    if (!flashBox) return;
+    flashBox.className = isError ? "error" : "ok";
+    const p = document.createElement("p");
+    p.textContent = text;
+    flashBox.replaceChildren(p);
+  }
+
+  function fragmentUrl() {
+    const url = new URL(window.location.href);
+    url.searchParams.set("fragment", "1");
+    url.hash = "";
+    return url.toString();
+  }
+
+  // Replace <main>'s content with the page's fragment, keeping open <details> and the force box.
+  function refresh() {
+    if (!main || main.dataset.live !== "on") return Promise.resolve();
+    if (refreshing) return refreshing;
+    refreshing = fetch(fragmentUrl(), { headers: { Accept: "text/html" }, cache: "no-store" })
+      .then(function (answer) {
+        if (!answer.ok) throw new Error("HTTP " + answer.status);
+        return answer.text();
+      })
+      .then(function (html) {
+        const open = Array.from(main.querySelectorAll("details[open][id]")).map(function (d) { return d.id; });
+        const force = document.getElementById("force");
+        const forced = force ? force.checked : false;
+        main.innerHTML = html;
+        open.forEach(function (id) {
+          const details = document.getElementById(id);
+          if (details) details.open = true;
+        });
+        const again = document.getElementById("force");
+        if (again) again.checked = forced;
+        lastRefresh = Date.now();
+        note("updated " + new Date().toLocaleTimeString());
+      })
+      .catch(function () { note("could not update — retrying"); })
+      .finally(function () { refreshing = null; });
+    return refreshing;
+  }
+
+  function note(text) {
+    if (liveNote) liveNote.textContent = "updates live · " + text;
+  }
+
+  // Poll /health; when a portfolio's state, last run or next check changed, fetch the fragment.
+  function poll() {
+    if (document.hidden || busy) return;
+    fetch("/health", { cache: "no-store" })
+      .then(function (answer) { return answer.ok ? answer.json() : Promise.reject(answer.status); })
+      .then(function (health) {
+        const now = JSON.stringify(health.portfolios);
+        const changed = signature !== null && now !== signature;
+        signature = now;
+        if (changed || Date.now() - lastRefresh > REFRESH_MS) return refresh();
+        return undefined;
+      })
+      .catch(function () { note("server unreachable — retrying"); });
+  }
+
+  function ask(dialog) {
+    return new Promise(function (resolve) {
+      dialog.returnValue = "";
+      dialog.addEventListener("close", function () { resolve(dialog.returnValue); }, { once: true });
+      dialog.showModal();
+    });
+  }
+
+  function token() {
+    const kept = window.sessionStorage.getItem(TOKEN_KEY);
+    if (kept) return Promise.resolve(kept);
+    const dialog = document.getElementById("token");
+    const input = dialog.querySelector('input[name="token"]');
+    input.value = "";
+    return ask(dialog).then(function (choice) {
+      const given = input.value.trim();
+      input.value = "";
+      if (choice !== "save" || !given) return null;
+      window.sessionStorage.setItem(TOKEN_KEY, given);
+      return given;
+    });
+  }
+
+  const WORDS = {
+    rebalance: function (name, force) { return "Rebalance " + name + " now" + (force ? ", even if the policy says no" : "") + "?"; },
+    pause: function (name) { return "Pause " + name + "? No scheduled check runs until it is resumed (also after a restart)."; },
+    resume: function (name) { return "Resume " + name + "? Its checks run on schedule again (overriding a kill switch once)."; },
+  };
+
+  function done(action, name, body) {
+    if (action === "rebalance") {
+      const orders = Array.isArray(body.results) ? body.results.length : 0;
+      const reason = body.decision && body.decision.reason ? " — " + body.decision.reason : "";
+      return name + ": run " + body.run_id + " " + body.status + ", " + orders + " order" + (orders === 1 ? "" : "s") + reason;
+    }
+    return name + " is " + body.state + ".";
+  }
+
+  function act(button) {
+    const action = button.dataset.action;
+    const name = button.dataset.portfolio;
+    const forceBox = document.getElementById("force");
+    const force = action === "rebalance" && forceBox !== null && forceBox.checked;
+    const confirm = document.getElementById("confirm");
+    document.getElementById("confirm-text").textContent = WORDS[action](name, force);
+    ask(confirm)
+      .then(function (choice) { return choice === "confirm" ? token() : null; })
+      .then(function (secret) {
+        if (!secret) return;
+        busy = true;
+        flash(action === "rebalance" ? "Rebalancing " + name + "…" : "Sending…", false);
+        const init = { method: "POST", headers: { Authorization: "Bearer " + secret } };
+        if (action === "rebalance") {
+          init.headers["Content-Type"] = "application/json";
+          init.body = JSON.stringify({ force: force });
+        }
+        return fetch("/api/portfolios/" + encodeURIComponent(name) + "/" + action, init)
+          .then(function (answer) {
+            return answer.json().catch(function () { return {}; }).then(function (body) {
+              if (answer.ok) {
+                flash(done(action, name, body), false);
+                return;
+              }
+              if (answer.status === 401) {
+                window.sessionStorage.removeItem(TOKEN_KEY);
+                flash("The token was refused, and forgotten: enter it again with the next action.", true);
+                return;
+              }
+              flash(body.error || "The server answered " + answer.status + ".", true);
+            });
+          })
+          .catch(function () { flash("The server could not be reached.", true); })
+          .finally(function () {
+            busy = false;
+            return refresh();
+          });
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    act(button);
+  });
+
+  if (main && main.dataset.live === "on") {
+    poll();
+    window.setInterval(poll, POLL_MS);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) poll(); });
+  }
+})();
