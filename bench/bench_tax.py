@@ -1,5 +1,6 @@
 """``trimtab tax import`` and ``tax report`` (us fifo/hifo/min-tax, de, uk) on a large history, as whole
-processes: wall time and peak RSS of each. Prints figures; asserts nothing.
+processes: wall time, user CPU time and peak RSS of each (the machine is shared: the CPU time says
+what the wall time would be on an idle one). Prints figures; asserts nothing.
 
     .venv/bin/python bench/bench_tax.py [--events 1000000] [--year 2024] [--keep DIR] [--only us-fifo,de]
         [--import-only]
@@ -167,27 +168,28 @@ def recurrency(source: Path, target: Path, currency: str) -> None:
         writing.write(rest)
 
 
-def run(label: str, args: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run one trimtab command as a child process: wall seconds, peak RSS in MiB (the child's own),
-    and the last line it printed."""
+def run(label: str, args: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run one trimtab command as a child process: wall seconds, user CPU seconds, peak RSS in MiB
+    (the child's own), and the last line it printed."""
     code = (
         "import resource, subprocess, sys, time\n"
         "t = time.perf_counter()\n"
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
         "wall = time.perf_counter() - t\n"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "rss, cpu = usage.ru_maxrss / 1024, usage.ru_utime\n"
         "lines = p.stdout.strip().splitlines()[-4:-1]\n"
         "tail = ' | '.join(lines) if p.returncode == 0 else p.stderr.strip()\n"
-        "print(p.returncode, wall, rss, tail, sep='\\t')\n"
+        "print(p.returncode, wall, cpu, rss, tail, sep='\\t')\n"
     )
     # A fresh parent per command, so RUSAGE_CHILDREN holds this command's peak and nothing else.
     result = subprocess.run(
         [sys.executable, "-c", code, *TRIMTAB, *args], capture_output=True, text=True, cwd=cwd, check=True
     )
-    returncode, wall, rss, tail = result.stdout.rstrip("\n").split("\t", 3)
+    returncode, wall, cpu, rss, tail = result.stdout.rstrip("\n").split("\t", 4)
     if returncode != "0":
         print(f"{label:<22}: FAILED (exit {returncode}): {tail}")
-    return float(wall), float(rss), tail
+    return float(wall), float(cpu), float(rss), tail
 
 
 def main() -> None:
@@ -238,12 +240,12 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str], *, reports: 
     for currency in ("USD", "EUR", "GBP"):
         if currency not in currencies:
             continue
-        wall, rss, tail = run(
+        wall, cpu, rss, tail = run(
             f"import {currency}",
             ["tax", "import", str(files[currency]), "--currency", currency, "-c", str(configs[currency])],
             folder,
         )
-        print(f"{'import ' + currency:<22}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail[:70]}")
+        print(f"{'import ' + currency:<22}: {wall:6.1f} s  {cpu:6.1f} s user  {rss:6.0f} MiB   {tail[:70]}")
     for name in chosen if reports else []:
         jurisdiction, currency, extra = REPORTS[name]
         base = ["tax", "report", "-j", jurisdiction, "--year", year, *extra]
@@ -251,9 +253,9 @@ def _bench(folder: Path, events: int, year: str, chosen: list[str], *, reports: 
             ("ledger", ["-c", str(configs[currency])]),
             ("csv", ["--transactions", str(files[currency])]),
         ):
-            wall, rss, tail = run(f"{name} {source}", [*base, *more], folder)
+            wall, cpu, rss, tail = run(f"{name} {source}", [*base, *more], folder)
             label = f"report {name} ({source})"
-            print(f"{label:<24}: {wall:6.1f} s  {rss:6.0f} MiB peak RSS   {tail}")
+            print(f"{label:<24}: {wall:6.1f} s  {cpu:6.1f} s user  {rss:6.0f} MiB   {tail}")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'this script':<22}: {own:.0f} MiB peak RSS (generating)")
 

@@ -17,6 +17,11 @@ heaps by unit cost (:mod:`trimtab.tax.cost_index`), as the book's, whose items s
 moves. Each wallet keeps a heap of the lots it holds pieces of, first in, first out (a lot's number
 is its FIFO place when the acquisitions come in time order).
 
+The sums of units (a wallet's, a strand's, what is left to take) are exact: :meth:`CostWalk.add` and
+:meth:`CostWalk.consume` make :data:`~trimtab.tax.lot_register.EXACT` the current context for their
+work and put the caller's back after it; the rounded arithmetic (a share of a cost, a unit cost) is
+done in the caller's context, named (``rounded``), as the book does it.
+
 A sale the book would refuse is refused with the book's own error, word for word (the walk asks a
 :class:`~trimtab.tax.lots.LotBook` made from the same lots).
 """
@@ -26,61 +31,37 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Context, Decimal, getcontext
+from decimal import Context, Decimal, getcontext, setcontext
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from trimtab.errors import TaxError
-from trimtab.model.money import ZERO
-from trimtab.tax.cost_index import CostOrder, Item, MinTaxOrder
+from trimtab.tax.cost_index import CostOrder, Holding, Item, MinTaxOrder, Pool
 from trimtab.tax.lot_index import Entry
 from trimtab.tax.lot_register import EXACT
 from trimtab.tax.lots import LotBook, StandingOrder
 from trimtab.tax.model import Lot
 from trimtab.tax.normalize import Acquisition
-from trimtab.tax.piece_tree import Piece, Strand, first, locate, merge, pieces, remove, resize, split_units
+from trimtab.tax.piece_tree import (
+    LotRecord,
+    Piece,
+    Strand,
+    first,
+    locate,
+    merge,
+    pieces,
+    remove,
+    resize,
+    split_units,
+    unlink,
+)
 
-_sub = EXACT.subtract
-_add = EXACT.add
-
-
-class _Lot:
-    """One lot id: its facts, and its strands by wallet."""
-
-    __slots__ = ("acquired", "lot_id", "number", "strands")
-
-    def __init__(self, number: int, acquired: datetime) -> None:
-        self.number = number
-        self.lot_id = str(number)
-        self.acquired = acquired
-        # A wallet is a key here exactly while the lot is in that wallet's heap (its strand may be
-        # empty until the heap drops the lot on meeting it).
-        self.strands: dict[str, Strand] = {}
-
-
-class _Holding:
-    """One wallet's lots of one asset in FIFO order (a heap), its units (exact), its open pieces."""
-
-    __slots__ = ("heap", "live", "prune_at", "units")
-
-    def __init__(self) -> None:
-        self.heap: list[tuple[int, _Lot]] = []
-        self.units = ZERO
-        self.live = 0
-        self.prune_at = 64
+_sub: Final = EXACT.subtract
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 
 
-class _Pool:
-    """One asset: the wallets, the open pieces, and the cost heaps (by wallet; None: every wallet)."""
-
-    __slots__ = ("indexes", "live", "wallets")
-
-    def __init__(self) -> None:
-        self.wallets: dict[str, _Holding] = {}
-        self.live = 0
-        self.indexes: dict[str | None, CostOrder] = {}
-
-
-Taken = tuple[_Lot, str, Decimal, Decimal]
+Taken = tuple[LotRecord | None, str, Decimal, Decimal]
 """A consumed piece: its lot, the wallet it was in, the amount and its cost."""
 
 
@@ -92,7 +73,7 @@ class CostWalk:
             raise ValueError(f"CostWalk walks hifo or min-tax, not {kind!r}")
         self._kind = kind
         self._zone = zone
-        self._pools: dict[str, _Pool] = {}
+        self._pools: dict[str, Pool] = {}
         self._next_id = 1
         self._seq = 0
         self._last = datetime.min.replace(tzinfo=UTC)
@@ -104,30 +85,35 @@ class CostWalk:
         if acquisition.time < self._last:
             raise ValueError(f"line {acquisition.line}: acquisitions must come in time order")
         self._last = acquisition.time
-        lot = _Lot(self._next_id, acquisition.time)
+        lot = LotRecord(self._next_id, acquisition.time)
         self._next_id += 1
         self._seq += 1
         pool = self._pools.get(acquisition.asset)
         if pool is None:
-            pool = self._pools[acquisition.asset] = _Pool()
+            pool = self._pools[acquisition.asset] = Pool()
         piece = Piece(acquisition.amount, acquisition.cost, self._seq, lot)
-        self._strand(pool, lot, acquisition.wallet).append(piece)
-        holding = pool.wallets[acquisition.wallet]
-        holding.units = _add(holding.units, acquisition.amount)
+        rounded = getcontext()
+        setcontext(EXACT)  # the sums of units, exact (see the module docstring)
+        try:
+            self._strand(pool, lot, acquisition.wallet).append(piece)
+            holding = pool.wallets[acquisition.wallet]
+            holding.units = holding.units + acquisition.amount
+        finally:
+            setcontext(rounded)
         holding.live += 1
         pool.live += 1
-        self._register(pool, acquisition.wallet, piece, getcontext())
+        self._register(pool, acquisition.wallet, piece, rounded)
 
     @staticmethod
-    def _strand(pool: _Pool, lot: _Lot, wallet: str) -> Strand:
+    def _strand(pool: Pool, lot: LotRecord, wallet: str) -> Strand:
         """``wallet``'s strand of ``lot`` (made, and the lot put in the wallet's heap, if need be)."""
         strand = lot.strands.get(wallet)
         if strand is None:
             strand = lot.strands[wallet] = Strand(lot, wallet)
             holding = pool.wallets.get(wallet)
             if holding is None:
-                holding = pool.wallets[wallet] = _Holding()
-            heapq.heappush(holding.heap, (lot.number, lot))
+                holding = pool.wallets[wallet] = Holding()
+            _heappush(holding.heap, (lot.number, lot))
             if len(holding.heap) > holding.prune_at:
                 # Sales empty strands anywhere, not only at the front: drop those lots now and then.
                 kept = []
@@ -145,17 +131,33 @@ class CostWalk:
     @staticmethod
     def _item(piece: Piece, rounded: Context) -> Item:
         lot = piece.lot
-        return (-rounded.divide(piece.cost, piece.amount), lot.acquired, lot.number, piece, piece.version)
+        assert lot is not None
+        key = piece.key = rounded.divide(piece.cost, piece.amount).copy_negate()
+        return Item(key, lot.number, piece, piece.version)
 
-    def _register(self, pool: _Pool, wallet: str, piece: Piece, rounded: Context) -> None:
-        """``piece`` (new, or changed: a new version) into the heaps over its wallet."""
-        if pool.indexes:
-            item = self._item(piece, rounded)
-            for scope, index in pool.indexes.items():
-                if scope is None or scope == wallet:
-                    index.push(item)
+    def _register(self, pool: Pool, wallet: str, piece: Piece, rounded: Context) -> None:
+        """``piece`` (new, or changed: one version on) into the heaps over its wallet.
 
-    def _items(self, pool: _Pool, scope: str | None, rounded: Context) -> Iterator[Item]:
+        A piece made smaller keeps its unit cost more often than not: then its item of the version
+        before stands for it again (the version is put back), and nothing is pushed. (Every piece of
+        a heap's wallets has an item of its version there, ``key`` its key; a piece changes only
+        while a heap over its wallet is there, once before it is registered.)"""
+        if not pool.indexes:
+            return
+        key = rounded.divide(piece.cost, piece.amount).copy_negate()
+        if piece.key is not None and key == piece.key:
+            piece.version -= 1
+            return
+        lot = piece.lot
+        assert lot is not None
+        item = Item(key, lot.number, piece, piece.version)
+        piece.key = None
+        for scope, index in pool.indexes.items():
+            if scope is None or scope == wallet:
+                index.push(item)
+                piece.key = key
+
+    def _items(self, pool: Pool, scope: str | None, rounded: Context) -> Iterator[Item]:
         for wallet, holding in pool.wallets.items():
             if scope is None or scope == wallet:
                 for _, lot in holding.heap:
@@ -164,7 +166,7 @@ class CostWalk:
                         for piece in pieces(strand.root):
                             yield self._item(piece, rounded)
 
-    def _index(self, pool: _Pool, scope: str | None, rounded: Context) -> CostOrder:
+    def _index(self, pool: Pool, scope: str | None, rounded: Context) -> CostOrder:
         """The heap over ``scope``, made the first time it is asked for (the heaps of the other
         pool, every wallet or per wallet, are dropped then: a history changes pools once)."""
         index = pool.indexes.get(scope)
@@ -200,16 +202,33 @@ class CostWalk:
             or amount > holding.units
         ):
             raise self.book().refusal(asset, wallet, amount, order, universal=universal, when=when, line=line)
-        holding.units = _sub(holding.units, amount)
         rounded = getcontext()
+        setcontext(EXACT)  # the sums of units, exact (see the module docstring)
+        try:
+            return self._consume(pool, holding, wallet, amount, order, universal, rounded)
+        finally:
+            setcontext(rounded)
+
+    def _consume(  # noqa: PLR0917 (consume's facts, passed on)
+        self,
+        pool: Pool,
+        holding: Holding,
+        wallet: str,
+        amount: Decimal,
+        order: StandingOrder,
+        universal: bool,
+        rounded: Context,
+    ) -> list[Taken]:
+        holding.units = holding.units - amount
         scope = None if universal else wallet
         index = self._index(pool, scope, rounded)
         if isinstance(index, MinTaxOrder):
-            index.advance(order.disposed, lambda: self._items(pool, scope, rounded))
-            walk = index.walk_at(order.unit_price, rounded)
+            if index.advance(order.disposed):
+                index.rebuild(self._items(pool, scope, rounded))
+            index.start_at(order.unit_price, rounded)
         else:
-            walk = index.walk()
-        taken = self._take(pool, walk, amount, rounded)
+            index.start()
+        taken = self._take(pool, index, amount, rounded)
         index.settle()
         for piece in taken:
             if piece[1] != wallet:
@@ -221,11 +240,14 @@ class CostWalk:
                 kept.compact()
         return taken
 
-    def _take(self, pool: _Pool, walk: Iterator[Piece], amount: Decimal, rounded: Context) -> list[Taken]:
-        """The pieces ``walk`` gives until ``amount`` is covered, taken out (the last one in part)."""
+    def _take(self, pool: Pool, index: CostOrder, amount: Decimal, rounded: Context) -> list[Taken]:
+        """The pieces ``index`` walks until ``amount`` is covered, taken out (the last one in part)."""
         taken: list[Taken] = []
         left = amount
-        for piece in walk:
+        while True:
+            piece = index.next()
+            if piece is None:
+                break
             units = piece.amount
             piece.version += 1  # its items are stale from here: consumed, or changed
             if units <= left:  # all of it (min(left, units) is ``left`` on a tie)
@@ -237,18 +259,18 @@ class CostWalk:
                     taken.append((strand.lot, strand.wallet, left, piece.cost))
                     return taken
                 taken.append((strand.lot, strand.wallet, units, piece.cost))
-                left = _sub(left, units)
+                left = left - units
             else:
                 cost = rounded.divide(rounded.multiply(piece.cost, left), units)
                 strand, _ = locate(piece)
-                resize(piece, _sub(units, left), _sub(piece.cost, cost))
+                resize(piece, units - left, piece.cost - cost)
                 self._register(pool, strand.wallet, piece, rounded)
                 taken.append((strand.lot, strand.wallet, left, cost))
                 return taken
         raise AssertionError("the exact units said the wallet holds the amount")
 
     def _hand_over(  # noqa: PLR0915 (one hot loop: a helper would cost a call per strand)
-        self, pool: _Pool, wallet: str, taken: list[Taken], rounded: Context
+        self, pool: Pool, wallet: str, taken: list[Taken], rounded: Context
     ) -> None:
         """``wallet`` hands its oldest units to the wallet of each consumed piece of another wallet, as
         many as the piece (:meth:`LotBook._hand_over <trimtab.tax.lots.LotBook._hand_over>`), one
@@ -258,7 +280,7 @@ class CostWalk:
         seq = self._seq
         # The seller's oldest piece, made smaller for one target, may go on to the next ones: its
         # heap item is made once, at the end (``changed``: the piece, its lot and its wallet now).
-        changed: tuple[Piece, _Lot, str] | None = None
+        changed: tuple[Piece, LotRecord, str] | None = None
         for _, target, amount, _ in taken:
             if target == wallet:
                 continue
@@ -268,7 +290,7 @@ class CostWalk:
                 lot = heap[0][1]  # the seller's oldest lot (it holds enough: see consume)
                 strand = lot.strands.get(wallet)
                 if strand is None or strand.root is None:
-                    heapq.heappop(heap)
+                    _heappop(heap)
                     lot.strands.pop(wallet, None)
                     continue
                 root = strand.root
@@ -289,7 +311,7 @@ class CostWalk:
                     seq += run.size
                     seller.live -= run.size
                     into.live += run.size
-                    left = _sub(left, run.total)
+                    left = left - run.total
                     joined = lot.strands.get(target) or self._strand(pool, lot, target)
                     if joined.root is not None:
                         run = merge(joined.root, run)
@@ -321,13 +343,13 @@ class CostWalk:
                         self._register(pool, changed[2], changed[0], rounded)
                     piece.version += 1
                     changed = (piece, lot, wallet)
-                resize(piece, _sub(units, left), _sub(cost, share))
+                resize(piece, units - left, cost - share)
                 break
         if changed is not None:
             self._register(pool, changed[2], changed[0], rounded)
         self._seq = seq
 
-    def _covers(self, pool: _Pool, holding: _Holding, wallet: str, amount: Decimal) -> bool:
+    def _covers(self, pool: Pool, holding: Holding, wallet: str, amount: Decimal) -> bool:
         """Whether ``wallet`` holds ``amount``, as the book's ``_covers`` decides it (see
         :meth:`FifoWalk._covers <trimtab.tax.fifo_walk.FifoWalk._covers>`)."""
         units = holding.units
@@ -336,27 +358,29 @@ class CostWalk:
             digits = self._seq.bit_length() // 3 + 1
             if gap and gap.adjusted() >= units.adjusted() - getcontext().prec + 2 + digits:
                 return amount <= units
-        return amount <= self._held(holding, wallet)
+        return amount <= holding.held(wallet)
 
-    @staticmethod
-    def _held(holding: _Holding, wallet: str) -> Decimal:
-        """The units of ``wallet``, added up as :meth:`LotBook.held` adds them (in their order)."""
-        found = sorted(
-            (
-                piece
-                for _, lot in holding.heap
-                if wallet in lot.strands
-                for piece in pieces(lot.strands[wallet].root)
-            ),
-            key=lambda piece: piece.seq,
-        )
-        total = ZERO
-        for piece in found:
-            total += piece.amount
-        return total
+    def release(self) -> None:
+        """Let the lots and pieces go now: their links (parent and child, strand and root, lot and
+        strand) are cycles, which the cyclic collector would otherwise have to find, all of them.
+        The walk is empty after it."""
+        for pool in self._pools.values():
+            pool.indexes.clear()
+            for holding in pool.wallets.values():
+                for _, lot in holding.heap:
+                    for strand in lot.strands.values():
+                        unlink(strand.root)
+                        strand.root = None
+                    lot.strands.clear()
+                holding.heap.clear()
+        self._pools.clear()
 
     def book(self) -> LotBook:
-        """The open lots as a :class:`LotBook` (same ids, amounts, costs, wallets and places)."""
+        """The open lots as a :class:`LotBook` (same ids, amounts, costs, wallets and places).
+
+        The cost heaps are dropped first, to make room for the book (a walk that goes on makes them again)."""
+        for pool in self._pools.values():
+            pool.indexes.clear()
         book = LotBook()
         for asset, pool in self._pools.items():
             for wallet, holding in pool.wallets.items():

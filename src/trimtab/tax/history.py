@@ -48,6 +48,7 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from trimtab.collector import collector_paused
 from trimtab.errors import MissingRates, TaxError
 from trimtab.model.assets import USD_QUOTES
 from trimtab.model.money import ONE
@@ -196,6 +197,18 @@ def ledger_history(
     already in time order and cut at ``before`` by the database, into the list returned: a part
     (a currency's events, the fills) is converted in place, and parts are merged only when there is
     more than one."""
+    with collector_paused():  # a million events and no cycles (trimtab.collector)
+        return _ledger_history(store, rates, report_currency, wallet, before, zone)
+
+
+def _ledger_history(  # noqa: PLR0917 (ledger_history's arguments, passed on)
+    store: LedgerStore,
+    rates: RateTable | None,
+    report_currency: str,
+    wallet: str,
+    before: datetime | None,
+    zone: tzinfo,
+) -> LedgerHistory:
     imported: dict[str, list[TaxEvent]] = {}
     left_out: dict[str, int] = {}
     counts = store.tax_event_counts(before=before)

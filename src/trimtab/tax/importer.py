@@ -241,10 +241,20 @@ def _event(  # noqa: PLR0917 (a row and where it is from)
     asset = seen.name(row["asset"].upper())
     if not asset:
         raise ConfigError(where, "asset", "expected an asset symbol (e.g. BTC), got ''")
-    amount = parse_decimal(row["amount"], where, "amount", seen=seen.amounts)
+    # A number read before and above 0 is good for every column (parse_decimal checks the rest).
+    cell = row["amount"]
+    amount = seen.amounts.get(cell)
+    if amount is None or amount <= ZERO:
+        amount = parse_decimal(cell, where, "amount", seen=seen.amounts)
     # A fee row may be worth nothing (a dust token); a trade at price 0 is a typo.
-    price = parse_decimal(row["price"], where, "price", allow_zero=kind is EventType.FEE, seen=seen.numbers)
-    fee = parse_decimal(row["fee"], where, "fee", allow_zero=True, seen=seen.numbers) if row["fee"] else ZERO
+    cell = row["price"]
+    price = seen.numbers.get(cell)
+    if price is None or price <= ZERO:
+        price = parse_decimal(cell, where, "price", allow_zero=kind is EventType.FEE, seen=seen.numbers)
+    cell = row["fee"]
+    fee = seen.numbers.get(cell) if cell else ZERO
+    if fee is None or (cell and fee <= ZERO):
+        fee = parse_decimal(cell, where, "fee", allow_zero=True, seen=seen.numbers)
     fee_asset = seen.name(row["fee_asset"].upper()) if fee else ""
     if fee and kind is EventType.FEE:
         # normalize() would ignore it: the units a fee row spends are its amount.

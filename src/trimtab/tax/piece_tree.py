@@ -9,6 +9,11 @@ are split off the front of the seller's strand by their running units and joined
 target's in O(log n), whatever their number; their new places in the target wallet (the book's
 ``seq``) are given lazily, as a base on the subtree that moved.
 
+The sums here are the operators ``+`` and ``-`` of the *current* decimal context: exact only when it
+is :data:`~trimtab.tax.lot_register.EXACT`, which the cost walk makes current around its work (an
+operator costs a fraction of a call of ``EXACT.add``; any other caller must do the same, unless its
+numbers are few digits, as a test's).
+
 A piece is also an item of the cost heaps (:mod:`trimtab.tax.cost_index`); ``version`` tells a heap
 item of it whether it is still its current one (a piece consumed, or changed in amount, gets a new
 version).
@@ -17,16 +22,34 @@ version).
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Final
 
 from trimtab.model.money import ZERO
-from trimtab.tax.lot_register import EXACT
 
-_add = EXACT.add
-_sub = EXACT.subtract
-_priority = random.Random(0).random  # deterministic shapes: the same walk, the same work
+# Final: bound once (compiled code reads a module's other globals from its dict at every use).
+_priority: Final[Callable[[], float]] = random.Random(
+    0
+).random  # deterministic shapes: the same walk, the same work
+_ZERO: Final = ZERO
+
+
+class LotRecord:
+    """One lot id of the cost walk: its facts, and its strands by wallet (``anniversary``: the local
+    date its pieces turn long-term, filled in by the min-tax order when first asked)."""
+
+    __slots__ = ("acquired", "anniversary", "lot_id", "number", "strands")
+
+    def __init__(self, number: int, acquired: datetime) -> None:
+        self.number = number
+        self.lot_id = str(number)
+        self.acquired = acquired
+        self.anniversary: date | None = None
+        # A wallet is a key here exactly while the lot is in that wallet's heap (its strand may be
+        # empty until the heap drops the lot on meeting it).
+        self.strands: dict[str, Strand] = {}
 
 
 class Piece:
@@ -38,6 +61,7 @@ class Piece:
         "amount",
         "base",
         "cost",
+        "key",
         "left",
         "lot",
         "parent",
@@ -50,7 +74,7 @@ class Piece:
         "version",
     )
 
-    def __init__(self, amount: Decimal, cost: Decimal, seq: int, lot: Any) -> None:
+    def __init__(self, amount: Decimal, cost: Decimal, seq: int, lot: LotRecord | None) -> None:
         self.amount = amount
         self.cost = cost
         self.seq = seq
@@ -64,6 +88,7 @@ class Piece:
         self.base: int | None = None
         self.strand: Strand | None = None  # only meaningful on a strand's root
         self.version = 0
+        self.key: Decimal | None = None  # the key of its current heap item (cost_walk._register)
 
     def __lt__(self, other: Piece) -> bool:
         # Never decides an order: heap items tied up to the piece are ordered by place when popped.
@@ -75,7 +100,7 @@ class Strand:
 
     __slots__ = ("lot", "root", "wallet")
 
-    def __init__(self, lot: Any, wallet: str) -> None:
+    def __init__(self, lot: LotRecord | None, wallet: str) -> None:
         self.lot = lot
         self.wallet = wallet
         self.root: Piece | None = None
@@ -132,7 +157,7 @@ def merge(first: Piece | None, second: Piece | None) -> Piece | None:  # noqa: P
                 if below is not None:
                     below.base = base + 1
                 node.base = None
-            node.total = _add(node.total, second.total)
+            node.total = node.total + second.total
             node.size += second.size
             first = node.right
             next_on_right = True
@@ -149,7 +174,7 @@ def merge(first: Piece | None, second: Piece | None) -> Piece | None:  # noqa: P
                 if below is not None:
                     below.base = base + 1
                 node.base = None
-            node.total = _add(first.total, node.total)
+            node.total = first.total + node.total
             node.size += first.size
             second = node.left
             next_on_right = False
@@ -181,7 +206,8 @@ def split_units(  # noqa: PLR0915 (hot loop, inlined)
     run = rest = None
     run_last: Piece | None = None  # the run's node to hang the next one on (on the right)
     rest_first: Piece | None = None  # the rest's node to hang the next one on (on the left)
-    path: list[tuple[Piece, Decimal | None]] = []  # with the units up to a run node, for its total
+    path: list[Piece] = []  # the nodes met, and for a run node the units up to it (for its total)
+    upto: list[Decimal | None] = []
     node = tree
     while node is not None:
         base = node.base
@@ -196,10 +222,11 @@ def split_units(  # noqa: PLR0915 (hot loop, inlined)
                 below.base = base + 1
             node.base = None
         left = node.left
-        here = _add(left.total, node.amount) if left is not None else node.amount
+        here = left.total + node.amount if left is not None else node.amount
         if here <= units:  # the node and the pieces before it go
-            path.append((node, here))
-            units = _sub(units, here)
+            path.append(node)
+            upto.append(here)
+            units = units - here
             if run_last is None:
                 run = node
             else:
@@ -208,7 +235,8 @@ def split_units(  # noqa: PLR0915 (hot loop, inlined)
             run_last = node
             node = node.right
         else:
-            path.append((node, None))
+            path.append(node)
+            upto.append(None)
             if rest_first is None:
                 rest = node
             else:
@@ -220,24 +248,28 @@ def split_units(  # noqa: PLR0915 (hot loop, inlined)
         run_last.right = None
     if rest_first is not None:
         rest_first.left = None
-    for each, before in reversed(path):  # the totals, from below
+    at = len(path)
+    while at:  # the totals, from below
+        at -= 1
+        each = path[at]
+        before = upto[at]
         left, right = each.left, each.right
         if before is not None:  # a run node: its left is as it was
             if right is None:
                 each.total = before
                 each.size = left.size + 1 if left is not None else 1
             else:
-                each.total = _add(before, right.total)
+                each.total = before + right.total
                 each.size = (left.size + 1 if left is not None else 1) + right.size
         elif left is None:
             if right is None:
                 each.total, each.size = each.amount, 1
             else:
-                each.total, each.size = _add(each.amount, right.total), right.size + 1
+                each.total, each.size = each.amount + right.total, right.size + 1
         elif right is None:
-            each.total, each.size = _add(left.total, each.amount), left.size + 1
+            each.total, each.size = left.total + each.amount, left.size + 1
         else:
-            each.total = _add(_add(left.total, each.amount), right.total)
+            each.total = left.total + each.amount + right.total
             each.size = left.size + right.size + 1
     return run, rest
 
@@ -279,11 +311,11 @@ def remove(node: Piece) -> Strand:
                 if right is None:
                     above.total, above.size = above.amount, 1
                 else:
-                    above.total, above.size = _add(above.amount, right.total), right.size + 1
+                    above.total, above.size = above.amount + right.total, right.size + 1
             elif right is None:
-                above.total, above.size = _add(left.total, above.amount), left.size + 1
+                above.total, above.size = left.total + above.amount, left.size + 1
             else:
-                above.total = _add(_add(left.total, above.amount), right.total)
+                above.total = left.total + above.amount + right.total
                 above.size = left.size + right.size + 1
             above = above.parent
     node.left = node.right = node.parent = None
@@ -297,12 +329,12 @@ def resize(node: Piece, amount: Decimal, cost: Decimal) -> None:
     have the value and the exponent (the least of the operands') of any order of addition, and the
     rest's exponent is already the least of the old amount's and the part's, so the totals are the
     same to the digit."""
-    taken = _sub(node.amount, amount)
+    taken = node.amount - amount
     node.amount = amount
     node.cost = cost
     above: Piece | None = node
     while above is not None:
-        above.total = _sub(above.total, taken)
+        above.total = above.total - taken
         above = above.parent
 
 
@@ -333,5 +365,18 @@ def pieces(tree: Piece | None) -> Iterator[Piece]:
         node = node.right
 
 
+def unlink(tree: Piece | None) -> None:
+    """Drop the links up (to the parent, to the strand) of the pieces of ``tree``: what is left holds
+    no cycle, and goes as soon as it is not referred to."""
+    stack = [tree] if tree is not None else []
+    while stack:
+        node = stack.pop()
+        node.parent = node.strand = None
+        if node.left is not None:
+            stack.append(node.left)
+        if node.right is not None:
+            stack.append(node.right)
+
+
 def units(tree: Piece | None) -> Decimal:
-    return tree.total if tree is not None else ZERO
+    return tree.total if tree is not None else _ZERO

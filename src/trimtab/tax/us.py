@@ -261,6 +261,8 @@ def _walk_reports(
 
     add = walk.add
     by_year: dict[int, list[Disposal]] = {year: [] for year in years}
+    # A lot's local acquisition date and ids, shared by the rows of its pieces (bounded: recent lots).
+    known: dict[str, tuple[date, tuple[str, ...]]] = {}
     for record in in_time_order(records):
         if isinstance(record, Acquisition):
             add(record)
@@ -273,7 +275,12 @@ def _walk_reports(
             continue
         shares = allocate(record.proceeds, [amount for _, _, amount, _ in taken])
         for (lot, _, amount, cost), share in zip(taken, shares, strict=True):
-            acquired = local_date(lot.acquired, zone)
+            facts = known.get(lot.lot_id)
+            if facts is None:
+                if len(known) >= 1 << 14:
+                    known.clear()
+                facts = known[lot.lot_id] = (local_date(lot.acquired, zone), (lot.lot_id,))
+            acquired, lot_ids = facts
             term = Term.LONG if us_long_term(acquired, disposed) else Term.SHORT
             rows.append(
                 Disposal(
@@ -287,10 +294,12 @@ def _walk_reports(
                     term,
                     None,
                     None,
-                    (lot.lot_id,),
+                    lot_ids,
                 )
             )
     book = walk.book()
+    if isinstance(walk, CostWalk):
+        walk.release()
     return {
         year: USReport(year, method, False, tuple(in_year), *_totals(in_year), book)
         for year, in_year in by_year.items()
