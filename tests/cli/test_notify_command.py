@@ -160,3 +160,33 @@ async def test_a_kill_switch_ending_run_is_sent_and_the_notifier_closed(
     assert notifier.stats.sent == 1
     notifier.failure("after the end")  # closed: sends nothing, raises nothing
     assert notifier.stats.sent == 1
+
+
+def test_a_refused_rebalance_tells_how_to_lift_the_kill_switch_in_the_commands_words(
+    write_config: Callable[..., Path],
+) -> None:
+    # The kill switch's message names the way out as the front end sending it spells it (here the
+    # command line), not the parameter's internal name "override_kill_switch".
+    from datetime import UTC, datetime, timedelta
+
+    from trimtab.app.assembly import ledger_url
+    from trimtab.config import load_config
+    from trimtab.ledger import LedgerStore
+
+    with Receiver() as receiver:
+        path = write_config(
+            yaml_config(risk={"max_consecutive_failures": 2}, top={"notify": {"urls": [receiver.url("k")]}})
+        )
+        with LedgerStore.open(ledger_url(load_config(path), path)) as store:
+            for hour in (10, 11):
+                at = datetime(2024, 12, 31, hour, tzinfo=UTC)
+                run_id = store.start_run(
+                    command="run", venue="paper", mode="live", forced=False, started_at=at, config_digest="t"
+                )
+                store.finish_run(run_id, "failed", at + timedelta(seconds=2), "order rejected: min notional")
+        code, _, err = invoke("rebalance", "-c", str(path))
+        [post] = receiver.wait_for(1)
+    assert code == 1, err
+    assert post.title == "trimtab trimtab: kill switch tripped, trading stopped"
+    assert "`trimtab rebalance --override-kill-switch`" in post.message
+    assert "override_kill_switch" not in post.message

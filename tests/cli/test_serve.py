@@ -122,6 +122,15 @@ def test_a_host_other_than_loopback_needs_a_token(tmp_path: Path) -> None:
     assert not (tmp_path / "a-data" / "ledger.db").exists(), "nothing started"
 
 
+def test_an_empty_host_asks_for_an_address(tmp_path: Path) -> None:
+    # not "  is reachable from other machines"
+    done = run_cli("serve", "-c", str(write(tmp_path, "a")), "--host", "")
+    assert done.returncode == 2
+    assert one_error_line(done.stderr) == (
+        "error: command line: --host: expected an address to listen on, such as 127.0.0.1"
+    )
+
+
 def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -53,6 +53,17 @@ def test_market_time_is_start_plus_wall_time_times_speed() -> None:
     assert clock() == START + timedelta(days=366, hours=12)
 
 
+def test_the_market_starts_moving_at_the_first_reading_not_when_the_clock_is_built() -> None:
+    # Building a bot (prices, ledger, migrations) takes wall time; at a day per second, 0.3 s of it
+    # would put the first run hours after replay.start.
+    wall = FakeWall()
+    clock = ReplayClock(START, speed=86400, wall=wall)
+    wall.advance(0.3)
+    assert clock() == START
+    wall.advance(1)
+    assert clock() == START + timedelta(days=1)
+
+
 def test_wall_seconds_until_divides_the_market_wait_by_the_speed() -> None:
     wall = FakeWall()
     clock = ReplayClock(START, speed=86400, wall=wall)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,10 @@ import httpx
 import pytest
 from configs import MONTHLY, yaml_config
 from serving import Served, cli_json, environment, serve
+
+from trimtab.app.assembly import ledger_url
+from trimtab.config import load_config
+from trimtab.ledger import LedgerStore
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
@@ -128,6 +133,32 @@ def test_a_post_needs_the_right_bearer_token(http: httpx.Client, folder: Path) -
     assert get(http, "/api/portfolios/drifted") == cli_json("status", "-c", str(folder / "drifted.yaml"))
 
 
+def test_a_rebalance_body_must_say_force_exactly(http: httpx.Client, folder: Path) -> None:
+    # A write that trades: "yes" or 1 is not read as force, a misspelt key is not dropped, a form body
+    # (curl -d without a JSON content type) is told what to send; nothing runs.
+    path = "/api/portfolios/drifted/rebalance"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    runs = len(cli_json("history", "-n", "100", "-c", str(folder / "drifted.yaml"))["runs"])
+    for body in [{"force": "yes"}, {"force": 1}, {"forse": True}]:
+        answer = http.post(path, json=body, headers=auth)
+        assert answer.status_code == 422, (body, answer.text)
+        assert list(answer.json()) == ["error"]
+    form = http.post(path, content=b'{"force": true}', headers={**auth, "Content-Type": "text/plain"})
+    assert form.status_code == 422
+    assert "expected a JSON object" in form.json()["error"]
+    assert "Content-Type: application/json" in form.json()["error"]
+    assert len(cli_json("history", "-n", "100", "-c", str(folder / "drifted.yaml"))["runs"]) == runs
+
+
+def test_a_refused_token_is_told_how_to_send_one(http: httpx.Client) -> None:
+    answer = http.post("/api/portfolios/drifted/pause", headers={"Authorization": "Bearer nope"})
+    assert answer.status_code == 401
+    assert answer.json()["error"] == (
+        "missing or wrong token (send the server's TRIMTAB_WEB_TOKEN as a bearer token in the "
+        "Authorization header)"
+    )
+
+
 def test_the_openapi_page_documents_every_route(http: httpx.Client) -> None:
     spec = get(http, "/openapi.json")
     paths = spec["paths"]
@@ -169,6 +200,38 @@ def test_without_a_token_the_server_takes_no_writes(tmp_path: Path) -> None:
         answer = httpx.post(f"{url}/api/portfolios/a/pause", headers={"Authorization": "Bearer anything"})
         assert answer.status_code == 403
         assert "TRIMTAB_WEB_TOKEN" in answer.json()["error"]
+    finally:
+        code, stderr = served.stop()
+    assert code == 0, stderr
+
+
+def test_a_kill_switch_refusal_says_how_to_lift_it_through_the_api(tmp_path: Path) -> None:
+    # The API's 409 names the API's way out (resume), not a parameter name ("run override_kill_switch").
+    config = tmp_path / "halted.yaml"
+    config.write_text(
+        yaml_config(data_dir="halted-data", risk={"max_consecutive_failures": 2}), encoding="utf-8"
+    )
+    with LedgerStore.open(ledger_url(load_config(config), config)) as store:
+        for index in range(2):
+            at = datetime(2024, 12, 31, 10 + index, tzinfo=UTC)
+            run_id = store.start_run(
+                command="run", venue="paper", mode="live", forced=False, started_at=at, config_digest="t"
+            )
+            store.finish_run(run_id, "failed", at + timedelta(seconds=2), "order rejected: min notional")
+    served = serve(config, env=environment(token=TOKEN))
+    try:
+        url = served.listening()
+        answer = httpx.post(
+            f"{url}/api/portfolios/halted/rebalance",
+            json={"force": True},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        assert answer.status_code == 409
+        error = answer.json()["error"]
+        assert error.startswith("kill switch: the last 2 runs failed"), error
+        assert "POST /api/portfolios/halted/resume" in error
+        assert "override_kill_switch" not in error
     finally:
         code, stderr = served.stop()
     assert code == 0, stderr

@@ -3,7 +3,8 @@ shows what ``status --json`` (and the ledger) say, keeps the DOM contract the br
 ships its assets itself, and carries a strict Content-Security-Policy.
 
 Served: ``busy`` (a ledger with 1,000 past runs), ``waiting`` (paused before it ever ran: a rebalance is
-due), ``taxed`` (a US ``tax:`` section with an imported history) and a folder of backtest reports.
+due), ``taxed`` (a US ``tax:`` section with an imported history), ``halted`` (two failed runs: its kill switch
+trips at start) and a folder of backtest reports.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,12 +25,16 @@ from configs import yaml_config
 from dom import Element, parse
 from serving import Served, cli_json, environment, run_cli, serve
 
+from trimtab.app.assembly import ledger_url
+from trimtab.config import load_config
+from trimtab.ledger import LedgerStore
 from trimtab.web.backtests import backtests_page, report_named
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
 TOKEN = "test-token-8d2a61c0f4"
 RUNS = 1000
+ODD_REPORT = "q?x#y 50% ü.html"  # a name whose characters mean something in a URL
 HISTORY_CSV = (
     "timestamp,wallet,type,asset,amount,price,fee,fee_asset\n"
     "2024-01-20T12:00:00Z,paper,buy,BTC,0.09053,44000,,\n"
@@ -58,26 +64,44 @@ def server(folder: Path) -> Iterator[Served]:
     (folder / "history.csv").write_text(HISTORY_CSV, encoding="utf-8")
     imported = run_cli("tax", "import", str(folder / "history.csv"), "-c", str(folder / "taxed.yaml"))
     assert imported.returncode == 0, imported.stderr
+    (folder / "halted.yaml").write_text(
+        yaml_config(data_dir="halted-data", risk={"max_consecutive_failures": 2}), encoding="utf-8"
+    )
+    record_failed_runs(folder / "halted.yaml", 2)
     reports = folder / "reports"
     (reports / "sub").mkdir(parents=True)
     (reports / "sweep.html").write_text("<!doctype html><title>sweep</title><p>report</p>", encoding="utf-8")
     (reports / "sub" / "inner.html").write_text("<p>inner</p>", encoding="utf-8")
+    (reports / ODD_REPORT).write_text("<p>odd</p>", encoding="utf-8")
     (folder / "secret.html").write_text("<p>outside</p>", encoding="utf-8")
     os.symlink(folder / "secret.html", reports / "link.html")
     served = serve(
         folder / "busy.yaml",
         folder / "waiting.yaml",
         folder / "taxed.yaml",
+        folder / "halted.yaml",
         extra=["--backtests", str(reports)],
         env=environment(token=TOKEN),
     )
     served.listening()
     served.sleeping("busy")
     served.sleeping("taxed")
+    served.until(lambda e: e["event"] == "state" and e.get("portfolio") == "halted")
     yield served
     code, stderr = served.stop()
     assert code == 0, stderr
     assert "Traceback" not in stderr
+
+
+def record_failed_runs(config_path: Path, count: int) -> None:
+    """``count`` live runs that failed for good (an order refused), as the bot records them."""
+    with LedgerStore.open(ledger_url(load_config(config_path), config_path)) as store:
+        for index in range(count):
+            at = datetime(2024, 12, 31, 10 + index, tzinfo=UTC)
+            run_id = store.start_run(
+                command="run", venue="paper", mode="live", forced=False, started_at=at, config_digest="t"
+            )
+            store.finish_run(run_id, "failed", at + timedelta(seconds=2), "order rejected: min notional")
 
 
 @pytest.fixture
@@ -243,6 +267,23 @@ def test_a_due_rebalance_lists_the_planned_orders_of_plan_json(http: httpx.Clien
     assert document.one("p", data_empty="runs")  # it never ran
 
 
+def test_a_portfolio_without_a_curve_yet_says_so_in_text_that_wraps(http: httpx.Client) -> None:
+    """An SVG <text> neither wraps nor shrinks: on a phone the sentence was cut off at the edge."""
+    equity = page(http, "/p/waiting").one("section", id="equity-section")
+    assert not equity.all("svg")
+    assert "Not enough history yet" in equity.one("p", id="equity-empty").text
+    assert not equity.all("details")  # no empty table behind a "0 of 0 points" summary
+
+
+def test_a_portfolio_stopped_by_its_kill_switch_says_why_and_what_to_do(http: httpx.Client) -> None:
+    document = page(http, "/p/halted")
+    assert document.by_id("state").text == "kill_switch"
+    note = document.by_id("kill-switch")
+    assert "Resume" in note.text
+    assert note.one("a").get("href") == "/p/halted/history?status=failed"
+    assert not page(http, "/p/busy").all("p", id="kill-switch")
+
+
 def test_the_tax_section_shows_the_year_the_maturing_lots_and_the_candidates(http: httpx.Client) -> None:
     tax = page(http, "/p/taxed").by_id("tax")
     assert "US tax year 2025" in tax.text
@@ -296,6 +337,18 @@ def test_a_run_page_shows_its_orders_and_fills(http: httpx.Client, folder: Path)
     ]
     assert len(document.one("table", id="fills").all("tr", data_order=True)) == 2
     assert document.one("dd", data_field="status").text == "completed"
+
+
+def test_a_run_page_says_which_planned_legs_were_placed(http: httpx.Client) -> None:
+    """The ledger keeps the plan and the buys re-planned from what the sells raised: six legs for four
+    orders. Each leg says whether it was placed (and as which order)."""
+    document = page(http, f"/p/busy/runs/{RUNS + 1}")  # the paper rebalance made at start
+    placed = {row.get("data-order") for row in document.one("table", id="orders").all("tr", data_order=True)}
+    legs = document.one("table", id="planned-orders").all("tr", data_leg=True)
+    cells = [leg.one("td", data_field="placed") for leg in legs]
+    assert len(legs) > len(placed)  # re-planned buys
+    assert {cell.get("data-order") for cell in cells if cell.text == "placed"} == placed
+    assert [cell.text for cell in cells].count("not placed") == len(legs) - len(placed)
 
 
 def test_unknown_pages_are_html_404s_that_suggest_the_closest_name(http: httpx.Client) -> None:
@@ -391,7 +444,8 @@ def test_backtest_reports_are_listed_and_opened_and_nothing_else(http: httpx.Cli
     listed = [
         row.get("data-report") for row in document.one("table", id="backtests").all("tr", data_report=True)
     ]
-    assert listed == ["sweep.html"]  # not the link leading out, not the sub-folder's file
+    # not the link leading out, not the sub-folder's file
+    assert sorted(str(name) for name in listed) == sorted(["sweep.html", ODD_REPORT])
     opened = http.get("/backtests/sweep.html")
     assert opened.status_code == 200
     assert "<p>report</p>" in opened.text
@@ -408,6 +462,28 @@ def test_backtest_reports_are_listed_and_opened_and_nothing_else(http: httpx.Cli
         assert answer.status_code == 404, path
         assert "outside" not in answer.text
         assert "inner" not in answer.text
+
+
+def test_a_report_whose_name_means_something_in_a_url_opens_from_its_link(http: httpx.Client) -> None:
+    row = page(http, "/backtests").one("tr", data_report=ODD_REPORT)
+    href = row.one("a").get("href")
+    assert href is not None
+    assert "?" not in href
+    assert "#" not in href
+    opened = http.get(href)
+    assert opened.status_code == 200
+    assert opened.text == "<p>odd</p>"
+    assert "sandbox" in opened.headers["content-security-policy"]
+
+
+def test_the_not_found_page_of_a_report_is_a_dashboard_page_with_its_policy(http: httpx.Client) -> None:
+    """Not the sandbox of a report, which blocks the page's own stylesheet and script (console errors)."""
+    answer = http.get("/backtests/missing.html")
+    assert answer.status_code == 404
+    policy = answer.headers["content-security-policy"]
+    assert "sandbox" not in policy
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
 
 
 def test_without_a_backtests_folder_the_page_says_how_to_set_it(tmp_path: Path) -> None:

@@ -101,7 +101,14 @@ def load_track(config: Config, source: str) -> PriceTrack:
             f"the bundled prices are in US dollars; with quote {config.quote} give a file of prices in "
             f"{config.quote}",
         )
-    frame = load_price_frame(path)
+    try:
+        frame = load_price_frame(path)
+    except ConfigError as error:
+        if path is None or error.key or not error.message.startswith("cannot read the file"):
+            raise  # a problem inside the file names its line and column
+        # the file itself is missing or unreadable: say which key named it and where it was looked for
+        why = error.message.removeprefix("cannot read the file").strip()
+        raise ConfigError(source, "exchange.replay.prices", f"cannot read {path} {why}".rstrip()) from None
     return PriceTrack(
         frame.source,
         frame.times.astype(np.int64),

@@ -8,12 +8,12 @@ it and only when a URL is configured: ``trimtab --help`` never loads apprise.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trimtab.cli.support import DEFAULT_CONFIG, ConfigOption, DebugOption, JsonOption, emit_json, guarded, out
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, Mention
 
 if TYPE_CHECKING:
     from trimtab.app.outcomes import RunOutcome
@@ -21,15 +21,19 @@ if TYPE_CHECKING:
     from trimtab.notify import Notifier
 
 
-def notifier_of(config: Config, config_path: Path) -> Notifier | None:
-    """The config's notifier (its URLs checked by apprise), or None when none is configured."""
+def notifier_of(
+    config: Config, config_path: Path, spell: Callable[[Mention], str] | None = None
+) -> Notifier | None:
+    """The config's notifier (its URLs checked by apprise), or None when none is configured. ``spell``
+    names a parameter an error mentions (default: the command line's flags; ``serve`` says its API's)."""
+    from trimtab.cli.flag_hints import spell as flag_spelling
     from trimtab.config.notify_section import URLS_VARIABLE
 
     if not config.notify.urls and not os.environ.get(URLS_VARIABLE, "").strip():
         return None  # nothing to send: apprise is not even imported
     from trimtab.notify import notifier_for
 
-    return notifier_for(config, config_path, os.environ)
+    return notifier_for(config, config_path, os.environ, spell or flag_spelling)
 
 
 async def notified(run: Awaitable[RunOutcome], notifier: Notifier | None) -> RunOutcome:

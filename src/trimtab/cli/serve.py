@@ -114,6 +114,10 @@ def web_token(host: str, environ: dict[str, str] | None = None) -> str | None:
 
     token = (os.environ if environ is None else environ).get(TOKEN_VARIABLE, "").strip() or None
     register_secret(token)
+    if not host.strip():
+        raise ConfigError(
+            "command line", "--host", f"expected an address to listen on, such as {DEFAULT_HOST}"
+        )
     if token is None and not is_loopback(host):
         raise ConfigError(
             "command line",
@@ -286,10 +290,12 @@ class Notifiers:
 
     def __init__(self, portfolios: list[ServedConfig]) -> None:
         from trimtab.cli.notifying import notifier_of
+        from trimtab.web.errors import api_spelling
 
         self._by_name: dict[str, Notifier] = {}
         for served in portfolios:
-            notifier = notifier_of(served.config, served.path)  # its URLs checked before anything runs
+            # its URLs checked before anything runs; a kill switch is lifted through the API here
+            notifier = notifier_of(served.config, served.path, api_spelling(served.name))
             if notifier is not None:
                 self._by_name[served.name] = notifier
 

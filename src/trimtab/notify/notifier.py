@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +34,7 @@ from trimtab.app.scheduler import CheckDone, LoopEvent
 from trimtab.clock import Clock, utc_now
 from trimtab.config.models import Config
 from trimtab.config.notify_section import DEFAULT_EVENTS, URLS_VARIABLE, NotifyEvent
-from trimtab.errors import Failure, GuardTripped, KillSwitchTripped, TrimtabError, failure_of
+from trimtab.errors import Failure, GuardTripped, KillSwitchTripped, Mention, TrimtabError, failure_of
 from trimtab.ledger.records import RunStatus
 from trimtab.notify import messages
 from trimtab.notify.messages import Message
@@ -78,8 +78,10 @@ class Notifier:
         clock: Clock | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
+        spell: Callable[[Mention], str] = str,
     ) -> None:
         self.portfolio = portfolio
+        self._spell = spell  # how the front end driving the bot names a parameter an error mentions
         self.targets = tuple(
             u if isinstance(u, Target) else Target.of(u, f"urls[{i}]") for i, u in enumerate(urls)
         )
@@ -123,7 +125,7 @@ class Notifier:
         elif isinstance(error, BaseException) and failure_of(error) is Failure.TEMPORARY:
             self._temporary(error)
         else:
-            self._emit(messages.failed(self.portfolio, _text(error)))
+            self._emit(messages.failed(self.portfolio, _text(error, self._spell)))
 
     def _temporary(self, error: BaseException) -> None:
         """Exchange trouble, retried with backoff: the first failure of an outage goes out, the retries
@@ -135,18 +137,18 @@ class Notifier:
                 self._collapsed += 1
                 return
             unsent, self._unsent_temporary, self._last_temporary = self._unsent_temporary, 0, now
-        text = _text(error)
+        text = _text(error, self._spell)
         if unsent:
             text += f" ({unsent} more failed retries not sent)"
         self._emit(messages.failed(self.portfolio, text))
 
     def kill_switch(self, error: BaseException | str) -> None:
         """The kill switch tripped (or refused a run): the bot stopped trading this portfolio."""
-        self._emit(messages.kill_switch(self.portfolio, _text(error)))
+        self._emit(messages.kill_switch(self.portfolio, _text(error, self._spell)))
 
     def guard(self, error: BaseException | str) -> None:
         """A safety guard stopped a run: a price moved too far, the account disagrees with the ledger."""
-        self._emit(messages.guard(self.portfolio, _text(error)))
+        self._emit(messages.guard(self.portfolio, _text(error, self._spell)))
 
     def _outcome(self, outcome: RunOutcome) -> None:
         if outcome.status is not RunStatus.SKIPPED:
@@ -256,15 +258,20 @@ class Notifier:
             )
 
 
-def _text(error: BaseException | str) -> str:
+def _text(error: BaseException | str, spell: Callable[[Mention], str] = str) -> str:
     if isinstance(error, TrimtabError):
-        return error.line()
+        return error.line(spell)
     if isinstance(error, BaseException):
         return f"unexpected {type(error).__name__}: {error}"
     return error
 
 
-def notifier_for(config: Config, config_path: Path, environ: Mapping[str, str]) -> Notifier | None:
+def notifier_for(
+    config: Config,
+    config_path: Path,
+    environ: Mapping[str, str],
+    spell: Callable[[Mention], str] = str,
+) -> Notifier | None:
     """The notifier ``config`` asks for (``notify.urls`` and ``TRIMTAB_NOTIFY_URLS`` in ``environ``), or
     None when no URL is given. Each URL is checked with apprise first: one it cannot use is a
     :class:`~trimtab.errors.ConfigError` naming where it came from and its scheme, never the URL."""
@@ -274,4 +281,4 @@ def notifier_for(config: Config, config_path: Path, environ: Mapping[str, str]) 
         return None
     for target in targets:
         check_target(target, "environment" if target.where.startswith(URLS_VARIABLE) else source)
-    return Notifier(portfolio_name(config, config_path), targets, config.notify.events)
+    return Notifier(portfolio_name(config, config_path), targets, config.notify.events, spell=spell)

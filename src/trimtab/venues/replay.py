@@ -77,7 +77,9 @@ class ReplayClock:
     """Market time running ``speed`` times as fast as ``wall`` from ``start`` (aware UTC).
 
     Callable like any clock of trimtab. :meth:`wall_seconds_until` converts a wait in market time to the
-    wall time a scheduler sleeps. The market time at which ``wall`` was first read is ``start``.
+    wall time a scheduler sleeps. The market time at which the clock is first read is ``start``: the
+    market starts moving at the first check, not while the process starts (at a day per second, loading
+    the prices and the ledger would otherwise skip hours of market time before the first run).
     """
 
     def __init__(self, start: datetime, speed: float, wall: Callable[[], datetime] = _wall_now) -> None:
@@ -88,7 +90,7 @@ class ReplayClock:
         self.start = start.astimezone(UTC)
         self.speed = float(speed)
         self._wall = wall
-        self._wall_at_start = wall()
+        self._wall_at_start: datetime | None = None  # read at the first reading of the clock
         self._held: datetime | None = None
         self._holders = 0
 
@@ -98,7 +100,10 @@ class ReplayClock:
         return self._running()
 
     def _running(self) -> datetime:
-        elapsed = (self._wall() - self._wall_at_start).total_seconds()
+        now = self._wall()
+        if self._wall_at_start is None:
+            self._wall_at_start = now
+        elapsed = (now - self._wall_at_start).total_seconds()
         try:
             return self.start + timedelta(seconds=elapsed * self.speed)
         except OverflowError:

@@ -36,7 +36,9 @@ def token_guard(token: str | None) -> Callable[..., Awaitable[None]]:
         if not hmac.compare_digest(given, expected):
             raise ApiError(
                 401,
-                "missing or wrong token: send Authorization: Bearer <token>",
+                # no "token:" in it: the redaction would take the word after it for a token
+                f"missing or wrong token (send the server's {TOKEN_VARIABLE} as a bearer token in the "
+                "Authorization header)",
                 {"WWW-Authenticate": "Bearer"},
             )
 

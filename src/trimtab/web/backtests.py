@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from trimtab.web.html import Markup, join, tag, when
 from trimtab.web.layout import table
@@ -82,7 +83,7 @@ def backtests_page(folder: Path | None) -> Markup:
     rows = [
         tag(
             "tr",
-            tag("th", tag("a", report.name, href=f"/backtests/{report.name}"), scope="row"),
+            tag("th", tag("a", report.name, href=f"/backtests/{quote(report.name)}"), scope="row"),
             tag("td", _size(report.size), class_="num", data_value=str(report.size)),
             tag("td", when(report.modified)),
             data_report=report.name,

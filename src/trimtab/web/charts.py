@@ -129,8 +129,8 @@ def equity_chart(points: Sequence[EquityPoint], quote: str) -> Markup:
         note = "Not enough history yet: the curve starts after checks at two different times."
         if points:
             note += f" Latest value: {money(points[-1].value)} {quote}."
-        text = tag("text", note, x="0", y="20", class_="axis")
-        return _equity_svg(f"Portfolio value ({quote})", note, text, empty=True)
+        # Plain text, not SVG text: a sentence in an SVG neither wraps nor shrinks on a phone.
+        return tag("p", note, id="equity-empty", class_="muted")
     ticks, places = _ticks(min(p.value for p in points), max(p.value for p in points))
     low, high = float(ticks[0]), float(ticks[-1])
     start, end = points[0].taken_at.timestamp(), points[-1].taken_at.timestamp()
@@ -201,7 +201,7 @@ def equity_chart(points: Sequence[EquityPoint], quote: str) -> Markup:
     return _equity_svg(f"Portfolio value ({quote}), rebalances marked", desc, *body)
 
 
-def _equity_svg(title: str, desc: str, *body: object, empty: bool = False) -> Markup:
+def _equity_svg(title: str, desc: str, *body: object) -> Markup:
     return tag(
         "svg",
         tag("title", title, id="equity-chart-title"),
@@ -210,10 +210,10 @@ def _equity_svg(title: str, desc: str, *body: object, empty: bool = False) -> Ma
         id="equity-chart",
         xmlns="http://www.w3.org/2000/svg",
         width="100%",
-        height="40" if empty else str(EQUITY_HEIGHT),
+        height=str(EQUITY_HEIGHT),
         role="img",
         aria_labelledby="equity-chart-title equity-chart-desc",
-        class_="chart equity empty" if empty else "chart equity",
+        class_="chart equity",
     )
 
 

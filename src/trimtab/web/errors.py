@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +19,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trimtab.errors import ConfigError, GuardTripped, PortfolioBusy, TemporaryVenueError, TrimtabError
+from trimtab.errors import (
+    ConfigError,
+    GuardTripped,
+    Mention,
+    PortfolioBusy,
+    TemporaryVenueError,
+    TrimtabError,
+)
 from trimtab.redaction import redact
 
 log = logging.getLogger("trimtab.web")
@@ -60,9 +68,9 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(error, ApiError)
         return error_answer(error.status, error.message, error.headers)
 
-    async def trimtab_error(_: Request, error: Exception) -> JSONResponse:
+    async def trimtab_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, TrimtabError)
-        return error_answer(status_of(error), error.line())
+        return error_answer(status_of(error), error.line(api_spelling(request.path_params.get("name"))))
 
     async def http_error(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)
@@ -71,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def bad_request(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
         problems = [
-            f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {problem.get('msg', 'invalid')}"
+            f"{'.'.join(str(part) for part in problem.get('loc', ()))}: {_problem(problem)}"
             for problem in error.errors()
         ]
         return error_answer(422, "bad request: " + "; ".join(problems))
@@ -81,6 +89,25 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_middleware(CatchAll)
+
+
+def api_spelling(name: str | None) -> Callable[[Mention], str]:
+    """How the API spells a parameter an error mentions: the kill switch is overridden by resuming."""
+    resume = f"POST /api/portfolios/{name or '{name}'}/resume"
+
+    def spell(mention: Mention) -> str:
+        return resume if mention.parameter == "override_kill_switch" else str(mention)
+
+    return spell
+
+
+def _problem(problem: Mapping[str, Any]) -> str:
+    # A body that is not a JSON object (curl -d without -H 'Content-Type: application/json' sends a form):
+    # say what to send instead of pydantic's "a valid dictionary or object to extract fields from".
+    body = tuple(problem.get("loc", ())) == ("body",)
+    if body and problem.get("type") in ("model_attributes_type", "dict_type"):
+        return 'expected a JSON object such as {"force": true}, sent with Content-Type: application/json'
+    return str(problem.get("msg", "invalid"))
 
 
 class CatchAll:

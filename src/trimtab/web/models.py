@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 State = Literal["running", "paused", "kill_switch"]
 
@@ -57,7 +57,10 @@ class StateAnswer(BaseModel):
 
 
 class RebalanceRequest(BaseModel):
-    force: bool = Field(False, description="Rebalance even if the policy says no.")
+    # Strict and closed: a write that trades must not read "yes" or 1 as force, nor drop a misspelt key.
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    force: bool = Field(False, description="Rebalance even if the policy says no (true or false).")
 
 
 class ErrorAnswer(BaseModel):

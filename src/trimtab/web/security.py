@@ -31,8 +31,10 @@ COMMON = {
 }
 
 
-def policy_for(path: str) -> str | None:
-    if path.startswith("/backtests/") and len(path) > len("/backtests/"):
+def policy_for(path: str, status: int = 200) -> str:
+    """A found report gets the report's policy; anything else, its "not found" page included (a page
+    of the dashboard with its stylesheet and script), the pages' policy."""
+    if path.startswith("/backtests/") and len(path) > len("/backtests/") and status == 200:
         return REPORT
     return PAGES
 
@@ -45,15 +47,14 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = policy_for(scope.get("path", ""))
+        path = scope.get("path", "")
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for key, value in COMMON.items():
                     headers.setdefault(key, value)
-                if policy is not None:
-                    headers["Content-Security-Policy"] = policy
+                headers["Content-Security-Policy"] = policy_for(path, message["status"])
             await send(message)
 
         await self.app(scope, receive, sending)

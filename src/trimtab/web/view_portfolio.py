@@ -102,6 +102,17 @@ def _head(data: PortfolioPage) -> Markup:
             class_="facts",
         ),
         tag(
+            "p",
+            "The kill switch stopped this portfolio's checks: its last runs failed (see ",
+            tag("a", "the failed runs", href=f"/p/{portfolio.name}/history?status=failed"),
+            "), or its account disagrees with its ledger. Once you know why, Resume runs the next check "
+            "despite it, once.",
+            id="kill-switch",
+            class_="error",
+        )
+        if portfolio.state.value == "kill_switch"
+        else None,
+        tag(
             "div",
             tag(
                 "label",
@@ -386,5 +397,7 @@ def _equity(points: Sequence[EquityPoint], quote: str) -> list[Markup | None]:
                 empty="No values recorded yet.",
             ),
             id="equity-details",
-        ),
+        )
+        if points
+        else None,
     ]

@@ -17,7 +17,7 @@ from trimtab.web.html import Markup, join, money, number, tag, weight, when
 from trimtab.web.layout import SECONDARY, section, table
 from trimtab.web.view_runs import decision_text, fees_text
 
-PLAN_HEAD = ["#", "Side", "Market", "Amount", "Limit price", "Value"]
+PLAN_HEAD = ["#", "Side", "Market", "Amount", "Limit price", "Value", "Placed"]
 ORDERS_HEAD = ["Client order id", "Side", "Market", "Amount", "Filled", "Average price", "Status"]
 HOLDINGS_HEAD = [
     "Asset",
@@ -86,6 +86,10 @@ def _money_in(value: object, quote: str) -> Markup:
 
 
 def _planned(detail: RunDetail, quote: str) -> Markup:
+    """Every leg the ledger recorded: the plan, then (after partial or cheaper sells) the buys re-planned
+    from what the sells really raised; a leg never placed says so, so that a re-planned run does not read
+    as twice the orders."""
+    placed = {order.client_order_id for order in detail.orders}
     rows = [
         tag(
             "tr",
@@ -95,17 +99,26 @@ def _planned(detail: RunDetail, quote: str) -> Markup:
             tag("td", number(fmt(order.amount)), class_="num", data_value=fmt(order.amount)),
             tag("td", number(fmt(order.limit_price)), class_="num", data_value=fmt(order.limit_price)),
             tag("td", money(order.value), class_="num", data_value=fmt(order.value)),
+            tag(
+                "td",
+                "placed" if order.client_order_id in placed else "not placed",
+                data_field="placed",
+                data_order=order.client_order_id if order.client_order_id in placed else None,
+                title=order.client_order_id,
+                class_=None if order.client_order_id in placed else "muted",
+            ),
             data_leg=str(order.leg),
         )
         for order in detail.planned_orders
     ]
     return table(
         "planned-orders",
-        f"The orders the run planned, in order (values in {quote})",
+        f"The orders the run planned, in order (values in {quote}); buys re-planned from what the sells "
+        "really raised come after the plan, and replace its buys",
         PLAN_HEAD,
         rows,
         empty="No orders were planned.",
-        secondary={"#"},
+        secondary={"#", "Placed"},
     )
 
 

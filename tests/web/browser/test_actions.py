@@ -128,3 +128,76 @@ def served_state(dashboard: Dashboard, name: str) -> str:
     """The portfolio's state as the server's own API reports it (``/health``)."""
     answer = httpx.get(dashboard.url + "/health", timeout=30)
     return str(answer.json()["portfolios"][name]["state"])
+
+
+def test_enter_in_the_token_field_saves_the_token_and_acts(
+    dashboard: Dashboard, open_page: Callable[..., Watched]
+) -> None:
+    """The keyboard way: type the token, press Enter (the form's implicit submission would otherwise
+    press its first button, Cancel, and drop the action without a word)."""
+    watched = open_page()
+    page = watched.page
+    page.goto(f"{dashboard.url}/p/monthly")
+    page.locator('button[data-action="pause"]').focus()
+    page.keyboard.press("Enter")
+    page.locator("dialog#confirm[open]").wait_for()
+    page.locator('dialog#confirm button[value="confirm"]').click()
+    page.locator("dialog#token[open]").wait_for()
+    page.keyboard.press("Enter")  # empty: refused by the field, the dialog stays open
+    assert page.locator("dialog#token[open]").count() == 1
+    page.keyboard.type(TOKEN)
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => /paused/i.test(document.querySelector('#state').innerText)")
+    assert served_state(dashboard, "monthly") == "paused"
+    act(page, "resume", token=None)
+    page.wait_for_function("() => /running/i.test(document.querySelector('#state').innerText)")
+    assert watched.errors == []
+
+
+def test_a_live_update_keeps_the_keyboard_focus_and_the_scroll_where_they_were(
+    dashboard: Dashboard, open_page: Callable[..., Watched]
+) -> None:
+    watched = open_page()
+    page = watched.page
+    page.goto(f"{dashboard.url}/p/core")
+    page.locator('button[data-action="pause"]').focus()
+    refreshed(page, dashboard)
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.dataset.action]")
+    assert focused == ["BUTTON", "pause"]
+    page.locator("#equity-details summary").click()  # opened, and focused, far down the page
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    refreshed(page, dashboard)
+    assert page.evaluate("window.scrollY") == scrolled
+    assert page.evaluate("document.activeElement.parentElement.id") == "equity-details"
+    assert page.evaluate("document.getElementById('equity-details').open")
+    assert watched.errors == []
+
+
+def test_a_live_update_leaves_a_page_that_did_not_change_alone(
+    dashboard: Dashboard, open_page: Callable[..., Watched]
+) -> None:
+    """A run page does not change when another run happens: its DOM (and the reader's selection in it)
+    stays as it is, instead of being swapped for the same HTML every few seconds."""
+    watched = open_page()
+    page = watched.page
+    page.goto(f"{dashboard.url}/p/core/runs/1")
+    refreshed(page, dashboard)  # the first update swaps in the fragment once
+    page.evaluate("document.querySelector('main h1').dataset.mark = 'kept'")
+    refreshed(page, dashboard)
+    assert page.evaluate("document.querySelector('main h1').dataset.mark") == "kept"
+    assert watched.errors == []
+
+
+def refreshed(page: Page, dashboard: Dashboard) -> None:
+    """Change what /health says (pause and resume ``monthly`` through the API) and wait until the page
+    swapped in its new content."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    for action in ("pause", "resume"):  # each a change of state: each refreshes the page
+        before = page.locator("#live-note").inner_text()
+        answer = httpx.post(f"{dashboard.url}/api/portfolios/monthly/{action}", headers=headers, timeout=30)
+        assert answer.status_code == 200, answer.text
+        page.wait_for_function(
+            "old => document.querySelector('#live-note').innerText !== old", arg=before, polling=100
+        )

@@ -13,6 +13,7 @@
   let signature = null;
   let lastRefresh = Date.now();
   let refreshing = null;
+  let swapped = null;  // the last fragment swapped in
   let busy = false;
 
   function flash(text, isError) {
@@ -40,9 +41,18 @@
         return answer.text();
       })
       .then(function (html) {
+        lastRefresh = Date.now();
+        // Nothing new (a run page; a page of older history): keep the DOM, and the reader's selection in it.
+        if (html === swapped) {
+          note("updated " + new Date().toLocaleTimeString());
+          return;
+        }
+        swapped = html;
         const open = Array.from(main.querySelectorAll("details[open][id]")).map(function (d) { return d.id; });
         const force = document.getElementById("force");
         const forced = force ? force.checked : false;
+        const focused = focusKey();
+        const scrolled = [window.scrollX, window.scrollY];
         main.innerHTML = html;
         open.forEach(function (id) {
           const details = document.getElementById(id);
@@ -50,12 +60,35 @@
         });
         const again = document.getElementById("force");
         if (again) again.checked = forced;
-        lastRefresh = Date.now();
+        refocus(focused);
+        // The reader stays where they were: no jump to the focused element or to the top.
+        if (window.scrollX !== scrolled[0] || window.scrollY !== scrolled[1]) window.scrollTo(scrolled[0], scrolled[1]);
         note("updated " + new Date().toLocaleTimeString());
       })
       .catch(function () { note("could not update — retrying"); })
       .finally(function () { refreshing = null; });
     return refreshing;
+  }
+
+  // What has the keyboard focus inside <main>, said so that it can be found again in the new content
+  // (a live update must not throw a keyboard user back to the top of the page).
+  function focusKey() {
+    const element = document.activeElement;
+    if (!element || element === main || !main.contains(element)) return null;
+    if (element.id) return "#" + CSS.escape(element.id);
+    if (element.dataset.action) return 'button[data-action="' + CSS.escape(element.dataset.action) + '"]';
+    const href = element.getAttribute("href");
+    if (element.tagName === "A" && href) return 'a[href="' + CSS.escape(href) + '"]';
+    if (element.tagName === "SUMMARY" && element.parentElement && element.parentElement.id) {
+      return "#" + CSS.escape(element.parentElement.id) + " > summary";
+    }
+    return null;
+  }
+
+  function refocus(key) {
+    if (!key) return;
+    const again = main.querySelector(key);
+    if (again instanceof HTMLElement) again.focus({ preventScroll: true });
   }
 
   function note(text) {
@@ -85,11 +118,24 @@
     });
   }
 
+  // Enter in the token field saves it: the form's implicit submission would press its first button,
+  // Cancel, and silently drop the action.
+  const tokenDialog = document.getElementById("token");
+  const tokenInput = tokenDialog ? tokenDialog.querySelector('input[name="token"]') : null;
+  if (tokenInput) {
+    tokenInput.addEventListener("keydown", function (event) {
+      if (event.key !== "Enter" || event.isComposing) return;
+      event.preventDefault();
+      if (tokenInput.value.trim()) tokenDialog.close("save");
+      else tokenInput.reportValidity();
+    });
+  }
+
   function token() {
     const kept = window.sessionStorage.getItem(TOKEN_KEY);
     if (kept) return Promise.resolve(kept);
-    const dialog = document.getElementById("token");
-    const input = dialog.querySelector('input[name="token"]');
+    const dialog = tokenDialog;
+    const input = tokenInput;
     input.value = "";
     return ask(dialog).then(function (choice) {
       const given = input.value.trim();
