@@ -5,18 +5,23 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:
+def write_atomically(path: Path, text: str | Iterable[str], *, mode: int | None = None) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, flushed to disk, then
-    renamed over ``path``: readers see the old file or the new one, never a part. The folder is created
+    renamed over ``path``: readers see the old file or the new one, never a part. ``text`` may be the
+    pieces of the file, written as they come (a large file is never held whole). The folder is created
     if needed. ``mode`` sets the permissions (a temporary file starts as 0600). Raises OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as temp:
-            temp.write(text)
+            if isinstance(text, str):
+                temp.write(text)
+            else:
+                temp.writelines(text)
             temp.flush()
             # Data must be on disk before the rename makes it visible, or a crash could expose an empty file.
             os.fsync(temp.fileno())

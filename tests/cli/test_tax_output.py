@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from trimtab.cli.tax_output import (
@@ -16,11 +19,13 @@ from trimtab.cli.tax_output import (
     UK_COLUMNS,
     US_COLUMNS,
     TaxReport,
+    csv_chunks,
     csv_text,
     print_report,
     report_json,
     totals_lines,
 )
+from trimtab.files import write_atomically
 from trimtab.model.money import cents
 from trimtab.tax.germany import GermanReport
 from trimtab.tax.lots import LotBook
@@ -226,3 +231,30 @@ def test_a_year_without_disposals_still_has_totals() -> None:
     lines = printed(empty).splitlines()
     assert lines[0] == "US disposals 2024 (USD, lots fifo): no disposals."
     assert lines[-1] == NOT_TAX_ADVICE
+
+
+def test_the_csv_is_written_in_pieces_that_add_up_to_the_whole() -> None:
+    for report in (US, DE, UK):
+        whole = csv_text(report)
+        for size in (1, 2, 1000):
+            pieces = list(csv_chunks(report, rows_per_chunk=size))
+            assert "".join(pieces) == whole
+        assert (
+            len(list(csv_chunks(report, rows_per_chunk=1))) == len(whole.splitlines()) - 1
+        )  # header rides along
+
+
+def test_a_file_written_in_pieces_is_all_or_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    target.write_text("old\n", encoding="utf-8")
+
+    def pieces() -> Iterator[str]:
+        yield "a,b\n"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(target, pieces())
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [path.name for path in tmp_path.iterdir()] == ["out.csv"]
+    write_atomically(target, iter(["a,b\n", "1,2\n"]))
+    assert target.read_text(encoding="utf-8") == "a,b\n1,2\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from trimtab.tax import cost_index, cost_walk, native, piece_tree
+from trimtab.tax import cost_index, cost_rows, cost_walk, native, piece_tree
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +57,7 @@ def test_a_missing_compiled_module_or_manifest_makes_the_build_unusable(tmp_path
 
 
 def test_the_hot_modules_are_all_compiled_or_all_sources() -> None:
-    loaded = {native.is_compiled(module) for module in (piece_tree, cost_index, cost_walk)}
+    loaded = {native.is_compiled(module) for module in (piece_tree, cost_index, cost_walk, cost_rows)}
     assert len(loaded) == 1
     wanted = native.usable() and not os.environ.get(native.PURE_ENV)
     assert loaded == {wanted}

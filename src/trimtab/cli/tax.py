@@ -230,7 +230,7 @@ def report(
     debug: DebugOption = False,
 ) -> None:
     """Realized gains of one tax year: one row per disposal, and the year's totals."""
-    from trimtab.cli.tax_output import csv_text, print_report, report_json
+    from trimtab.cli.tax_output import csv_chunks, print_report, report_json
     from trimtab.config import load_config
     from trimtab.files import write_atomically
 
@@ -264,7 +264,7 @@ def report(
         taxed = compute(rules, events, year=year, from_ledger=transactions is None)
         if csv_out is not None:
             try:
-                write_atomically(csv_out, csv_text(taxed))
+                write_atomically(csv_out, csv_chunks(taxed))
             except OSError as error:
                 raise ConfigError(
                     str(csv_out), "--csv", f"cannot write the file ({error.strerror})"

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -90,20 +91,37 @@ def report_json(report: TaxReport) -> dict[str, Any]:
 # -- CSV ----------------------------------------------------------------------------------------
 
 
-def csv_rows(report: TaxReport) -> tuple[tuple[str, ...], list[list[str]]]:
-    """The header and the rows of the report's CSV."""
+def csv_rows(report: TaxReport) -> tuple[tuple[str, ...], Iterator[list[str]]]:
+    """The header and the rows of the report's CSV (made as they are read)."""
     country = of_report(report)
     return country.csv_columns, country.csv_rows(report)
 
 
-def csv_text(report: TaxReport) -> str:
-    """The report's CSV (see the module docstring), header first, ``\\n`` line ends."""
+def csv_chunks(report: TaxReport, rows_per_chunk: int = 2000) -> Iterator[str]:
+    """The report's CSV (see the module docstring) in pieces of ``rows_per_chunk`` rows, header first,
+    ``\\n`` line ends: a million disposals are written without holding their text at once."""
     header, rows = csv_rows(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    for chunk in _batches(rows, rows_per_chunk):
+        writer.writerows(chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()
+
+
+def _batches(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    """``rows`` in lists of ``size`` (itertools.batched, Python 3.12)."""
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
+
+
+def csv_text(report: TaxReport) -> str:
+    """The report's CSV as one text (see :func:`csv_chunks`)."""
+    return "".join(csv_chunks(report))
 
 
 # -- tables -------------------------------------------------------------------------------------

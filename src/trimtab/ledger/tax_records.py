@@ -30,7 +30,7 @@ from trimtab.ledger.reads import fill_of
 from trimtab.ledger.records import RunMode, SnapshotKind
 from trimtab.ledger.types import DecimalText, decimal_to_text
 from trimtab.model.orders import Fill, Side
-from trimtab.tax.model import EventType, TaxEvent
+from trimtab.tax.model import EventType, TaxEvent, make_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +266,7 @@ def read_tax_events(
                     if (fee_value := known_number(fee)) is None:
                         fee_value = number(fee)
                     add(
-                        TaxEvent(
+                        make_event(  # TaxEvent(...) at half the cost
                             time(moment),
                             name(wallet, wallet),
                             kinds[kind],

@@ -80,29 +80,36 @@ class CostWalk:
 
     def add(self, acquisition: Acquisition) -> None:
         """A new lot (the next id) for ``acquisition``, as :meth:`LotBook.add`."""
-        if acquisition.amount <= 0:
-            raise TaxError(f"line {acquisition.line}: acquired amount must be > 0, got {acquisition.amount}")
-        if acquisition.time < self._last:
-            raise ValueError(f"line {acquisition.line}: acquisitions must come in time order")
-        self._last = acquisition.time
-        lot = LotRecord(self._next_id, acquisition.time)
+        a = acquisition
+        self.acquire(a.asset, a.wallet, a.amount, a.cost, a.time, a.line)
+
+    def acquire(  # noqa: PLR0917 (an Acquisition's fields, in their order)
+        self, asset: str, wallet: str, amount: Decimal, cost: Decimal, time: datetime, line: int
+    ) -> None:
+        """:meth:`add` of the acquisition of these fields (without making it)."""
+        if amount <= 0:
+            raise TaxError(f"line {line}: acquired amount must be > 0, got {amount}")
+        if time < self._last:
+            raise ValueError(f"line {line}: acquisitions must come in time order")
+        self._last = time
+        lot = LotRecord(self._next_id, time)
         self._next_id += 1
         self._seq += 1
-        pool = self._pools.get(acquisition.asset)
+        pool = self._pools.get(asset)
         if pool is None:
-            pool = self._pools[acquisition.asset] = Pool()
-        piece = Piece(acquisition.amount, acquisition.cost, self._seq, lot)
+            pool = self._pools[asset] = Pool()
+        piece = Piece(amount, cost, self._seq, lot)
         rounded = getcontext()
         setcontext(EXACT)  # the sums of units, exact (see the module docstring)
         try:
-            self._strand(pool, lot, acquisition.wallet).append(piece)
-            holding = pool.wallets[acquisition.wallet]
-            holding.units = holding.units + acquisition.amount
+            self._strand(pool, lot, wallet).append(piece)
+            holding = pool.wallets[wallet]
+            holding.units = holding.units + amount
         finally:
             setcontext(rounded)
         holding.live += 1
         pool.live += 1
-        self._register(pool, acquisition.wallet, piece, rounded)
+        self._register(pool, wallet, piece, rounded)
 
     @staticmethod
     def _strand(pool: Pool, lot: LotRecord, wallet: str) -> Strand:

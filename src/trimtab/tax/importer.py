@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from trimtab.errors import ConfigError, Mention, Wording
 from trimtab.model.money import ZERO
-from trimtab.tax.model import EventType, TaxEvent
+from trimtab.tax.model import EventType, TaxEvent, make_event
 
 COLUMNS = ("timestamp", "wallet", "type", "asset", "amount", "price", "fee", "fee_asset")
 
@@ -284,7 +284,7 @@ def _event(  # noqa: PLR0917 (a row and where it is from)
             f"expected {currency} or {asset} (the fee assets this row can value), "
             f"got {row['fee_asset']!r}: write the fee as its own 'fee' row of {fee_asset} with its price",
         )
-    return TaxEvent(timestamp, wallet, kind, asset, amount, price, fee, fee_asset, line)
+    return make_event(timestamp, wallet, kind, asset, amount, price, fee, fee_asset, line)  # TaxEvent(...)
 
 
 _TYPES = {str(kind): kind for kind in EventType}

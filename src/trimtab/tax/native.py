@@ -1,6 +1,6 @@
 """The cost walk's hot modules compiled to C with mypyc, and the pure-Python fallback.
 
-:data:`HOT` (the HIFO/min-tax walk, its heaps and its treap) is the same Python code either way; the
+:data:`HOT` (the HIFO/min-tax walk, its per-record loop, its heaps and its treap) is the same Python code either way; the
 compiled build runs a large US report about twice as fast. ``make install`` (which ``make demo`` and
 ``make test`` go through) runs ``python -m trimtab.tax.native`` after installing the pinned
 dependencies: mypyc (it ships with mypy) compiles the modules as one group into extension modules
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-HOT = ("piece_tree", "cost_index", "cost_walk")
+HOT = ("piece_tree", "cost_index", "cost_walk", "cost_rows")
 """The compiled modules of :mod:`trimtab.tax` (one mypyc group: calls between them stay in C)."""
 PACKAGE = "trimtab.tax"
 HERE = Path(__file__).resolve().parent

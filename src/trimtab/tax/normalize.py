@@ -26,7 +26,7 @@ Decimal('40040.000')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -83,10 +83,16 @@ def normalize(events: Iterable[TaxEvent], report_currency: str) -> list[Record]:
 
 class TimeOrdered(Iterable[Record]):
     """Records known to be in time order (same-time records in their order): a report walks them as
-    they come, without sorting them or holding them all (see :func:`in_time_order`)."""
+    they come, without sorting them or holding them all (see :func:`in_time_order`). ``events`` and
+    ``currency``, when given, are what the records are made from (:func:`records_in_time_order`): a
+    walk may take them instead, to make no records (:func:`trimtab.tax.cost_rows.walk_events`)."""
 
-    def __init__(self, records: Iterator[Record]) -> None:
+    def __init__(
+        self, records: Iterator[Record], events: Sequence[TaxEvent] | None = None, currency: str = ""
+    ) -> None:
         self._records = records
+        self.events = events
+        self.currency = currency
 
     def __iter__(self) -> Iterator[Record]:
         return self._records
@@ -106,7 +112,7 @@ def records_in_time_order(events: Iterable[TaxEvent], report_currency: str) -> T
     ordered = events if isinstance(events, list) else list(events)
     if any(later.timestamp < earlier.timestamp for earlier, later in pairwise(ordered)):
         ordered = sorted(ordered, key=_timestamp)  # stable: same-time rows keep their order
-    return TimeOrdered(_records(ordered, report_currency))
+    return TimeOrdered(_records(ordered, report_currency), ordered, report_currency)
 
 
 def _time(record: Record) -> datetime:

@@ -37,12 +37,13 @@ from zoneinfo import ZoneInfo
 from trimtab.collector import collector_paused
 from trimtab.errors import TaxError
 from trimtab.model.money import ZERO
+from trimtab.tax.cost_rows import walk_events, walk_records
 from trimtab.tax.cost_walk import CostWalk
 from trimtab.tax.dates import DEFAULT_ZONES, local_date, us_long_term
 from trimtab.tax.fifo_walk import FifoWalk
 from trimtab.tax.lots import LotBook, LotOrder, allocate, fifo, hifo, min_tax
 from trimtab.tax.model import Disposal, Lot, Term
-from trimtab.tax.normalize import Acquisition, Record, Sale, in_time_order
+from trimtab.tax.normalize import Acquisition, Record, TimeOrdered, in_time_order
 from trimtab.tax.wash_sale import WASH_SALE_DEFAULT, WashSales, wash_sale_enabled
 
 Method = Literal["fifo", "hifo", "min-tax"]
@@ -232,35 +233,31 @@ def _walk_reports(
     """:func:`us_reports` without wash sales, on :class:`~trimtab.tax.fifo_walk.FifoWalk` (FIFO) or
     :class:`~trimtab.tax.cost_walk.CostWalk` (the same rows and lots as the book's walk, at a
     fraction of its cost on a long history)."""
-    walk: FifoWalk | CostWalk
-    if method == "fifo":
-        walk = fifo_walk = FifoWalk()
-
-        def consume(sale: Sale, disposed: date, universal: bool) -> Sequence[Taken]:
-            return fifo_walk.consume(
-                sale.asset, sale.wallet, sale.amount, universal=universal, when=sale.time, line=sale.line
-            )
-
-    else:
-        walk = cost_walk = CostWalk(method, zone)
-
-        def consume(sale: Sale, disposed: date, universal: bool) -> Sequence[Taken]:
-            if method == "hifo":
-                order = hifo
-            else:  # consume refuses an amount <= 0
-                order = min_tax(sale.proceeds / sale.amount if sale.amount > 0 else ZERO, disposed, zone)
-            return cost_walk.consume(
-                sale.asset,
-                sale.wallet,
-                sale.amount,
-                order,
-                universal=universal,
-                when=sale.time,
-                line=sale.line,
-            )
-
-    add = walk.add
     by_year: dict[int, list[Disposal]] = {year: [] for year in years}
+    if method != "fifo":
+        cost_walk = CostWalk(method, zone)
+        # Compiled (trimtab.tax.native); straight from the events when the records are still to be made.
+        if isinstance(records, TimeOrdered) and records.events is not None:
+            walk_events(cost_walk, records.events, records.currency, by_year, method, zone)
+        else:
+            walk_records(cost_walk, in_time_order(records), by_year, method, zone)
+        book = cost_walk.book()
+        cost_walk.release()
+    else:
+        fifo_walk = FifoWalk()
+        _fifo_rows(fifo_walk, records, by_year, zone)
+        book = fifo_walk.book()
+    return {
+        year: USReport(year, method, False, tuple(in_year), *_totals(in_year), book)
+        for year, in_year in by_year.items()
+    }
+
+
+def _fifo_rows(
+    walk: FifoWalk, records: Iterable[Record], by_year: dict[int, list[Disposal]], zone: ZoneInfo
+) -> None:
+    """:func:`_walk_reports`'s loop for FIFO (as :func:`~trimtab.tax.cost_rows.walk_records`)."""
+    add = walk.add
     # A lot's local acquisition date and ids, shared by the rows of its pieces (bounded: recent lots).
     known: dict[str, tuple[date, tuple[str, ...]]] = {}
     for record in in_time_order(records):
@@ -269,7 +266,14 @@ def _walk_reports(
             continue
         disposed = local_date(record.time, zone)
         universal = disposed < PER_WALLET_FROM
-        taken = consume(record, disposed, universal)
+        taken = walk.consume(
+            record.asset,
+            record.wallet,
+            record.amount,
+            universal=universal,
+            when=record.time,
+            line=record.line,
+        )
         rows = by_year.get(disposed.year)
         if rows is None:
             continue
@@ -297,13 +301,6 @@ def _walk_reports(
                     lot_ids,
                 )
             )
-    book = walk.book()
-    if isinstance(walk, CostWalk):
-        walk.release()
-    return {
-        year: USReport(year, method, False, tuple(in_year), *_totals(in_year), book)
-        for year, in_year in by_year.items()
-    }
 
 
 def preview_sale(  # noqa: PLR0917 (a sale's facts in their natural order)

@@ -12,7 +12,7 @@ Presentation is data here (titles, column names, lines of text): the command lin
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
@@ -159,5 +159,5 @@ class Jurisdiction(ABC, Generic[R]):
         """The year's totals as lines of text (``money`` formats an amount with the currency)."""
 
     @abstractmethod
-    def csv_rows(self, report: R) -> list[list[str]]:
+    def csv_rows(self, report: R) -> Iterator[list[str]]:
         """The report's CSV rows in the layout of the form they go on (see :attr:`csv_columns`)."""

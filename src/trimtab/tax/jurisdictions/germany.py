@@ -7,7 +7,7 @@ loss saves nothing this year; carry-back and carry-forward are not counted). Not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -77,9 +77,9 @@ class Germany(Jurisdiction[GermanReport]):
             f"Tax-free result (held more than 1 year): {money(report.tax_free_result)}",
         ]
 
-    def csv_rows(self, report: GermanReport) -> list[list[str]]:
+    def csv_rows(self, report: GermanReport) -> Iterator[list[str]]:
         """Anlage SO: fees are inside the figures, so there is no Werbungskosten column."""
-        return [_anlage_so_row(row) for row in report.disposals]
+        return (_anlage_so_row(row) for row in report.disposals)
 
 
 def _anlage_so_row(row: Disposal) -> list[str]:

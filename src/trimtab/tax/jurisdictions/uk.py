@@ -9,7 +9,7 @@ times the CGT rate. Not tax advice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -100,8 +100,8 @@ class UnitedKingdom(Jurisdiction[UKReport]):
             f"taxable gain: {money(report.taxable_gain)}",
         ]
 
-    def csv_rows(self, report: UKReport) -> list[list[str]]:
-        return [_row(row) for row in report.disposals]
+    def csv_rows(self, report: UKReport) -> Iterator[list[str]]:
+        return (_row(row) for row in report.disposals)
 
 
 def _row(row: Disposal) -> list[str]:

@@ -9,7 +9,8 @@ rest carries forward and is not counted here). Not tax advice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -114,10 +115,11 @@ class UnitedStates(Jurisdiction[USReport]):
             f"Total: {money(report.total)}",
         ]
 
-    def csv_rows(self, report: USReport) -> list[list[str]]:
+    def csv_rows(self, report: USReport) -> Iterator[list[str]]:
         """Form 8949: short-term rows (Part I) first, then long-term (Part II)."""
-        ordered = sorted(report.disposals, key=lambda row: row.term is Term.LONG)  # stable
-        return [_form_8949_row(row) for row in ordered]
+        short = (row for row in report.disposals if row.term is not Term.LONG)
+        long = (row for row in report.disposals if row.term is Term.LONG)
+        return (_form_8949_row(row) for row in itertools.chain(short, long))  # each part in its order
 
 
 def _form_8949_row(row: Disposal) -> list[str]:
