@@ -104,7 +104,9 @@ def test_a_replay_file_is_read_like_the_backtesters(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ETH is not in the file"):
         check_exchange(load_config(path), str(path))
     (tmp_path / "hourly.csv").unlink()
-    with pytest.raises(ConfigError, match=r"hourly\.csv: cannot read the file"):
+    with pytest.raises(
+        ConfigError, match=r"exchange\.replay\.prices: cannot read .*hourly\.csv \(No such file"
+    ):
         check_exchange(load_config(path), str(path))
 
 
