@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from configs import MONTHLY, yaml_config
+from fake_wall import FakeWall
 
 from trimtab.app.assembly import build_bot
 from trimtab.app.scheduler import CheckDone, LoopEvent, MarketEnded, Scheduler, Sleeping
@@ -20,17 +21,6 @@ from trimtab.errors import ConfigError
 from trimtab.ledger.records import RunStatus
 
 WALL = datetime(2031, 1, 1, tzinfo=UTC)
-
-
-class FakeWall:
-    def __init__(self) -> None:
-        self.now = WALL
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def replay_config(start: str, *, speed: int = 86400, weights: dict[str, object] | None = None) -> str:
@@ -57,7 +47,7 @@ async def test_a_monthly_calendar_rebalances_once_per_replayed_month(
     write_config: Callable[..., Path],
 ) -> None:
     path = write_config(replay_config("2024-01-01"))
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     bot = build_bot(load_config(path), path, wall_clock=wall)
     try:
         assert bot.now() == datetime(2024, 1, 1, tzinfo=UTC)
@@ -85,7 +75,7 @@ async def test_a_run_happens_at_one_market_instant(write_config: Callable[..., P
             self.now += timedelta(seconds=1)
             return self.now
 
-    bot = build_bot(load_config(path), path, wall_clock=RushingWall())
+    bot = build_bot(load_config(path), path, wall_clock=RushingWall(WALL))
     try:
         outcome = await bot.rebalance()
         detail = bot.run_detail(outcome.run_id)
@@ -102,7 +92,7 @@ async def test_a_restarted_replay_resumes_from_the_last_recorded_run(
     write_config: Callable[..., Path],
 ) -> None:
     path = write_config(replay_config("2024-01-01"))
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     bot = build_bot(load_config(path), path, wall_clock=wall)
     try:
         await run_loop(bot, wall, max_runs=3)
@@ -110,7 +100,7 @@ async def test_a_restarted_replay_resumes_from_the_last_recorded_run(
     finally:
         await bot.close()
     assert last.started_at == datetime(2024, 3, 1, tzinfo=UTC)
-    again = build_bot(load_config(path), path, wall_clock=FakeWall())
+    again = build_bot(load_config(path), path, wall_clock=FakeWall(WALL))
     try:
         assert again.now() == last.finished_at
         outcome = await again.rebalance()  # the March rebalance is done: nothing before April
@@ -122,7 +112,7 @@ async def test_a_restarted_replay_resumes_from_the_last_recorded_run(
 
 async def test_the_end_of_the_price_data_ends_the_loop_cleanly(write_config: Callable[..., Path]) -> None:
     path = write_config(replay_config("2025-12-01"))
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     bot = build_bot(load_config(path), path, wall_clock=wall)
     try:
         events = await run_loop(bot, wall, max_runs=None)

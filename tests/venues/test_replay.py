@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from fake_wall import FakeWall
 
 from trimtab.backtest.data import load_price_frame, parse_price_frame
 from trimtab.model.orders import OrderRequest, OrderStatus, Side
@@ -17,19 +18,6 @@ from trimtab.venues.replay import PriceTrack, ReplayClock, ReplayEnded, ReplayMa
 
 WALL = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-class FakeWall:
-    """A wall clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = WALL
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def track_of(frame_text: str | None = None) -> PriceTrack:
@@ -44,7 +32,7 @@ def track_of(frame_text: str | None = None) -> PriceTrack:
 
 
 def test_market_time_is_start_plus_wall_time_times_speed() -> None:
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(START, speed=86400, wall=wall)
     assert clock() == START
     wall.advance(1.5)
@@ -56,7 +44,7 @@ def test_market_time_is_start_plus_wall_time_times_speed() -> None:
 def test_the_market_starts_moving_at_the_first_reading_not_when_the_clock_is_built() -> None:
     # Building a bot (prices, ledger, migrations) takes wall time; at a day per second, 0.3 s of it
     # would put the first run hours after replay.start.
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(START, speed=86400, wall=wall)
     wall.advance(0.3)
     assert clock() == START
@@ -65,14 +53,14 @@ def test_the_market_starts_moving_at_the_first_reading_not_when_the_clock_is_bui
 
 
 def test_wall_seconds_until_divides_the_market_wait_by_the_speed() -> None:
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(START, speed=86400, wall=wall)
     assert clock.wall_seconds_until(datetime(2024, 2, 1, tzinfo=UTC)) == pytest.approx(31.0)
     assert clock.wall_seconds_until(START - timedelta(days=1)) == 0.0  # already past: no wait
 
 
 def test_a_held_clock_stands_still_and_then_catches_up() -> None:
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(START, speed=3600, wall=wall)
     with clock.held() as instant:
         wall.advance(10)
@@ -134,7 +122,7 @@ def test_past_the_last_bar_the_replay_has_ended() -> None:
 
 
 async def test_the_paper_venue_trades_at_the_market_clock() -> None:
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(datetime(2024, 3, 5, 10, tzinfo=UTC), speed=86400, wall=wall)
     venue = PaperVenue(
         PaperSettings(balances={"USDT": Decimal(100000)}, fee_rate=Decimal(0)),
@@ -166,7 +154,7 @@ async def test_the_paper_venue_trades_at_the_market_clock() -> None:
 
 
 async def test_the_venue_raises_when_the_replay_runs_off_its_data() -> None:
-    wall = FakeWall()
+    wall = FakeWall(WALL)
     clock = ReplayClock(datetime(2024, 3, 1, 3, tzinfo=UTC), speed=3600, wall=wall)
     venue = PaperVenue(
         PaperSettings(balances={"USDT": Decimal(100)}),

@@ -92,57 +92,39 @@ def page(title: str, content: Markup, *, writes: bool, live: bool = True) -> str
 
 
 def _dialogs() -> Markup:
-    confirm = tag(
-        "dialog",
+    confirm = _dialog("confirm", "Are you sure?", ("Confirm", "confirm"), tag("p", "", id="confirm-text"))
+    token = _dialog(
+        "token",
+        "API token",
+        ("Save", "save"),
         tag(
-            "form",
-            tag("h2", "Are you sure?", id="confirm-title"),
-            tag("p", "", id="confirm-text"),
-            tag(
-                "div",
-                tag("button", "Cancel", value="cancel", type="submit", formnovalidate=True),
-                tag("button", "Confirm", value="confirm", type="submit", class_="primary"),
-                class_="buttons",
-            ),
-            method="dialog",
+            "p",
+            "The server's TRIMTAB_WEB_TOKEN. It is kept in this browser tab's session only "
+            "(sessionStorage) and sent with each action.",
         ),
-        id="confirm",
-        aria_labelledby="confirm-title",
-    )
-    token = tag(
-        "dialog",
         tag(
-            "form",
-            tag("h2", "API token", id="token-title"),
+            "label",
+            "Token ",
             tag(
-                "p",
-                "The server's TRIMTAB_WEB_TOKEN. It is kept in this browser tab's session only "
-                "(sessionStorage) and sent with each action.",
+                "input", name="token", type="password", autocomplete="off", required=True, spellcheck="false"
             ),
-            tag(
-                "label",
-                "Token ",
-                tag(
-                    "input",
-                    name="token",
-                    type="password",
-                    autocomplete="off",
-                    required=True,
-                    spellcheck="false",
-                ),
-            ),
-            tag(
-                "div",
-                tag("button", "Cancel", value="cancel", type="submit", formnovalidate=True),
-                tag("button", "Save", value="save", type="submit", class_="primary"),
-                class_="buttons",
-            ),
-            method="dialog",
         ),
-        id="token",
-        aria_labelledby="token-title",
     )
     return join(confirm, token)
+
+
+def _dialog(name: str, title: str, action: tuple[str, str], *content: Markup) -> Markup:
+    """``<dialog id=name>`` with its title, ``content`` and the buttons Cancel and ``action`` (label,
+    value): the form closes the dialog with the button's value (``method="dialog"``)."""
+    label, value = action
+    buttons = tag(
+        "div",
+        tag("button", "Cancel", value="cancel", type="submit", formnovalidate=True),
+        tag("button", label, value=value, type="submit", class_="primary"),
+        class_="buttons",
+    )
+    form = tag("form", tag("h2", title, id=f"{name}-title"), *content, buttons, method="dialog")
+    return tag("dialog", form, id=name, aria_labelledby=f"{name}-title")
 
 
 def not_found(message: str, heading: str = "Not found") -> Markup:
@@ -205,6 +187,12 @@ def table(
 
 
 SECONDARY = "secondary"
+
+
+def num_cell(shown: object, exact: str, *, field: str | None = None, extra: str | None = None) -> Markup:
+    """A number's cell: ``shown`` as read, the exact decimal string in ``data-value`` (what the tests and
+    scripts compare), ``data-field`` when given, aligned right (``extra``: more classes)."""
+    return tag("td", shown, data_field=field, data_value=exact, class_=cls("num", extra))
 
 
 def cls(*names: str | None) -> str | None:

@@ -22,7 +22,7 @@ from trimtab.ledger.records import RunSummary
 from trimtab.model.money import fmt
 from trimtab.web.charts import allocation_chart, equity_chart
 from trimtab.web.html import Markup, join, money, number, points, tag, weight, when
-from trimtab.web.layout import SECONDARY, section, table
+from trimtab.web.layout import SECONDARY, num_cell, section, table
 from trimtab.web.view_overview import state_badge
 from trimtab.web.view_runs import runs_table
 from trimtab.web.view_tax import tax_section
@@ -180,30 +180,12 @@ def _allocation(data: PortfolioPage) -> list[Markup | None]:
             tag(
                 "tr",
                 tag("th", asset, scope="row"),
-                tag(
-                    "td",
-                    number(w["amount"]),
-                    data_field="amount",
-                    data_value=w["amount"],
-                    class_=f"num {SECONDARY}",
-                ),
-                tag(
-                    "td",
-                    number(w["price"]),
-                    data_field="price",
-                    data_value=w["price"],
-                    class_=f"num {SECONDARY}",
-                ),
-                tag("td", money(w["value"]), data_field="value", data_value=w["value"], class_="num"),
-                tag("td", weight(w["current"]), data_field="weight", data_value=w["current"], class_="num"),
-                tag("td", weight(w["target"]), data_field="target", data_value=w["target"], class_="num"),
-                tag(
-                    "td",
-                    points(w["drift"]),
-                    data_field="drift",
-                    data_value=w["drift"],
-                    class_="num over" if over else "num",
-                ),
+                num_cell(number(w["amount"]), w["amount"], field="amount", extra=SECONDARY),
+                num_cell(number(w["price"]), w["price"], field="price", extra=SECONDARY),
+                num_cell(money(w["value"]), w["value"], field="value"),
+                num_cell(weight(w["current"]), w["current"], field="weight"),
+                num_cell(weight(w["target"]), w["target"], field="target"),
+                num_cell(points(w["drift"]), w["drift"], field="drift", extra="over" if over else None),
                 data_asset=asset,
             )
         )
@@ -274,21 +256,11 @@ def _decision(data: PortfolioPage) -> list[Markup]:
                 tag("th", str(order["leg"] + 1), scope="row", class_=SECONDARY),
                 tag("td", order["side"], data_field="side"),
                 tag("td", order["symbol"], data_field="symbol"),
-                tag(
-                    "td",
-                    number(order["amount"]),
-                    data_field="amount",
-                    data_value=order["amount"],
-                    class_="num",
+                num_cell(number(order["amount"]), order["amount"], field="amount"),
+                num_cell(
+                    number(order["limit_price"]), order["limit_price"], field="limit-price", extra=SECONDARY
                 ),
-                tag(
-                    "td",
-                    number(order["limit_price"]),
-                    data_field="limit-price",
-                    data_value=order["limit_price"],
-                    class_=f"num {SECONDARY}",
-                ),
-                tag("td", money(order["value"]), data_field="value", data_value=order["value"], class_="num"),
+                num_cell(money(order["value"]), order["value"], field="value"),
                 data_leg=str(order["leg"]),
             )
             for order in plan["orders"]
@@ -368,7 +340,7 @@ def _equity(points: Sequence[EquityPoint], quote: str) -> list[Markup | None]:
         tag(
             "tr",
             tag("th", when(point.taken_at, compact=True), scope="row"),
-            tag("td", money(point.value), class_="num", data_value=fmt(point.value)),
+            num_cell(money(point.value), fmt(point.value)),
             tag("td", str(point.run_id)),
             tag("td", "rebalanced" if point.kind.value == "after" else "checked"),
         )

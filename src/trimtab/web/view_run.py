@@ -14,7 +14,7 @@ from trimtab.app.documents import detail_report
 from trimtab.ledger.records import PositionRecord, RunDetail, SnapshotKind
 from trimtab.model.money import fmt
 from trimtab.web.html import Markup, join, money, number, tag, weight, when
-from trimtab.web.layout import SECONDARY, section, table
+from trimtab.web.layout import SECONDARY, num_cell, section, table
 from trimtab.web.view_runs import decision_text, fees_text
 
 PLAN_HEAD = ["#", "Side", "Market", "Amount", "Limit price", "Value", "Placed"]
@@ -96,9 +96,9 @@ def _planned(detail: RunDetail, quote: str) -> Markup:
             tag("th", str(order.leg + 1), scope="row", class_=SECONDARY),
             tag("td", order.side.value, data_field="side"),
             tag("td", order.symbol),
-            tag("td", number(fmt(order.amount)), class_="num", data_value=fmt(order.amount)),
-            tag("td", number(fmt(order.limit_price)), class_="num", data_value=fmt(order.limit_price)),
-            tag("td", money(order.value), class_="num", data_value=fmt(order.value)),
+            num_cell(number(fmt(order.amount)), fmt(order.amount)),
+            num_cell(number(fmt(order.limit_price)), fmt(order.limit_price)),
+            num_cell(money(order.value), fmt(order.value)),
             tag(
                 "td",
                 "placed" if order.client_order_id in placed else "not placed",
@@ -131,9 +131,9 @@ def _orders(run: dict[str, object]) -> list[Markup]:
                 tag("th", order["client_order_id"], scope="row"),
                 tag("td", order["side"]),
                 tag("td", order["symbol"]),
-                tag("td", number(order["amount"]), class_="num", data_value=order["amount"]),
-                tag("td", number(order["filled"]), class_="num", data_value=order["filled"]),
-                tag("td", number(order["average_price"]), class_="num", data_value=order["average_price"]),
+                num_cell(number(order["amount"]), order["amount"]),
+                num_cell(number(order["filled"]), order["filled"]),
+                num_cell(number(order["average_price"]), order["average_price"]),
                 tag("td", order["status"], data_field="status"),
                 data_order=order["client_order_id"],
             )
@@ -143,14 +143,9 @@ def _orders(run: dict[str, object]) -> list[Markup]:
                 tag(
                     "tr",
                     tag("th", order["client_order_id"], scope="row"),
-                    tag("td", number(fill["amount"]), class_="num", data_value=fill["amount"]),
-                    tag("td", number(fill["price"]), class_="num", data_value=fill["price"]),
-                    tag(
-                        "td",
-                        f"{number(fill['fee'])} {fill['fee_asset']}",
-                        class_="num",
-                        data_value=fill["fee"],
-                    ),
+                    num_cell(number(fill["amount"]), fill["amount"]),
+                    num_cell(number(fill["price"]), fill["price"]),
+                    num_cell(f"{number(fill['fee'])} {fill['fee_asset']}", fill["fee"]),
                     data_order=order["client_order_id"],
                 )
             )

@@ -12,7 +12,7 @@ from trimtab.app.dashboard import RunsPage
 from trimtab.app.documents import summary_report
 from trimtab.ledger.records import RunStatus, RunSummary
 from trimtab.web.html import Markup, join, money, number, tag, when
-from trimtab.web.layout import table
+from trimtab.web.layout import num_cell, table
 
 # The portfolio page's recent runs (fits half a screen; a phone keeps Run, Started, Status, Value) and
 # the history's (every column; the run page has the rest).
@@ -101,23 +101,11 @@ def run_row(name: str, summary: RunSummary, quote: str, *, full: bool) -> Markup
             title=decision_text(run),
         ),
         tag("td", str(run["orders"]), data_field="orders", class_=f"num {phone}"),
-        tag(
-            "td",
-            money(run["traded_value"]),
-            data_field="traded",
-            data_value=run["traded_value"],
-            class_=f"num {phone}",
-        )
+        num_cell(money(run["traded_value"]), run["traded_value"], field="traded", extra=phone)
         if full
         else None,
         fees_cell(run["fees"], quote, data_field="fees", class_=f"num lines {phone}"),
-        tag(
-            "td",
-            money(value),
-            data_field="value-after",
-            data_value=value,
-            class_="num",
-        ),
+        num_cell(money(value), value, field="value-after"),
         data_run_id=str(run["run_id"]),
         data_status=status,
     )
