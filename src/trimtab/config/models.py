@@ -17,11 +17,13 @@ from pydantic import Field, field_validator, model_validator
 
 from trimtab.config.fields import Amount, Finite, Frozen, Percent, Price, Step, Tick, Value, shown, within
 from trimtab.config.fields import asset_name as _asset_name
+from trimtab.config.guards_section import Guards
 from trimtab.config.notify_section import Notify
 from trimtab.config.replay_section import Replay
 from trimtab.config.tax_section import TaxSection
 from trimtab.model.markets import DEFAULT_FEE_RATE
 from trimtab.model.portfolio import WEIGHT_SUM_TOLERANCE
+from trimtab.planning.options import RebalanceTo, Routing, Sells
 from trimtab.policy.calendar import Interval
 from trimtab.policy.window import parse_weekday
 
@@ -88,6 +90,16 @@ class Portfolio(Frozen):
     target_weights: dict[str, Percent] | None = None
     dynamic_weights: DynamicWeights | None = None
     unlisted_assets: UnlistedAssets = UnlistedAssets.IGNORE
+    # Holdings outside the exchange (cold storage, another exchange): counted, never traded.
+    external: dict[str, Amount] = Field(default_factory=dict)
+
+    @field_validator("external")
+    @classmethod
+    def _external(cls, external: dict[str, Decimal]) -> dict[str, Decimal]:
+        named = {_asset_name(a): amount for a, amount in external.items()}
+        if len(named) != len(external):
+            raise ValueError("an asset is listed twice (names are case-insensitive)")
+        return named
 
     @field_validator("target_weights")
     @classmethod
@@ -109,6 +121,15 @@ class Portfolio(Frozen):
         if (self.target_weights is None) == (self.dynamic_weights is None):
             raise ValueError(
                 "give exactly one of target_weights (fixed) or dynamic_weights (e.g. inverse_volatility)"
+            )
+        targeted = set(self.target_weights or ()) | set(
+            self.dynamic_weights.assets if self.dynamic_weights else ()
+        )
+        stray = sorted(set(self.external) - targeted)
+        if stray:
+            raise ValueError(
+                f"external: {stray[0]} has no target weight; external holdings count towards the targets, "
+                "so give the asset a target"
             )
         return self
 
@@ -197,6 +218,12 @@ class Rebalancing(Frozen):
     min_trade_usd: Value = Decimal(10)
     schedule: Schedule | None = None
     rebalance_window: RebalanceWindow | None = None
+    # How trades are routed, how far an asset past its band is traded, and which sells are allowed
+    # (trimtab.planning.options); swept into a target asset when the exchange converts dust.
+    routing: Routing = Routing.QUOTE
+    rebalance_to: RebalanceTo = RebalanceTo.TARGET
+    sells: Sells = Sells.ALLOWED
+    convert_dust: bool = True
 
     @model_validator(mode="after")
     def _schedule(self) -> Rebalancing:
@@ -223,6 +250,9 @@ class MarketOverride(Frozen):
     min_amount: Amount | None = None
     min_notional: Value | None = None
     price_tick: Tick | None = None
+    # A cross market (ETH/BTC) is priced from its two quote prices unless given (in its own quote asset).
+    price: Price | None = None
+    status: Literal["trading", "halted", "break", "delisted"] = "trading"
 
 
 SECRET_KEYS = frozenset(
@@ -402,6 +432,8 @@ class Config(Frozen):
     tax: TaxSection | None = None
     # Messages to the owner through apprise (URLs here and/or in TRIMTAB_NOTIFY_URLS); see notify_section.
     notify: Notify = Field(default_factory=Notify)
+    # Checks before any order: halted markets, a depegged quote, stale prices, crashes (guards_section).
+    guards: Guards = Field(default_factory=Guards)
 
     @field_validator("quote")
     @classmethod

@@ -65,9 +65,16 @@ def build_weights(config: Config) -> TargetWeights:
 
 
 def planner_settings(config: Config) -> PlannerSettings:
+    rebalancing = config.rebalancing
     return PlannerSettings(
-        min_trade_value=config.rebalancing.min_trade_usd,
+        min_trade_value=rebalancing.min_trade_usd,
         max_trade_percent=config.risk.max_single_trade_percent,
         slippage_percent=config.risk.slippage_tolerance,
         sell_unlisted=config.portfolio.unlisted_assets is UnlistedAssets.SELL,
+        routing=rebalancing.routing,
+        rebalance_to=rebalancing.rebalance_to,
+        sells=rebalancing.sells,
+        # The band an asset must be past to be traded (band_edge, halfway, only_past_band): the
+        # threshold, also under a calendar policy (where it decides nothing else).
+        band_percent=rebalancing.threshold_percent,
     )

@@ -12,6 +12,9 @@ from trimtab.model.money import ZERO
 #: that publishes no fee).
 DEFAULT_FEE_RATE = Decimal("0.001")
 
+#: The status of a market that accepts orders (see :attr:`MarketRules.status`).
+TRADING = "trading"
+
 
 @dataclass(frozen=True, slots=True)
 class MarketRules:
@@ -21,7 +24,10 @@ class MarketRules:
     amount, ``min_notional`` the smallest ``amount * price`` in the quote currency and
     ``price_tick`` the price grid (0 means no grid). ``max_amount`` and ``max_notional`` are the
     largest order the market accepts (ccxt ``limits.amount.max`` and ``limits.cost.max``; None: no
-    maximum): the planner splits a larger trade into several orders.
+    maximum): the planner splits a larger trade into several orders. ``status`` is what the venue says
+    of the market: ``trading``, or ``halted`` / ``break`` / ``delisted`` (no orders accepted: the guards
+    freeze the asset for the run). On a cross market (``ETH/BTC``) ``min_notional`` is in its own quote
+    asset (BTC).
     """
 
     base: str
@@ -32,6 +38,12 @@ class MarketRules:
     price_tick: Decimal = ZERO
     max_amount: Decimal | None = None
     max_notional: Decimal | None = None
+    status: str = TRADING
+
+    @property
+    def trading(self) -> bool:
+        """Whether the venue accepts orders on this market now."""
+        return self.status == TRADING
 
     @property
     def symbol(self) -> str:

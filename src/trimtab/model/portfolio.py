@@ -33,6 +33,13 @@ class Snapshot:
     ``prices`` maps each non-quote asset to its last price in the quote currency; ``markets`` maps each
     non-quote asset to the rules of its ``ASSET/QUOTE`` market. The quote asset is cash: it has no
     market and its price is 1.
+
+    ``pairs`` holds the venue's cross markets between non-quote assets by symbol (``"ETH/BTC"``), and
+    ``pair_prices`` their last prices in their own quote asset (BTC per ETH); the router may trade on
+    them. ``external`` holds amounts kept outside the venue (config ``portfolio.external``: cold
+    storage, another exchange): :meth:`amount` counts them, :meth:`free` never does, so they weigh in
+    the allocation and are never traded. ``frozen`` names the assets a guard keeps out of this run, and
+    why (a halted market, a crash). ``price_times`` says when each price was last traded or published.
     """
 
     quote: str
@@ -42,9 +49,20 @@ class Snapshot:
     fee_rate: Decimal
     taken_at: datetime
     closes: Mapping[str, tuple[Decimal, ...]] = field(default_factory=dict)
+    pairs: Mapping[str, MarketRules] = field(default_factory=dict)
+    pair_prices: Mapping[str, Decimal] = field(default_factory=dict)
+    external: Mapping[str, Decimal] = field(default_factory=dict)
+    frozen: Mapping[str, str] = field(default_factory=dict)
+    price_times: Mapping[str, datetime] = field(default_factory=dict)
 
     def amount(self, asset: str) -> Decimal:
-        """Total amount held of ``asset`` (0 if none)."""
+        """Total amount of ``asset`` (0 if none): on the venue, and kept outside it (``external``)."""
+        balance = self.balances.get(asset)
+        held = balance.total if balance else ZERO
+        return held + self.external[asset] if asset in self.external else held
+
+    def on_venue(self, asset: str) -> Decimal:
+        """Total amount of ``asset`` held on the venue (free and locked; ``external`` left out)."""
         balance = self.balances.get(asset)
         return balance.total if balance else ZERO
 

@@ -32,6 +32,7 @@ from trimtab.planning.constraints import (
     sell_limit_price,
 )
 from trimtab.planning.held_assets import held_notes, held_targets
+from trimtab.planning.options import RebalanceTo, Routing, Sells
 from trimtab.planning.plan import Plan, SkippedTrade
 from trimtab.planning.positions import Position, managed_positions
 from trimtab.planning.sized_trades import (
@@ -66,6 +67,10 @@ class PlannerSettings:
     sell_unlisted: bool = False
     allow_sells: bool = True
     buys_with_sells: bool = True
+    routing: Routing = Routing.QUOTE
+    rebalance_to: RebalanceTo = RebalanceTo.TARGET
+    sells: Sells = Sells.ALLOWED
+    band_percent: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.min_trade_value < 0:
@@ -74,6 +79,11 @@ class PlannerSettings:
             raise ValueError("max_trade_percent must be in (0, 100]")
         if not ZERO <= self.slippage_percent < HUNDRED:
             raise ValueError("slippage_percent must be in [0, 100)")
+        if self.band_percent is not None and not ZERO < self.band_percent < HUNDRED:
+            raise ValueError("band_percent must be in (0, 100)")
+        banded = self.rebalance_to is not RebalanceTo.TARGET or self.sells is Sells.ONLY_PAST_BAND
+        if banded and self.band_percent is None:
+            raise ValueError(f"rebalance_to {self.rebalance_to} / sells {self.sells} need band_percent")
 
 
 def plan_rebalance(
