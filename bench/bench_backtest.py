@@ -71,19 +71,22 @@ T = TypeVar("T")
 # -- the workload (shared with compare_bt_vectorbt.py) --------------------------------------------------
 
 
-def workload_config(rebalancing: dict[str, Any] | None = None, *, fee_rate: Decimal = FEE_RATE) -> Config:
+def workload_config(
+    rebalancing: dict[str, Any] | None = None, *, fee_rate: Decimal = FEE_RATE, slippage: Decimal = Decimal(0)
+) -> Config:
     """The config the CLI would load: 10 % each, fee 0.1 %, hybrid 5 points / 24 h unless overridden.
 
-    ``slippage_tolerance: 0`` and ``min_trade_usd: 0``: the backtest fills at the close anyway, and with a
-    tolerance the planner sizes buys for the worst allowed price, leaving ~0.6 % in cash; with both at 0
-    the portfolio is bought at the targets and rebalanced exactly to them, as bt and vectorbt do.
+    ``slippage_tolerance: 0`` (``slippage``, in percent, sets another) and ``min_trade_usd: 0``: the
+    backtest fills at the close anyway; a tolerance sizes each buy for the worst allowed price and the
+    executor's top-up passes spend the cash that leaves, so either way the portfolio is bought at the
+    targets and rebalanced to them, as bt and vectorbt do.
     """
     rules = {"strategy": "hybrid", "threshold_percent": 5, "check_interval_hours": 24, "min_trade_usd": 0}
     return config_from_mapping(
         {
             "portfolio": {"target_weights": dict.fromkeys(ASSETS, 10)},
             "rebalancing": rules | (rebalancing or {}),
-            "risk": {"slippage_tolerance": 0},
+            "risk": {"slippage_tolerance": str(slippage)},
             "exchange": {"fee_rate": str(fee_rate)},
         },
         "bench",

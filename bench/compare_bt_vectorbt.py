@@ -13,14 +13,15 @@ close, marked at every close, fills at the close, fractional amounts, fees as a 
    figure is the median of ``--repeats`` calls after one untimed first call (vectorbt's includes numba's
    compilation; it is printed). Only the engines are timed: the price DataFrame and order arrays are built
    beforehand; bt's time is ``Backtest(...)`` + ``.run()`` (``bt.run`` would add ffn statistics on top).
-2. Agreement with bt to 1e-6 relative, WITHOUT fees, on the bundled daily closes (same assets and period):
-   buy-and-hold, and a monthly rebalance (trimtab: ``CalendarPolicy`` monthly, day 1 at 00:00 UTC; bt:
-   ``RunMonthly``, which fires at the first bar of each month: the same bars). With fees the engines differ
-   by design, so those differences are printed for information only: trimtab's planner sizes every buy so
-   that ``amount x price x (1 + fee)`` fits the cash, and the paper venue charges the fee in the asset
-   received (like Binance), so about ``fee`` of the bought value stays in cash; bt pays the commission from
-   cash and invests the rest; vectorbt puts the fee on top of each order and cuts the last buy of a bar to
-   the cash left.
+2. Agreement with bt to 1e-6 relative, WITHOUT fees, on the bundled daily closes (same assets and period),
+   at ``slippage_tolerance`` 0 and at the seed's example 0.5 (every buy sized for its worst price; the
+   executor's top-up passes spend the cash that leaves): buy-and-hold, and a monthly rebalance (trimtab:
+   ``CalendarPolicy`` monthly, day 1 at 00:00 UTC; bt: ``RunMonthly``, which fires at the first bar of each
+   month: the same bars). With fees the engines differ by design, so those differences are printed for
+   information only: trimtab's planner sizes every buy so that ``amount x limit x (1 + fee)`` fits the
+   cash, the paper venue charges the fee in the asset received (like Binance), and the top-up passes spend
+   the cash that reserve leaves; bt pays the commission from cash and invests the rest; vectorbt puts the
+   fee on top of each order and cuts the last buy of a bar to the cash left.
 
 bt and vectorbt are imported inside functions: a library that is not installed is skipped with one line.
 Prints figures; asserts nothing.
@@ -63,6 +64,13 @@ TOLERANCE = 1e-6
 HYBRID: dict[str, Any] = {}  # the workload's own rules: hybrid, 5 points, checked every 24 h
 MONTHLY = {"strategy": "calendar", "schedule": {"interval": "monthly", "day": 1, "time": "00:00"}}
 FEE = Decimal("0.001")
+# The agreement part runs at slippage_tolerance 0 and at the seed's example 0.5 (percent): with a tolerance
+# every buy is sized for its worst price, and the executor's top-up passes spend the cash that leaves.
+SLIPPAGES = (Decimal(0), Decimal("0.5"))
+RUNS: tuple[tuple[str, dict[str, Any] | None, bool], ...] = (
+    ("buy-and-hold", None, False),
+    ("monthly", MONTHLY, True),
+)
 
 T = TypeVar("T")
 Curve = NDArray[np.float64]
@@ -138,10 +146,11 @@ def month_starts(frame: PriceFrame) -> list[int]:
 
 
 def trimtab_curve(
-    frame: PriceFrame, rebalancing: dict[str, Any] | None, fee: Decimal
+    frame: PriceFrame, rebalancing: dict[str, Any] | None, fee: Decimal, slippage: Decimal = Decimal(0)
 ) -> tuple[Curve, list[int]]:
-    """trimtab's equity curve and rebalance bars; ``rebalancing=None`` is buy-and-hold."""
-    config = workload_config(rebalancing, fee_rate=fee)
+    """trimtab's equity curve and rebalance bars; ``rebalancing=None`` is buy-and-hold; ``slippage`` is
+    the config's ``slippage_tolerance`` in percent."""
+    config = workload_config(rebalancing, fee_rate=fee, slippage=slippage)
     if rebalancing is None:
         run = buy_and_hold(
             frame,
@@ -241,7 +250,7 @@ def timings(frame: PriceFrame, bt: ModuleType | None, vbt: ModuleType | None, re
         if a and b:
             print(f"    {other:<34} / {ours:<27} = {a[1] / b[1]:8.2f}")
     print(
-        "  final values with fees differ by design (trimtab keeps ~fee x bought value in cash, see the docstring):"
+        "  final values with fees differ by design (each engine charges the fee its own way, see the docstring):"
     )
     for other, ours in pairs:
         a, b = rows.get(other), rows.get(ours)
@@ -258,20 +267,25 @@ def agreement(bt: ModuleType | None, vbt: ModuleType | None) -> None:
     prices = to_pandas(frame) if bt or vbt else None
     shape = (len(frame.times), len(frame.assets))
     starts = month_starts(frame)
-    for name, rebalancing, monthly in (("buy-and-hold", None, False), ("monthly", MONTHLY, True)):
-        ours, bars = trimtab_curve(frame, rebalancing, Decimal(0))
+    theirs: dict[tuple[str, bool], Curve] = {}  # (engine, monthly) -> curve, computed once
+    runs = [
+        (name, rebalancing, monthly, slippage)
+        for slippage in SLIPPAGES
+        for name, rebalancing, monthly in RUNS
+    ]
+    for name, rebalancing, monthly, slippage in runs:
+        ours, bars = trimtab_curve(frame, rebalancing, Decimal(0), slippage)
         same_bars = bars == (starts if monthly else [0])
         print(
-            f"  {name}: trimtab final {ours[-1]:,.6f}, {len(bars) - 1} rebalances "
+            f"  {name}, slippage_tolerance {slippage}: trimtab final {ours[-1]:,.6f}, {len(bars) - 1} rebalances "
             f"({'the same bars as' if same_bars else 'NOT the same bars as'} bt's RunMonthly/RunOnce)"
         )
-        others: list[tuple[str, Curve]] = []
-        if bt is not None:
-            others.append(("bt", bt_curve(bt, prices, monthly=monthly, fee=0.0)))
-        if vbt is not None:
-            others.append(
-                ("vectorbt", vbt_curve(vbt, prices, vbt_orders(shape, starts if monthly else [0]), fee=0.0))
-            )
+        if bt is not None and ("bt", monthly) not in theirs:
+            theirs["bt", monthly] = bt_curve(bt, prices, monthly=monthly, fee=0.0)
+        if vbt is not None and ("vectorbt", monthly) not in theirs:
+            size = vbt_orders(shape, starts if monthly else [0])
+            theirs["vectorbt", monthly] = vbt_curve(vbt, prices, size, fee=0.0)
+        others = [(label, curve) for (label, m), curve in theirs.items() if m == monthly]
         for label, curve in others:
             final_gap, gap = relative(float(ours[-1]), float(curve[-1])), curve_gap(ours, curve)
             print(

@@ -12,6 +12,7 @@
     ├── PlanningError             no valid plan can be made from this snapshot (exit code 1)
     │   └── NotEnoughHistory      dynamic weights lack the look-back of daily closes they need
     ├── GuardTripped              a safety guard stopped the run: a price moved too far (exit code 1)
+    │   ├── MarketUnsafe          the market is unsafe now (a depegged quote, stale prices): not counted
     │   ├── KillSwitchTripped     too many runs failed in a row: the bot refuses to trade
     │   └── AccountMismatch       the paper account and the ledger disagree: the bot refuses to trade
     └── VenueError                the venue (exchange) failed
@@ -23,7 +24,8 @@
 
 What a failed run means for the kill switch and the next check is :func:`failure_of` (the table
 :data:`FAILURE_POLICY`): temporary exchange trouble is retried sooner and never counted, bad input is
-never counted, everything else counts.
+never counted, an unsafe market (:class:`MarketUnsafe`) is retried sooner and never counted,
+everything else counts.
 
 Every user-facing failure is one line: ``str(error)`` names the file, key and what was expected.
 
@@ -191,6 +193,13 @@ class GuardTripped(TrimtabError):
     """A safety guard stopped the run: a price moved too far since planning, or the kill switch is on."""
 
 
+class MarketUnsafe(GuardTripped):
+    """A guard found the market unsafe to trade before any order (:mod:`trimtab.app.guards`): the quote
+    stablecoin trades off its peg, or a price is older than ``guards.max_price_age``. The bot did
+    nothing wrong: the run is closed as skipped with this reason, the kill switch does not count it,
+    and the ``run`` loop checks again sooner, as after temporary exchange trouble."""
+
+
 class KillSwitchTripped(GuardTripped):
     """Too many runs failed in a row: the bot refuses to trade until a human looks."""
 
@@ -235,6 +244,7 @@ class Failure(StrEnum):
     TEMPORARY = "temporary"  # exchange trouble: retried sooner, with backoff; never counted
     BAD_INPUT = "bad input"  # a config or data file to fix: never counted, next check as scheduled
     COUNTED = "counted"  # a human should look: counts towards the kill switch
+    MARKET = "unsafe market"  # a depegged quote, stale prices: retried sooner; never counted
 
 
 #: The failure policy, first match wins; anything not listed (a bug, a library's error) counts.
@@ -248,6 +258,7 @@ FAILURE_POLICY: tuple[tuple[type[BaseException], Failure], ...] = (
     (TaxError, Failure.BAD_INPUT),
     (OrderRejected, Failure.COUNTED),  # InsufficientFunds too
     (FatalVenueError, Failure.COUNTED),
+    (MarketUnsafe, Failure.MARKET),
     (GuardTripped, Failure.COUNTED),  # AccountMismatch, a price that moved too far
     (LedgerError, Failure.COUNTED),
     (PlanningError, Failure.COUNTED),

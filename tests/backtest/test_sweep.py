@@ -146,7 +146,7 @@ def test_sweep_json_ranks_every_run(write_config: Callable[..., Path]) -> None:
     first = runs[0]
     assert set(first) == {"rank", "label", "parameters", "strategy", "buy_and_hold", "premium"}
     assert set(first["parameters"]) == {
-        "strategy", "threshold_percent", "check_interval_hours", "calendar", "weights", "fee_rate"
+        "strategy", "threshold_percent", "check_interval_hours", "calendar", "weights", "fee_rate", "rebalance_to"
     }  # fmt: skip
     for side in ("strategy", "buy_and_hold"):
         assert {"final_value", "cagr", "max_drawdown", "rebalances", "fees"} <= set(first[side])

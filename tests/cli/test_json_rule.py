@@ -150,6 +150,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     done["demo"] = invoke(folder, "demo", "--dir", str(folder / "demo"), "--json")
     done["serve"] = served(config)
     done["notify-test"] = notify_tested(folder)
+    done["withdraw"] = invoke(folder, "withdraw", "100", *c)
+    done["guards"] = invoke(folder, "guards", *c)
     done["reset"] = invoke(folder, "reset", *c)
     return done
 

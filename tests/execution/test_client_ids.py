@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from trimtab.execution.client_ids import client_order_id, is_replanned, replanned_buy_id
+from trimtab.execution.client_ids import (
+    client_order_id,
+    is_replanned,
+    replanned_buy_id,
+    replanned_index,
+    top_up_pass,
+)
 
 BINANCE_IDS = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
 
@@ -17,6 +23,23 @@ def test_an_id_names_the_run_its_start_and_the_leg() -> None:
     assert is_replanned(replanned_buy_id(7, started, 0))
     assert not is_replanned(client_order_id(7, started, 3))
     assert BINANCE_IDS.match(client_order_id(10**9, started, 99))
+
+
+def test_a_top_up_id_continues_the_buys_numbering_and_names_its_pass() -> None:
+    started = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    top_up = replanned_buy_id(7, started, 12, top_up=3)
+    assert top_up == "tt-7-260102030405-b12t3"
+    assert is_replanned(top_up)
+    assert (replanned_index(top_up), top_up_pass(top_up)) == (12, 3)
+    assert (
+        replanned_index(replanned_buy_id(7, started, 4)),
+        top_up_pass(replanned_buy_id(7, started, 4)),
+    ) == (4, 0)
+    assert (replanned_index(client_order_id(7, started, 3)), top_up_pass(client_order_id(7, started, 3))) == (
+        -1,
+        0,
+    )
+    assert BINANCE_IDS.match(replanned_buy_id(10**9, started, 999, top_up=4))
 
 
 def test_the_same_instant_in_another_zone_is_written_in_that_zones_wall_time() -> None:

@@ -56,10 +56,18 @@ async def test_the_buys_are_planned_again_and_numbered_after_the_first_plans_leg
     plan, journal, results = await rebalance(SETTINGS)
 
     assert [(o.leg, o.side) for o in plan.orders] == [(0, Side.SELL), (1, Side.BUY)]
-    [(buy_plan, ids)] = journal.plans
+    (buy_plan, ids), *top_ups = journal.plans
     assert [(o.leg, o.asset, o.side) for o in buy_plan.orders] == [(2, "ETH", Side.BUY)]
     assert ids == {2: "tt-1-250101120000-b0"}
-    assert [r.client_order_id for r in results] == ["tt-1-250101120000-0", "tt-1-250101120000-b0"]
+    # The buy left ~0.6 % of its 3,000 USDT (slippage + fee reserve): one top-up pass spends it.
+    [(top_up, top_up_ids)] = top_ups
+    assert [(o.leg, o.asset, o.side) for o in top_up.orders] == [(3, "ETH", Side.BUY)]
+    assert top_up_ids == {3: "tt-1-250101120000-b1t1"}
+    assert [r.client_order_id for r in results] == [
+        "tt-1-250101120000-0",
+        "tt-1-250101120000-b0",
+        "tt-1-250101120000-b1t1",
+    ]
 
 
 async def test_a_first_plan_without_its_buys_places_the_same_orders() -> None:

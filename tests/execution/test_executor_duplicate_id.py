@@ -53,7 +53,11 @@ async def execute_one_buy(venue: FlakyVenue, ledger: LedgerStore) -> list[OrderS
     )
     plan = Plan((BUY_BTC,), (), D(10000))
     ledger.record_plan(run_id, plan, {0: CID})
-    snapshot = Snapshot("USDT", {"USDT": Balance(D(10000), D(10000))}, {}, {}, D("0.001"), NOW)
+    # Priced like the venue: once the buy filled, a top-up pass plans from it (and finds nothing to buy).
+    markets = await venue.fetch_markets("USDT", ["BTC"])
+    snapshot = Snapshot(
+        "USDT", {"USDT": Balance(D(10000), D(10000))}, {"BTC": D(60000)}, markets, D("0.001"), NOW
+    )
     execution = await Executor(venue, ledger, lambda: NOW, ExecutionSettings(), sleep=no_sleep).execute(
         run_id=run_id,
         run_started=NOW,

@@ -57,8 +57,15 @@ async def execute_one_buy(
     )
     plan = Plan((BUY_BTC,), (), Decimal(10000))
     ledger.record_plan(run_id, plan, {0: CID})
+    # Priced like the venue: once the buy filled, a top-up pass plans from it (and finds nothing to buy).
+    markets = await venue.fetch_markets("USDT", ["BTC"])
     snapshot = Snapshot(
-        "USDT", {"USDT": Balance(Decimal(10000), Decimal(10000))}, {}, {}, Decimal("0.001"), NOW
+        "USDT",
+        {"USDT": Balance(Decimal(10000), Decimal(10000))},
+        {"BTC": Decimal(60000)},
+        markets,
+        Decimal("0.001"),
+        NOW,
     )
     execution = await Executor(venue, ledger, lambda: NOW, settings, sleep=sleep).execute(
         run_id=run_id,

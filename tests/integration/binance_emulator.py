@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 import ccxt.async_support as ccxt_async
 from aiohttp import web
 from emulator_book import Book
+from emulator_dust import Dust
 from emulator_faults import (
     DEFAULT_STALL_SECONDS,  # noqa: F401 (re-exported)
     FAULT_KINDS,
@@ -44,9 +45,11 @@ from emulator_faults import (
 )
 from emulator_market import MarketData
 from emulator_models import (
+    CROSS_MARKETS,
     DEFAULT_BALANCES,
     DEFAULT_MARKETS,
     DEFAULT_PRICES,
+    USDT_MARKETS,
     ApiError,
     EmuFill,
     EmuMarket,
@@ -59,7 +62,10 @@ from emulator_models import (
 )
 
 __all__ = [
+    "CROSS_MARKETS",
+    "DEFAULT_MARKETS",
     "FAULT_KINDS",
+    "USDT_MARKETS",
     "BinanceEmulator",
     "EmuFault",
     "EmuFill",
@@ -95,7 +101,7 @@ _WEIGHTS: dict[tuple[str, str], tuple[int, int]] = {
 class BinanceEmulator:
     """An aiohttp server on 127.0.0.1 (random port) that answers like Binance spot ``/api/v3``.
 
-    Control it in-process: :meth:`set_price`, :attr:`fill_ratio`, :attr:`clock_offset_ms`, :meth:`add_fault`,
+    Control it in-process: :meth:`set_price`, :meth:`set_status`, :attr:`fill_ratio`, :attr:`clock_offset_ms`, :meth:`add_fault`,
     :attr:`weight_limit`; inspect it with :attr:`requests`, :meth:`balance`, :meth:`orders`.
     """
 
@@ -129,7 +135,8 @@ class BinanceEmulator:
             maker_fee=Decimal(taker_fee if maker_fee is None else maker_fee),
             clock=self.now_ms,
         )
-        market_data = MarketData(self._book, self.now_ms)
+        market_data = self._market_data = MarketData(self._book, self.now_ms)
+        self._dust = Dust(self._book, self.now_ms)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._routes: dict[tuple[str, str], Callable[[dict[str, str]], object]] = {
@@ -151,6 +158,8 @@ class BinanceEmulator:
             ("GET", "/api/v3/openOrders"): self._book.open_orders,
             ("GET", "/api/v3/allOrders"): self._book.all_orders,
             ("GET", "/api/v3/myTrades"): self._book.my_trades,
+            ("POST", "/sapi/v1/asset/dust-btc"): self._dust.dust_btc,
+            ("POST", "/sapi/v1/asset/dust"): self._dust.dust,
         }
         self.reset()
 
@@ -194,6 +203,8 @@ class BinanceEmulator:
     def reset(self) -> None:
         """Back to the constructor's balances and prices: no orders, faults, requests, skew or partial fills."""
         self._book.reset()
+        self._market_data.day_opens.clear()
+        self._market_data.ticker_ages_ms.clear()
         self._weight_minute = 0
         self._weight_used = 0
         self.requests: list[LoggedRequest] = []
@@ -233,8 +244,22 @@ class BinanceEmulator:
         return int(time.time() * 1000) + self.clock_offset_ms
 
     def set_price(self, symbol: str, price: str) -> None:
-        """Move the last price; resting orders it crosses fill at their limit as maker (``fill_ratio`` applies)."""
+        """Move the last price of any symbol (``"USDCUSDT"``, ``"ETHBTC"``); resting orders it crosses fill at
+        their limit as maker (``fill_ratio`` applies). Other symbols' prices do not follow."""
         self._book.set_price(symbol, price)
+
+    def set_status(self, symbol: str, status: str) -> None:
+        """Set a symbol's Binance status: ``BREAK`` or ``HALT`` (ccxt: ``active`` False, ``info.status``) make
+        new orders on it fail with -1013 "Market is closed."; ``TRADING`` again reopens it. :meth:`reset` reopens all."""
+        self._book.set_status(symbol, status)
+
+    def set_day_open(self, symbol: str, price: str) -> None:
+        """Set the price 24 hours ago of ``symbol``: its 24-hour ticker then shows the change to the last price."""
+        self._market_data.day_opens[symbol] = Decimal(price)
+
+    def set_ticker_age(self, symbol: str, seconds: float) -> None:
+        """Make ``symbol``'s last trade ``seconds`` old: its 24-hour ticker's ``closeTime`` lags the server clock."""
+        self._market_data.ticker_ages_ms[symbol] = int(seconds * 1000)
 
     def add_fault(
         self,
@@ -261,6 +286,14 @@ class BinanceEmulator:
         """``(free, locked)`` of ``asset``; zeros for an asset never seen."""
         return self._book.balance(asset)
 
+    def transfer(self, asset: str, amount: Decimal) -> None:
+        """The owner moves ``amount`` of ``asset`` into the account (a deposit) or, negative, out of it (a
+        withdrawal), as the exchange's wallet would: no order, only the free balance changes."""
+        balance = self._book._bal(asset)
+        if balance.free + amount < 0:
+            raise ValueError(f"cannot withdraw {-amount} {asset}: only {balance.free} is free")
+        balance.free += amount
+
     def orders(self) -> list[EmuOrder]:
         """Every order the emulator accepted, oldest first (live objects)."""
         return list(self._book.orders)
@@ -271,6 +304,9 @@ class BinanceEmulator:
         body = await request.text() if request.can_read_body else ""
         params = dict(parse_qsl(request.query_string, keep_blank_values=True))
         params.update(parse_qsl(body, keep_blank_values=True))
+        repeated = [v for k, v in parse_qsl(f"{request.query_string}&{body}") if k == "asset"]
+        if len(repeated) > 1:  # Binance's repeated array parameter (POST /sapi/v1/asset/dust)
+            params["asset"] = ",".join(repeated)
         method, path = request.method, request.path
         entry = LoggedRequest(method, path, params)
         self.requests.append(entry)

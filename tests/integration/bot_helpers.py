@@ -94,6 +94,7 @@ def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | No
             "price_tick": m.tick_size,
         }
         for m in DEFAULT_MARKETS
+        if m.quote == "USDT" and m.base in PRICES  # the markets of the targets, through the quote
     }
     exchange: dict[str, object] = {
         "name": "paper",

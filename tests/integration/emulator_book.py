@@ -14,9 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from emulator_models import (
+    SYMBOL_STATUSES,
     Balance,
     EmuFill,
     EmuOrder,
+    NewOrder,
     Rules,
     bad_request,
     floor_to,
@@ -56,6 +58,8 @@ class Book:
             for asset in (rules.market.base, rules.market.quote):
                 self.balances.setdefault(asset, Balance(Decimal(0)))
         self.prices = dict(self._initial_prices)
+        #: Binance's status of each symbol (exchangeInfo ``status``); new orders need TRADING.
+        self.statuses = dict.fromkeys(self.markets, "TRADING")
         self.orders: list[EmuOrder] = []
         self._next_order_id = 1000
         self._next_trade_id = 5000
@@ -96,6 +100,17 @@ class Book:
                 if qty > 0:
                     self._execute(order, rules, order.price, qty, maker=True)
                     self._settle(order)
+
+    def set_status(self, symbol: str, status: str) -> None:
+        """Set the symbol's Binance status (``BREAK``, ``HALT``, ... ``TRADING``); resting orders stay."""
+        self.rules_or_raise(symbol)
+        if status not in SYMBOL_STATUSES:
+            raise ValueError(f"status must be one of {sorted(SYMBOL_STATUSES)}, got {status!r}")
+        self.statuses[symbol] = status
+
+    def _require_trading(self, new: NewOrder) -> None:
+        if self.statuses[new.rules.market.symbol] != "TRADING":
+            raise bad_request(-1013, "Market is closed.")
 
     def balance(self, asset: str) -> tuple[Decimal, Decimal]:
         """``(free, locked)`` of ``asset``; zeros for an asset never seen."""
@@ -140,11 +155,12 @@ class Book:
     # ------------------------------------------------------------------------------------------ matching
 
     def test_order(self, params: dict[str, str]) -> object:
-        validate_new_order(params, self.markets, self.prices)
+        self._require_trading(validate_new_order(params, self.markets, self.prices))
         return {}
 
     def new_order(self, params: dict[str, str]) -> object:
         new = validate_new_order(params, self.markets, self.prices)
+        self._require_trading(new)
         market = new.rules.market
         if new.client_order_id and any(
             o.client_order_id == new.client_order_id and o.is_open for o in self.orders

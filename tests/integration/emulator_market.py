@@ -36,6 +36,10 @@ class MarketData:
     def __init__(self, book: Book, clock: Callable[[], int]) -> None:
         self._book = book
         self._clock = clock
+        #: Per symbol: the price 24 hours ago (the 24-hour ticker's open and change; default: the last
+        #: price, no change) and how many milliseconds ago its last trade was (default: now).
+        self.day_opens: dict[str, Decimal] = {}
+        self.ticker_ages_ms: dict[str, int] = {}
 
     def _selected(self, params: dict[str, str]) -> list[Rules] | Rules:
         """``symbol=`` → one market; ``symbols=["A","B"]`` → those; neither → all (Binance's ticker rules)."""
@@ -67,15 +71,15 @@ class MarketData:
                 {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 100},
             ],
             "exchangeFilters": [],
-            "symbols": [self._symbol_info(r) for r in symbols],
+            "symbols": [self._symbol_info(r, self._book.statuses[r.market.symbol]) for r in symbols],
         }
 
     @staticmethod
-    def _symbol_info(r: Rules) -> dict[str, object]:
+    def _symbol_info(r: Rules, status: str) -> dict[str, object]:
         m = r.market
         return {
             "symbol": m.symbol,
-            "status": "TRADING",
+            "status": status,
             "baseAsset": m.base,
             "baseAssetPrecision": 8,
             "quoteAsset": m.quote,
@@ -125,21 +129,22 @@ class MarketData:
         def render(r: Rules) -> dict[str, object]:
             last = self._book.prices[r.market.symbol]
             bid, ask, qty = self._top(r)
-            now = self._clock()
+            now = self._clock() - self.ticker_ages_ms.get(r.market.symbol, 0)
+            opened = self.day_opens.get(r.market.symbol, last)
             volume = Decimal(1000)
             return {
                 "symbol": r.market.symbol,
-                "priceChange": "0.00000000",
-                "priceChangePercent": "0.000",
+                "priceChange": fmt(last - opened),
+                "priceChangePercent": fmt(((last - opened) * 100 / opened).quantize(Decimal("0.001"))),
                 "weightedAvgPrice": fmt(last),
-                "prevClosePrice": fmt(last),
+                "prevClosePrice": fmt(opened),
                 "lastPrice": fmt(last),
                 "lastQty": fmt(r.min_qty),
                 "bidPrice": fmt(bid),
                 "bidQty": fmt(qty),
                 "askPrice": fmt(ask),
                 "askQty": fmt(qty),
-                "openPrice": fmt(last),
+                "openPrice": fmt(opened),
                 "highPrice": fmt(last),
                 "lowPrice": fmt(last),
                 "volume": fmt(volume),

@@ -106,13 +106,62 @@ DEFAULT_MARKETS: tuple[EmuMarket, ...] = (
     EmuMarket(
         "BNBUSDT", "BNB", "USDT", step_size="0.001", min_qty="0.001", tick_size="0.01", min_notional="5"
     ),
+    # a stablecoin against the quote (the guards' depeg reference for a USDC portfolio)
+    EmuMarket("USDCUSDT", "USDC", "USDT", step_size="1", min_qty="1", tick_size="0.0001", min_notional="5"),
+    # cross pairs, with Binance's filters: notional minimums in their own quote asset
+    EmuMarket(
+        "ETHBTC",
+        "ETH",
+        "BTC",
+        step_size="0.0001",
+        min_qty="0.0001",
+        tick_size="0.00001",
+        min_notional="0.0001",
+    ),
+    EmuMarket(
+        "BNBBTC",
+        "BNB",
+        "BTC",
+        step_size="0.001",
+        min_qty="0.001",
+        tick_size="0.000001",
+        min_notional="0.0001",
+    ),
+    EmuMarket(
+        "SOLBTC",
+        "SOL",
+        "BTC",
+        step_size="0.001",
+        min_qty="0.001",
+        tick_size="0.0000001",
+        min_notional="0.0001",
+    ),
+    EmuMarket(
+        "SOLETH", "SOL", "ETH", step_size="0.001", min_qty="0.001", tick_size="0.00001", min_notional="0.001"
+    ),
+    EmuMarket(
+        "BNBETH", "BNB", "ETH", step_size="0.001", min_qty="0.001", tick_size="0.00001", min_notional="0.001"
+    ),
 )
+#: The default markets quoted in USDT (the ones a USDT portfolio trades without routing).
+USDT_MARKETS: tuple[EmuMarket, ...] = tuple(m for m in DEFAULT_MARKETS if m.quote == "USDT")
+#: The default markets between two other assets (routing: cheapest).
+CROSS_MARKETS: tuple[EmuMarket, ...] = tuple(m for m in DEFAULT_MARKETS if "USDT" not in (m.base, m.quote))
 DEFAULT_PRICES: Mapping[str, str] = {
     "BTCUSDT": "60000",
     "ETHUSDT": "3000",
     "SOLUSDT": "150",
     "BNBUSDT": "600",
+    "USDCUSDT": "1",
+    # the cross prices agree with the USDT prices (3000 / 60000 = 0.05 BTC per ETH)
+    "ETHBTC": "0.05",
+    "BNBBTC": "0.01",
+    "SOLBTC": "0.0025",
+    "SOLETH": "0.05",
+    "BNBETH": "0.2",
 }
+#: Binance's symbol statuses; any but TRADING refuses new orders ("Market is closed.").
+SYMBOL_STATUSES = frozenset({"TRADING", "BREAK", "HALT", "END_OF_DAY", "PRE_TRADING", "POST_TRADING"})
 DEFAULT_BALANCES: Mapping[str, str] = {"USDT": "10000", "BTC": "0.5"}
 
 

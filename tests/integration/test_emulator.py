@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import ccxt.async_support as ccxt
 import pytest
-from binance_emulator import BinanceEmulator, EmuMarket, make_binance
+from binance_emulator import DEFAULT_MARKETS, BinanceEmulator, EmuMarket, make_binance
 
 MakeExchange = Callable[..., Awaitable[ccxt.binance]]  # the conftest fixture
 D = Decimal
@@ -83,7 +83,7 @@ async def test_fetch_ticker_tickers_and_order_book(emulator: BinanceEmulator, ex
     tickers = await exchange.fetch_tickers(["BTC/USDT", "ETH/USDT"])
     assert sorted(tickers) == ["BTC/USDT", "ETH/USDT"]
     assert signed_params(emulator, "GET", "/api/v3/ticker/24hr") == {"symbols": '["BTCUSDT","ETHUSDT"]'}
-    assert len(await exchange.fetch_tickers()) == 4
+    assert len(await exchange.fetch_tickers()) == len(DEFAULT_MARKETS)  # every symbol, cross pairs too
     book = await exchange.fetch_order_book("BTC/USDT", 5)
     assert book["bids"][0][0] == 59999.99
     assert book["asks"][0][0] == 60000.01

@@ -233,23 +233,13 @@ def test_targeted_asset_without_price_or_market_is_a_planning_error(
         plan_rebalance(snap, weights(BTC="50", SOL="40", USDT="10"), settings())
 
 
-def test_dust_below_the_market_minimum_remains_and_is_reported() -> None:
-    snap = snapshot({"ETH": "0.00043", "USDT": "100"}, {"ETH": "3600"})
-    plan = plan_rebalance(snap, weights(ETH="0", USDT="100"), settings())
+@pytest.mark.parametrize("amount", ["0.00043", "0.00004"])  # below min notional; below one step
+def test_dust_without_a_target_is_neither_traded_nor_skipped_nor_valued(amount: str) -> None:
+    # Dust (trimtab.planning.dust) stays out of the plan: no order, no skipped-trade noise, no value.
+    snap = snapshot({"ETH": amount, "USDT": "100"}, {"ETH": "3600"})
+    plan = plan_rebalance(snap, weights(ETH="0", USDT="100"), settings(sell_unlisted=True))
 
-    assert plan.orders == ()
-    [skip] = plan.skipped
-    assert skip.reason == "ETH: sell of 0.0004 ETH (1.55 USDT) is below the market minimum notional of 5 USDT"
-
-
-def test_dust_below_one_lot_step_is_reported_as_rounding_to_zero() -> None:
-    snap = snapshot({"ETH": "0.00004", "USDT": "100"}, {"ETH": "3600"})
-    plan = plan_rebalance(snap, weights(ETH="0", USDT="100"), settings())
-
-    assert plan.orders == ()
-    assert (
-        plan.skipped[0].reason == "ETH: sell of 0.14 USDT rounds down to 0 at the amount step of 0.0001 ETH"
-    )
+    assert (plan.orders, plan.skipped, plan.total_value) == ((), (), D(100))
 
 
 def test_locked_balance_is_valued_but_not_sold() -> None:

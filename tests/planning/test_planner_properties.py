@@ -46,7 +46,18 @@ class Case:
         if self.settings.sell_unlisted:
             snap = self.snapshot
             assets |= {a for a, b in snap.balances.items() if b.total > 0 and a in snap.markets}
-        return sorted(assets)
+        return sorted(a for a in assets if not self.dust(a))
+
+    def dust(self, asset: str) -> bool:
+        """Whether ``asset`` is untargeted dust: its whole balance cannot be sold at the last price."""
+        snap, rules = self.snapshot, self.snapshot.markets.get(asset)
+        balance = snap.balances.get(asset)
+        if asset == QUOTE or self.targets.get(asset, ZERO) > 0 or rules is None or not balance:
+            return False
+        sellable = floor_to_step(balance.total, rules.amount_step)
+        return balance.total > 0 and (
+            sellable == 0 or sellable < rules.min_amount or sellable * snap.prices[asset] < rules.min_notional
+        )
 
     def value(self, balances: dict[str, Balance] | None = None) -> D:
         held = self.snapshot.balances if balances is None else balances

@@ -87,18 +87,24 @@ def _fill(
     order: PlannedOrder,
     price: Decimal,
 ) -> SimulatedFill:
-    rules = snapshot.markets.get(order.asset)
+    # A cross-pair order (ETH/BTC) fills on the snapshot's pairs, its fee valued at the asset's own price.
+    rules = snapshot.pairs.get(order.symbol) or snapshot.markets.get(order.asset)
     if order.asset == snapshot.quote or rules is None or rules.symbol != order.symbol:
         raise OrderRejected(f"Invalid symbol. (no market {order.symbol!r})")
     request = OrderRequest(order.symbol, order.side, order.amount, order.limit_price, f"leg-{order.leg}")
-    market = IocMarket(order.asset, snapshot.quote, rules, order.reference_price, settings, snapshot.taken_at)
+    market = IocMarket(order.asset, rules.quote, rules, order.reference_price, settings, snapshot.taken_at)
     free = {asset: balance.free for asset, balance in balances.items()}
     result, deltas = match_order(request, market, free, str(order.leg), price=price)
     for asset, change in deltas.items():
         old = balances.get(asset, Balance(ZERO, ZERO))
         balances[asset] = Balance(old.free + change, old.total + change)
     [fill] = result.fills
-    fee_value = fill.fee if fill.fee_asset == snapshot.quote else fill.fee * order.reference_price
+    if fill.fee_asset == snapshot.quote:
+        fee_value = fill.fee
+    elif rules.quote == snapshot.quote:
+        fee_value = fill.fee * order.reference_price
+    else:
+        fee_value = fill.fee * snapshot.price(fill.fee_asset)
     return SimulatedFill(
         order.leg, order.asset, order.side, fill.amount, fill.price, fill.fee, fill.fee_asset, fee_value
     )

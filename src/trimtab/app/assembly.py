@@ -29,7 +29,7 @@ from trimtab.pricedata import PriceHistory, bundled_history
 from trimtab.redaction import register_secret
 from trimtab.suggest import did_you_mean
 from trimtab.venues.binance_defaults import default_rules
-from trimtab.venues.paper import PaperSettings, PaperVenue
+from trimtab.venues.paper import PaperPair, PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
 from trimtab.venues.port import Venue
 
@@ -149,6 +149,7 @@ def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperS
         ),
         fill_ratio=exchange.fill_ratio,
         slippage_bps=exchange.slippage_bps,
+        pairs=cross_pairs(config, source, {**day_prices, **(prices or {})}, "add it to exchange.prices"),
     )
 
 
@@ -161,9 +162,7 @@ def complete_markets(
     for symbol, override in config.exchange.markets.items():
         base, quote = symbol.split("/")
         if quote != config.quote:
-            raise ConfigError(
-                source, f"exchange.markets.{symbol}", f"expected a market against {config.quote}"
-            )
+            continue  # a cross market (ETH/BTC): see cross_pairs
         price = prices.get(base)
         if price is None:
             raise ConfigError(source, f"exchange.markets.{symbol}", f"{base} has no price; {hint}")
@@ -175,8 +174,49 @@ def complete_markets(
             min_amount=override.min_amount if override.min_amount is not None else default.min_amount,
             min_notional=override.min_notional if override.min_notional is not None else default.min_notional,
             price_tick=override.price_tick if override.price_tick is not None else default.price_tick,
+            status=override.status,
         )
     return markets
+
+
+def cross_pairs(
+    config: Config, source: str, prices: Mapping[str, Decimal] | None, hint: str
+) -> dict[str, PaperPair]:
+    """The paper config's cross markets (``exchange.markets`` between two assets other than the quote,
+    such as ``ETH/BTC``), each asset checked to have a price in ``prices`` (None: prices come later, from
+    a live exchange); ``hint`` says how to give a missing price. A ``price`` is only for cross markets."""
+    pairs: dict[str, PaperPair] = {}
+    for symbol, override in config.exchange.markets.items():
+        base, quote = symbol.split("/")
+        key = f"exchange.markets.{symbol}"
+        if quote == config.quote:
+            if override.price is not None:
+                raise ConfigError(
+                    source,
+                    f"{key}.price",
+                    f"give the price of {base} in exchange.prices; price is for cross markets",
+                )
+            continue
+        if config.quote in (base, quote) or base == quote:
+            raise ConfigError(
+                source,
+                key,
+                f"expected ASSET/{config.quote} or a cross market of two other assets such as ETH/BTC",
+            )
+        missing = [a for a in (base, quote) if prices is not None and a not in prices]
+        if missing:
+            raise ConfigError(source, key, f"{missing[0]} has no price; {hint}")
+        pairs[symbol] = PaperPair(
+            base=base,
+            quote=quote,
+            amount_step=override.amount_step,
+            min_amount=override.min_amount,
+            min_notional=override.min_notional,
+            price_tick=override.price_tick,
+            price=override.price,
+            status=override.status,
+        )
+    return pairs
 
 
 def build_venue(
@@ -315,6 +355,9 @@ def build_bot(
         config_digest=config_digest(config),
         clock=clock,
         tax=tax_advisor(config, config_path),
+        convert_dust=config.rebalancing.convert_dust,
+        external=dict(config.portfolio.external),
+        guards=config.guards,
     )
     return Bot(parts)
 

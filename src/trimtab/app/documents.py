@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
+from trimtab.app.outcomes import DustSweep, PlanView, PortfolioView, RunOutcome, fee_totals
 from trimtab.ledger.records import RunStatus
 from trimtab.ledger.store import RunDetail, RunSummary
 from trimtab.model.money import fmt
@@ -45,6 +45,19 @@ def portfolio_report(view: PortfolioView) -> dict[str, Any]:
             for asset in view.assets
         },
         "unmanaged": {asset: fmt(amount) for asset, amount in view.unmanaged.items()},
+        "dust": {
+            asset: {"amount": fmt(d.amount), "value": fmt(d.value), "reason": d.reason}
+            for asset, d in view.dust.items()
+        },
+        # held outside the exchange (config portfolio.external): in the amounts above, never traded
+        "external": {asset: fmt(amount) for asset, amount in sorted(snapshot.external.items())},
+        # on the exchange, kept for a withdrawal (trimtab withdraw): outside the amounts above
+        "set_aside": {asset: fmt(amount) for asset, amount in sorted(snapshot.set_aside.items())},
+        # deposits (amount > 0) and withdrawals since run ``run_id``, the ledger's latest snapshot
+        "cash_flows": [
+            {"asset": f.asset, "amount": fmt(f.amount), "value": fmt(f.value), "run_id": f.since_run}
+            for f in view.cash_flows
+        ],
     }
 
 
@@ -108,10 +121,38 @@ def run_report(outcome: RunOutcome) -> dict[str, Any]:
             "results": [order_result(r) for r in outcome.results],
             "fees": {asset: fmt(amount) for asset, amount in outcome.fees.items()},
             "fees_value": fmt(outcome.fees_value),
+            # what the quote-only route would have paid, and what routing saved (null: routing quote)
+            "quote_route_fees": _optional(outcome.quote_route_fees),
+            "fees_saved": _optional(outcome.fees_saved),
+            # each top-up pass's orders: buys that spent the cash left by buys sized for their worst price
+            "top_ups": [plan_orders(plan) for plan in outcome.top_ups],
             "after": portfolio_report(outcome.after) if outcome.after is not None else None,
+            "dust_conversion": dust_sweep_report(outcome.dust_sweep),
         }
     )
     return report
+
+
+def dust_sweep_report(sweep: DustSweep | None) -> dict[str, Any] | None:
+    """A run's dust conversion (None: none was tried): what was converted into what, what was left."""
+    if sweep is None:
+        return None
+    conversion = sweep.conversion
+    return {
+        "into": conversion.into if conversion is not None else None,
+        "converted": [
+            {"asset": c.asset, "amount": fmt(c.amount), "received": fmt(c.received), "fee": fmt(c.fee)}
+            for c in (conversion.converted if conversion is not None else ())
+        ],
+        "received": fmt(conversion.received) if conversion is not None else None,
+        "left": dict(conversion.left) if conversion is not None else {},
+        "reference": conversion.reference if conversion is not None else None,
+        "error": sweep.error,
+    }
+
+
+def _optional(amount: Decimal | None) -> str | None:
+    return fmt(amount) if amount is not None else None
 
 
 def run_event(outcome: RunOutcome | None, error: str | None) -> dict[str, Any]:
@@ -177,6 +218,7 @@ def detail_report(detail: RunDetail) -> dict[str, Any]:
         }
         for o in detail.orders
     ]
+    report["guards"] = [{"guard": str(g.guard), "asset": g.asset, "message": g.message} for g in detail.guards]
     return report
 
 

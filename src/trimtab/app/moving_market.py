@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from trimtab.app.assembly import ccxt_client, complete_markets
+from trimtab.app.assembly import ccxt_client, complete_markets, cross_pairs
 from trimtab.clock import CLOCK_VARIABLE
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError
@@ -24,7 +24,7 @@ from trimtab.limits import MAX_VALUE, bound
 from trimtab.model.assets import USD_QUOTES
 from trimtab.model.markets import MarketRules
 from trimtab.suggest import did_you_mean
-from trimtab.venues.paper import PaperSettings, PaperVenue
+from trimtab.venues.paper import PaperPair, PaperSettings, PaperVenue
 from trimtab.venues.paper_state import STATE_FILE_NAME
 from trimtab.venues.replay import PriceTrack, ReplayClock, ReplayMarket, replay_start
 
@@ -70,8 +70,9 @@ def moving_venue(config: Config, source: str, folder: Path, clock: Callable[[], 
         market = ReplayMarket(track, clock, config.quote)
         return PaperVenue(settings, quote=config.quote, state_path=state_path, clock=clock, market=market)
     live = live_market(config, source)
+    pairs = cross_pairs(config, source, None, "")  # priced by the live exchange, run by run
     return PaperVenue(
-        _settings(config, {}), quote=config.quote, state_path=state_path, clock=clock, market=live
+        _settings(config, {}, pairs), quote=config.quote, state_path=state_path, clock=clock, market=live
     )
 
 
@@ -81,6 +82,7 @@ def check_moving_market(config: Config, source: str) -> None:
         replay_settings(config, source, load_track(config, source))
     else:
         live_market(config, source)
+        cross_pairs(config, source, None, "")
 
 
 def load_track(config: Config, source: str) -> PriceTrack:
@@ -142,7 +144,10 @@ def replay_settings(config: Config, source: str, track: PriceTrack) -> PaperSett
             )
             raise ConfigError(source, "exchange.replay.start", f"{asset} {why} ({track.source})")
     _check_worth(config, source, prices)
-    return _settings(config, complete_markets(config, source, prices, "it has no price at replay.start"))
+    hint = "it has no price at replay.start"
+    return _settings(
+        config, complete_markets(config, source, prices, hint), cross_pairs(config, source, prices, hint)
+    )
 
 
 def live_market(config: Config, source: str) -> LiveMarket:
@@ -161,9 +166,7 @@ def live_market(config: Config, source: str) -> LiveMarket:
     for symbol, override in exchange.markets.items():
         base, quote = symbol.split("/")
         if quote != config.quote:
-            raise ConfigError(
-                source, f"exchange.markets.{symbol}", f"expected a market against {config.quote}"
-            )
+            continue  # a cross market: its rules are the paper venue's (assembly.cross_pairs)
         fields = {name: getattr(override, name) for name in OVERRIDABLE}
         overrides[base] = {name: value for name, value in fields.items() if value is not None}
     return LiveMarket(CcxtVenue(client, quote=config.quote), quote=config.quote, overrides=overrides)
@@ -191,7 +194,9 @@ def _check_worth(config: Config, source: str, prices: Mapping[str, Decimal]) -> 
             )
 
 
-def _settings(config: Config, markets: Mapping[str, MarketRules]) -> PaperSettings:
+def _settings(
+    config: Config, markets: Mapping[str, MarketRules], pairs: Mapping[str, PaperPair]
+) -> PaperSettings:
     exchange = config.exchange
     return PaperSettings(
         balances=exchange.balances,
@@ -199,4 +204,5 @@ def _settings(config: Config, markets: Mapping[str, MarketRules]) -> PaperSettin
         markets=markets,
         fill_ratio=exchange.fill_ratio,
         slippage_bps=exchange.slippage_bps,
+        pairs=pairs,
     )

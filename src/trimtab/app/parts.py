@@ -7,22 +7,27 @@ targets. Both only read: they place nothing and write nothing to the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from trimtab.app.cash_flows import set_aside_now
 from trimtab.app.outcomes import PortfolioView
+from trimtab.config.guards_section import Guards
 from trimtab.errors import PlanningError
 from trimtab.execution.executor import ExecutionSettings
 from trimtab.ledger.store import LedgerStore
+from trimtab.model.markets import MarketRules
 from trimtab.model.money import ZERO
 from trimtab.model.portfolio import Snapshot, current_weights, managed_assets, total_value
+from trimtab.planning.dust import find_dust
+from trimtab.planning.options import Routing
 from trimtab.planning.planner import PlannerSettings
 from trimtab.policy.base import Policy
 from trimtab.suggest import did_you_mean
 from trimtab.tax.advisor import TaxAdvisor
-from trimtab.venues.port import Venue
+from trimtab.venues.port import Venue, fetch_cross_markets, fetch_tickers
 from trimtab.weights.base import TargetWeights
 
 
@@ -42,6 +47,10 @@ class BotParts:
     config_digest: str
     clock: Callable[[], datetime]
     tax: TaxAdvisor | None = None  # tax-aware planning (config ``tax:``)
+    guards: Guards | None = None  # checks before any order (config ``guards:``; None: none)
+    convert_dust: bool = False  # config ``rebalancing.convert_dust`` (trimtab.app.dust_sweep)
+    # config ``portfolio.external``: amounts held outside the venue, counted and never traded
+    external: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 async def read_snapshot(parts: BotParts) -> Snapshot:
@@ -49,7 +58,11 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
     venue, quote, weights = parts.venue, parts.quote, parts.weights
     balances = await venue.fetch_balances()
     wanted = sorted((set(weights.assets) | {a for a, b in balances.items() if b.total > 0}) - {quote})
-    prices = await venue.fetch_prices(quote, wanted)
+    tickers = await fetch_tickers(venue, quote, wanted)  # prices with their time and 24-hour move
+    if tickers is None:  # a venue without tickers: its prices' age and moves are not guarded
+        prices = await venue.fetch_prices(quote, wanted)
+    else:
+        prices = {a: t.price for a, t in tickers.items()}
     markets = await venue.fetch_markets(quote, sorted(prices))
     fee_rate = await venue.fetch_fee_rate()
     closes: dict[str, tuple[Decimal, ...]] = {}
@@ -58,7 +71,26 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
             quote, [a for a in weights.assets if a != quote], weights.lookback_days + 1
         )
         closes = {a: tuple(v) for a, v in history.items()}
-    return Snapshot(quote, balances, prices, markets, fee_rate, parts.clock(), closes)
+    pairs: dict[str, MarketRules] = {}
+    pair_prices: dict[str, Decimal] = {}
+    if parts.planner.routing is Routing.CHEAPEST:  # cross pairs only when the router may use them
+        pairs, pair_prices = await fetch_cross_markets(venue, sorted(prices))
+    return Snapshot(
+        quote,
+        balances,
+        prices,
+        markets,
+        fee_rate,
+        parts.clock(),
+        closes,
+        price_times={a: t.time for a, t in (tickers or {}).items() if t.time is not None},
+        day_changes={a: t.change_percent for a, t in (tickers or {}).items() if t.change_percent is not None},
+        pairs=pairs,
+        pair_prices=pair_prices,
+        external=dict(parts.external),
+        # what withdrawals set aside and the venue still holds: out of the amounts and the free balance
+        set_aside=set_aside_now(parts.ledger, {a: b.total for a, b in balances.items()}).kept,
+    )
 
 
 def portfolio_view(parts: BotParts, snapshot: Snapshot) -> PortfolioView:
@@ -71,8 +103,14 @@ def portfolio_view(parts: BotParts, snapshot: Snapshot) -> PortfolioView:
             f"no price for {', '.join(missing)} against {snapshot.quote} on {parts.venue.name}"
             + did_you_mean(missing[0], snapshot.prices)
         )
-    assets = managed_assets(snapshot, targets, include_unlisted=parts.planner.sell_unlisted)
-    unmanaged = {a: b.total for a, b in sorted(snapshot.balances.items()) if b.total > 0 and a not in assets}
+    dust = find_dust(snapshot, targets)  # out of the weights and the value: it never triggers a trade
+    managed = managed_assets(snapshot, targets, include_unlisted=parts.planner.sell_unlisted)
+    assets = [a for a in managed if a not in dust]
+    unmanaged = {
+        a: b.total
+        for a, b in sorted(snapshot.balances.items())
+        if b.total > 0 and a not in assets and a not in dust
+    }
     return PortfolioView(
         snapshot=snapshot,
         assets=tuple(assets),
@@ -80,4 +118,5 @@ def portfolio_view(parts: BotParts, snapshot: Snapshot) -> PortfolioView:
         targets={a: targets.get(a, ZERO) for a in assets},
         total_value=total_value(snapshot, assets),
         unmanaged=unmanaged,
+        dust=dust,
     )

@@ -25,7 +25,8 @@ def ending(error: BaseException, *, in_flight: bool) -> tuple[RunStatus, str] | 
         return None
     if interrupted:  # Ctrl-C before any order is the user's choice, not the venue failing
         return RunStatus.SKIPPED, "interrupted before any order was placed"
-    if kind is Failure.BAD_INPUT and not in_flight:
+    if kind in (Failure.BAD_INPUT, Failure.MARKET) and not in_flight:
+        # An unsafe market (a guard) is nobody's failure either: skipped with its reason, never counted.
         # Bad input (a config, a data file) found before any order is fixed by the user, not by waiting.
         return RunStatus.SKIPPED, one_line(error)
     mark = TEMPORARY_MARK if kind is Failure.TEMPORARY else ""

@@ -2,8 +2,8 @@
 
 A stop never interrupts a run half-way: :meth:`Scheduler.stop` is noted, the current run finishes and
 is recorded, and the loop ends before the next check. A failed run is reported and the loop goes on to
-the next check (an unfinished one is resumed there): after temporary exchange trouble sooner, with
-capped backoff (:mod:`trimtab.app.retry_schedule`), otherwise at the policy's next check; a tripped
+the next check (an unfinished one is resumed there): after temporary exchange trouble or an unsafe market
+(a guard: a depegged quote, stale prices) sooner, with capped backoff (:mod:`trimtab.app.retry_schedule`), otherwise at the policy's next check; a tripped
 kill switch or an account that disagrees with the ledger ends the loop with that error, since every
 further check would refuse the same way.
 
@@ -127,7 +127,7 @@ class Scheduler:
         """The policy's next check; after temporary exchange trouble a sooner retry (see the module)."""
         policy_check = self._bot.next_check(now)
         error = self.last_error
-        if error is None or failure_of(error) is not Failure.TEMPORARY:
+        if error is None or failure_of(error) not in (Failure.TEMPORARY, Failure.MARKET):
             self._temporary_failures = 0
             return policy_check
         self._temporary_failures += 1

@@ -14,14 +14,20 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
+from trimtab.app.cash_flows import cash_flows, noted, release_withdrawn
+from trimtab.app.dust_sweep import sweep_dust
+from trimtab.app.guards import guard_portfolio
+from trimtab.app.harvest_run import run_harvest
 from trimtab.app.outcomes import HarvestOutcome, PlanView, PortfolioView, RunOutcome
 from trimtab.app.parts import BotParts, portfolio_view, read_snapshot
+from trimtab.app.resume import resume_run
 from trimtab.app.run_endings import ending, stays_open
+from trimtab.app.withdrawal import WithdrawOutcome, cancel_set_asides, run_withdrawal
 from trimtab.errors import (
     AccountMismatch,
-    GuardTripped,
     KillSwitchTripped,
     LedgerError,
+    MarketUnsafe,
     Mention,
     PlanningError,
     Wording,
@@ -29,8 +35,8 @@ from trimtab.errors import (
 from trimtab.execution.agreement import account_disagreement
 from trimtab.execution.client_ids import client_order_id
 from trimtab.execution.executor import Execution, Executor
+from trimtab.ledger.cash_records import SetAside
 from trimtab.ledger.records import (
-    PlannedOrderRecord,
     RunDetail,
     RunMode,
     RunStatus,
@@ -38,11 +44,10 @@ from trimtab.ledger.records import (
     SnapshotKind,
 )
 from trimtab.model.portfolio import Snapshot
-from trimtab.planning.plan import Plan, PlannedOrder
+from trimtab.planning.plan import Plan
 from trimtab.planning.planner import plan_rebalance
 from trimtab.policy.base import Decision
 from trimtab.tax.advisor import TaxAdvisor
-from trimtab.tax.harvest_plan import harvest_reason, plan_harvest
 from trimtab.tax.history import all_events
 from trimtab.tax.model import TaxEvent
 from trimtab.venues.replay import ReplayClock
@@ -107,8 +112,10 @@ class Bot:
         return await read_snapshot(self.parts)
 
     async def portfolio(self) -> PortfolioView:
-        """The current portfolio against its targets."""
-        return self.view(await self.snapshot())
+        """The current portfolio against its targets, with the deposits and withdrawals since the
+        ledger's latest snapshot (:mod:`trimtab.app.cash_flows`)."""
+        view = self.view(await self.snapshot())
+        return replace(view, cash_flows=cash_flows(self.parts.ledger, view.snapshot, view.assets))
 
     def view(self, snapshot: Snapshot) -> PortfolioView:
         """``snapshot`` against the targets (see :func:`~trimtab.app.parts.portfolio_view`)."""
@@ -125,8 +132,19 @@ class Bot:
             raise AccountMismatch(problem)
 
     async def plan(self, *, force: bool = False) -> PlanView:
-        """Decide and plan without placing anything or writing to the ledger."""
-        return await self._plan(await self.portfolio(), force)
+        """Decide and plan without placing anything or writing to the ledger (the guards checked:
+        a frozen asset is planned around, an unsafe market raises MarketUnsafe as a run would)."""
+        return await self._plan(await self._guard(await self.portfolio()), force)
+
+    async def _guard(self, view: PortfolioView, run_id: int | None = None) -> PortfolioView:
+        """``view`` with the assets the guards freeze (:mod:`trimtab.app.guards`), their findings
+        recorded for run ``run_id``; raises MarketUnsafe when a guard stops the run."""
+        guarded, check = await guard_portfolio(self.parts, view)
+        if run_id is not None and check.findings:
+            self.parts.ledger.record_guards(run_id, check.findings, view.snapshot.taken_at)
+        if check.stop is not None:
+            raise MarketUnsafe(check.stop)
+        return guarded
 
     async def _plan(self, portfolio: PortfolioView, force: bool) -> PlanView:
         decision = self.parts.policy.decide(
@@ -183,7 +201,7 @@ class Bot:
         if not dry_run:
             unfinished = ledger.unfinished_run()
             if unfinished is not None:
-                return await self._guarded(unfinished, self._resume(unfinished, command), resuming=True)
+                return await self._guarded(unfinished, resume_run(self, unfinished), resuming=True)
             if not override_kill_switch:
                 self._check_kill_switch()
         started = self.parts.clock()
@@ -249,8 +267,11 @@ class Bot:
         self, run_id: int, started: datetime, mode: RunMode, *, dry_run: bool, force: bool
     ) -> RunOutcome:
         before = await self.portfolio()
+        if not dry_run:  # a set-aside the owner withdrew is released (trimtab.app.cash_flows)
+            release_withdrawn(self.parts.ledger, before.snapshot.balances, self.parts.clock())
         self._record_before(run_id, before)
-        planned = await self._plan(before, force)
+        before = await self._guard(before, run_id)
+        planned = noted(await self._plan(before, force), before.cash_flows)
         self.parts.ledger.record_decision(run_id, planned.decision, planned.targets)
         if not planned.decision.rebalance:
             return RunOutcome(run_id, RunStatus.SKIPPED, mode, planned, (), None)
@@ -284,109 +305,53 @@ class Bot:
         if advisor is None:
             raise PlanningError("tax harvest needs the config's tax: section")
         if not execute:
-            return await self._harvest(advisor, min_loss, execute=False)
+            return await run_harvest(self, advisor, min_loss, execute=False)
         async with self._one_run:
             self._require_agreement()
             with self._market_held():
-                return await self._harvest(advisor, min_loss, execute=True)
+                return await run_harvest(self, advisor, min_loss, execute=True)
 
-    async def _harvest(self, advisor: TaxAdvisor, min_loss: Decimal, *, execute: bool) -> HarvestOutcome:
-        portfolio = await self.portfolio()
-        history = self._tax_history(advisor)
-        found, plan = plan_harvest(
-            advisor, portfolio.snapshot, portfolio.targets, history, self.parts.planner, min_loss
-        )
-        if not execute or not plan.orders:
-            return HarvestOutcome(found, plan)
-        ledger = self.parts.ledger
-        unfinished = ledger.unfinished_run()
-        if unfinished is not None:
-            raise GuardTripped(
-                f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then harvest again"
-            )
-        self._check_kill_switch()
-        planned = PlanView(portfolio, Decision(True, harvest_reason(found)), plan, forced=False)
-        started = self.parts.clock()
-        run_id = self._start_run("harvest", RunMode.LIVE, False, started)
-        return HarvestOutcome(
-            found, plan, await self._guarded(run_id, self._harvest_run(run_id, started, planned))
-        )
+    async def withdraw(
+        self, amount: Decimal, asset: str | None = None, *, dry_run: bool = False
+    ) -> WithdrawOutcome:
+        """Raise ``amount`` of ``asset`` (default: the quote) for the owner to withdraw, as one run
+        (:mod:`trimtab.app.withdrawal`). Waits for a run going on (see :class:`Bot`)."""
+        async with self._one_run:
+            self._require_agreement()
+            with self._market_held():
+                return await run_withdrawal(self, amount, asset, dry_run=dry_run)
 
-    async def _harvest_run(self, run_id: int, started: datetime, planned: PlanView) -> RunOutcome:
-        self._record_before(run_id, planned.portfolio)
-        self.parts.ledger.record_decision(run_id, planned.decision, planned.targets)
-        return await self._execute(run_id, started, RunMode.LIVE, planned)
+    async def cancel_withdrawals(self) -> list[SetAside]:
+        """Give what withdrawals set aside back to the portfolio (``trimtab withdraw --cancel``)."""
+        async with self._one_run:
+            return await cancel_set_asides(self)
 
     def _record_before(self, run_id: int, view: PortfolioView) -> None:
         self.parts.ledger.record_snapshot(
             run_id, SnapshotKind.BEFORE, view.snapshot, view.weights, view.targets, view.total_value
         )
 
-    async def _resume(self, run_id: int, command: str) -> RunOutcome:
-        """Finish the unfinished run ``run_id`` from its journal (see :meth:`Executor.resume`)."""
-        detail = self.parts.ledger.run_detail(run_id)
-        assert detail is not None  # unfinished_run() just returned it
-        if not detail.planned_orders and not detail.skipped:
-            return await self._resume_unplanned(detail)
-        current = await self.portfolio()
-        journal = [
-            (_planned(record), record.client_order_id)
-            for record in detail.planned_orders
-            if record.client_order_id is not None
-        ]
-        targets = detail.targets or dict(current.targets)
-        decision = Decision(
-            True, f"resumed unfinished run {run_id} ({detail.summary.reason or 'no decision'})"
-        )
-        planned = PlanView(
-            current, decision, Plan(tuple(o for o, _ in journal), (), current.total_value), False
-        )
-        execution = await self._executor().resume(
-            run_id=run_id,
-            run_started=detail.summary.started_at,
-            journal=journal,
-            snapshot=current.snapshot,
-            targets=targets,
-            settings=self.parts.planner,
-        )
-        return await self._finish(run_id, RunMode.LIVE, planned, execution)
-
-    async def _resume_unplanned(self, detail: RunDetail) -> RunOutcome:
-        """Finish a run that stopped before its plan was journaled: it placed nothing (orders are placed
-        only once journaled), so it is decided and planned now, from the current portfolio, as the run
-        it was (its client order ids included). A harvest is not guessed at: it is closed as skipped."""
-        self._in_flight = False  # nothing of this run is on the venue yet
-        run = detail.summary
-        current = await self.portfolio()
-        if not any(s.kind is SnapshotKind.BEFORE for s in detail.snapshots):
-            self._record_before(run.id, current)
-        if run.command == "harvest":
-            planned = PlanView(
-                current,
-                Decision(False, "it placed nothing; run `trimtab tax harvest --execute` again"),
-                Plan((), (), current.total_value),
-                False,
-            )
-        else:
-            planned = await self._plan(current, run.forced)
-        said = planned.decision
-        reason = f"resumed run {run.id}, stopped before its plan was recorded: {said.reason}"
-        planned = replace(planned, decision=Decision(said.rebalance, reason))
-        if run.reason is None:  # the run recorded no decision before it stopped
-            self.parts.ledger.record_decision(run.id, planned.decision, planned.targets)
-        if not said.rebalance:
-            return RunOutcome(run.id, RunStatus.SKIPPED, RunMode.LIVE, planned, (), None)
-        return await self._execute(run.id, run.started_at, RunMode.LIVE, planned)
-
     async def _finish(
         self, run_id: int, mode: RunMode, planned: PlanView, execution: Execution
     ) -> RunOutcome:
-        after = self.view(await self.snapshot())
+        snapshot = await self.snapshot()
+        swept = await sweep_dust(self.parts, run_id, snapshot, planned.portfolio.targets, mode)
+        if swept is not None and swept.converted:
+            snapshot = await self.snapshot()  # the dust's proceeds are in the balances now
+        after = self.view(snapshot)
         self.parts.ledger.record_snapshot(
             run_id, SnapshotKind.AFTER, after.snapshot, after.weights, after.targets, after.total_value
         )
         return RunOutcome(
-            run_id, RunStatus.COMPLETED, mode, planned, execution.results, after, execution.buy_plan
+            run_id,
+            RunStatus.COMPLETED,
+            mode,
+            planned,
+            execution.results,
+            after,
+            execution.buy_plan,
+            dust_sweep=swept,
+            top_ups=execution.top_ups,
         )
 
     def _executor(self) -> Executor:
@@ -397,16 +362,3 @@ class Bot:
         async with self._one_run:
             await self.parts.venue.close()
             self.parts.ledger.close()
-
-
-def _planned(record: PlannedOrderRecord) -> PlannedOrder:
-    return PlannedOrder(
-        leg=record.leg,
-        asset=record.asset,
-        symbol=record.symbol,
-        side=record.side,
-        amount=record.amount,
-        limit_price=record.limit_price,
-        reference_price=record.reference_price,
-        value=record.value,
-    )

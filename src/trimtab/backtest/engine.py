@@ -19,6 +19,9 @@ Semantics (one documented model, tested):
   the live market rules instead (Binance-like lot steps and the 5 USDT minimum notional).
 - Dynamic weights (inverse volatility) are re-estimated at each rebalance from the look-back window of
   daily closes before it.
+- With ``crash_percent`` the crash guard is replayed (:mod:`trimtab.backtest.crash_guard`): an asset
+  that fell more than that over 24 hours of bars is held back, neither bought nor sold, until it has
+  gone ``RESUME_DAYS`` days without such a fall (the stand-in for the owner's resume).
 
 Floats live in the equity curve and weights arrays only; every trade is computed in Decimal.
 """
@@ -37,6 +40,7 @@ from numpy.typing import NDArray
 from trimtab.backtest.bar_targets import BarTargets
 from trimtab.backtest.capital import check_starting_capital
 from trimtab.backtest.check_bars import drift_screen, policy_checks, screened_checks
+from trimtab.backtest.crash_guard import CrashGuard
 from trimtab.backtest.data import PriceFrame
 from trimtab.backtest.journal import MemoryJournal
 from trimtab.backtest.venue import ReplayVenue
@@ -59,13 +63,15 @@ FRACTIONAL_STEP = Decimal("1e-12")
 @dataclass(frozen=True)
 class BacktestSettings:
     """``initial`` quote cash; ``fee_rate`` as a fraction; ``slippage_bps`` moves every fill against the
-    trader; ``market_rules`` applies lot steps and minimums instead of fractional amounts."""
+    trader; ``market_rules`` applies lot steps and minimums instead of fractional amounts;
+    ``crash_percent`` replays the crash guard (None: off)."""
 
     initial: Decimal = Decimal(10000)
     fee_rate: Decimal = DEFAULT_FEE_RATE
     slippage_bps: Decimal = ZERO
     market_rules: bool = False
     quote: str = "USDT"
+    crash_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,11 @@ class _Replay:
         self.venue = ReplayVenue(paper, quote=self.quote)
         self.held: tuple[NDArray[np.float64], float] | None = None  # see _holdings
         self.seconds = frame.times.astype("datetime64[s]").astype(np.int64)  # bar close times, Unix
+        self.crash_guard = (
+            None
+            if settings.crash_percent is None
+            else CrashGuard(self.assets, self.seconds, frame.closes[:, self.columns], settings.crash_percent)
+        )
         self.fractional = {
             a: MarketRules(a, self.quote, FRACTIONAL_STEP, ZERO, ZERO, ZERO) for a in self.assets
         }
@@ -336,6 +347,7 @@ class _Replay:
             await venue.fetch_markets(self.quote, self.assets),
             self.settings.fee_rate,
             now,
+            frozen={} if self.crash_guard is None else self.crash_guard.frozen(bar),
         )
         plan = plan_rebalance(snapshot, targets, self.first_plan)
         if self.deferral is not None and plan.sells:

@@ -37,6 +37,7 @@ SWEEP_COLUMNS = (
     "CAGR",
     "max drawdown",
     "rebalances",
+    "turnover",
     "fees",
     "premium",
 )
@@ -70,5 +71,6 @@ def sweep_row(rank: int, run: SweepRun) -> list[str]:
     s = run.strategy
     return [
         str(rank), run.label, fee_cell(run.point.fee_rate), money_cell(s.final_value), rate_cell(s.cagr),
-        rate_cell(s.max_drawdown), str(s.rebalances), money_cell(s.fees), f"{run.premium:+.2%}",
+        rate_cell(s.max_drawdown), str(s.rebalances), f"{s.turnover:.2f}", money_cell(s.fees),
+        f"{run.premium:+.2%}",
     ]  # fmt: skip

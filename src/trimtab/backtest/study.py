@@ -6,7 +6,7 @@ This is what ``trimtab backtest`` runs; the CLI only parses flags and prints.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +26,7 @@ from trimtab.backtest.metrics import Metrics, compute_metrics, rebalancing_premi
 from trimtab.config.models import Config
 from trimtab.config.strategy import build_policy, build_weights, planner_settings
 from trimtab.errors import ConfigError, NotEnoughHistory, ParameterError, Wording
+from trimtab.planning.options import RebalanceTo, Sells
 
 _MAX_GAP_DAYS = 8  # longer than the longest gap a price file may have
 
@@ -127,8 +128,16 @@ def run_study(
     except NotEnoughHistory as error:
         raise ParameterError("start", f"{error} before the start; start later", source=source) from None
     per_year = selected.bars_per_year
-    # Buy-and-hold depends on the period, the weights, the planner and the settings, not the policy.
-    hold_key = (*selection, repr(weights), planner, settings)
+    # Buy-and-hold depends on the period, the weights, the planner and the settings, not the policy. Its
+    # one purchase, from cash, sells nothing: under rebalance_to target with sells allowed, the band
+    # (the policy's threshold) changes nothing in it, so it is left out of the key.
+    plain = planner.rebalance_to is RebalanceTo.TARGET and planner.sells is Sells.ALLOWED
+    hold_key = (
+        *selection,
+        repr(weights),
+        replace(planner, band_percent=None) if plain else planner,
+        settings,
+    )
     known = cache.holds.get(hold_key) if cache is not None else None
     if known is None:
         hold = buy_and_hold(selected, weights=weights, planner=planner, settings=settings, history=frame)

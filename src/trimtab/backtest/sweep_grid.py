@@ -13,6 +13,7 @@ from typing import Any
 from trimtab.config import Config, Strategy
 from trimtab.errors import ConfigError, ParameterError
 from trimtab.model.money import fmt
+from trimtab.planning.options import RebalanceTo
 from trimtab.policy import Interval
 
 STATIC = "static"
@@ -42,6 +43,8 @@ class SweepGrid:
     """The parameters to combine; an empty tuple leaves that family out.
 
     ``weights=None`` means both methods when the config has target weights, else inverse volatility.
+    ``rebalance_to=None`` keeps the config's own ``rebalancing.rebalance_to`` for every run; a tuple
+    runs every other point once per value (``target``, ``band_edge``, ``halfway``) to compare them.
     """
 
     thresholds: tuple[Decimal, ...] = (Decimal(2), Decimal(5), Decimal(10), Decimal(15))
@@ -49,6 +52,7 @@ class SweepGrid:
     calendars: tuple[Interval, ...] = tuple(Interval)
     weights: tuple[str, ...] | None = None
     fee_rates: tuple[Decimal, ...] = (Decimal(0), Decimal("0.001"), Decimal("0.0025"))
+    rebalance_to: tuple[RebalanceTo, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,16 @@ class SweepPoint:
     threshold: Decimal | None = None  # threshold and hybrid
     interval_hours: Decimal | None = None  # hybrid
     calendar: Interval | None = None  # calendar
+    rebalance_to: RebalanceTo | None = None  # None: the config's own
 
     @property
     def label(self) -> str:
-        """``threshold 5pt``, ``hybrid 5pt/24h``, ``calendar monthly``; ``, inverse vol`` for dynamic weights."""
+        """``threshold 5pt``, ``hybrid 5pt/24h``, ``calendar monthly``; ``, inverse vol`` for dynamic weights;
+        ``, to band_edge`` when the grid sets ``rebalance_to``."""
+        text = self._strategy_label()
+        return text if self.rebalance_to is None else f"{text}, to {self.rebalance_to.value}"
+
+    def _strategy_label(self) -> str:
         if self.strategy is Strategy.THRESHOLD:
             text = f"threshold {fmt(self.threshold or Decimal(0))}pt"
         elif self.strategy is Strategy.HYBRID:
@@ -82,6 +92,7 @@ class SweepPoint:
             "calendar": None if self.calendar is None else self.calendar.value,
             "weights": self.weights,
             "fee_rate": fmt(self.fee_rate),
+            "rebalance_to": None if self.rebalance_to is None else self.rebalance_to.value,
         }
 
 
@@ -92,6 +103,7 @@ def parse_grid(
     calendars: str,
     weights: str | None,
     fee_rates: str,
+    rebalance_to: str | None = None,
 ) -> SweepGrid:
     """A grid from the command line's comma-separated flags; an empty flag leaves that family out."""
     return SweepGrid(
@@ -103,6 +115,9 @@ def parse_grid(
         weights=None if weights is None else tuple(_choices("weights", weights, list(WEIGHT_METHODS))),
         fee_rates=_numbers("fee_rates", fee_rates, f"fractions >= 0 and < {MAX_FEE_RATE}",
                            lambda v: 0 <= v < MAX_FEE_RATE),
+        rebalance_to=None if rebalance_to is None else tuple(
+            RebalanceTo(r) for r in _choices("rebalance_to", rebalance_to, [r.value for r in RebalanceTo])
+        ),
     )  # fmt: skip
 
 
@@ -151,11 +166,15 @@ def sweep_points(config: Config, grid: SweepGrid, *, source: str = "") -> list[S
     strategies += [(Strategy.THRESHOLD, t, None, None) for t in grid.thresholds]
     strategies += [(Strategy.HYBRID, t, i, None) for t in grid.thresholds for i in grid.intervals]
     strategies += [(Strategy.CALENDAR, None, None, c) for c in grid.calendars]
+    destinations: tuple[RebalanceTo | None, ...] = (
+        grid.rebalance_to if grid.rebalance_to is not None else (None,)
+    )
     points = [
-        SweepPoint(kind, method, fee, threshold, interval, calendar)
+        SweepPoint(kind, method, fee, threshold, interval, calendar, to)
         for method in methods
         for kind, threshold, interval, calendar in strategies
         for fee in grid.fee_rates
+        for to in destinations
     ]
     if not points:
         raise ConfigError(
@@ -180,6 +199,8 @@ def variant_mapping(config: Config, point: SweepPoint) -> dict[str, Any]:
         if _CALENDAR_DAY[point.calendar] is not None:
             schedule["day"] = _CALENDAR_DAY[point.calendar]
         rebalancing["schedule"] = schedule
+    if point.rebalance_to is not None:
+        rebalancing["rebalance_to"] = point.rebalance_to.value
     data["rebalancing"] = rebalancing
     targets = config.portfolio.target_weights
     if point.weights == INVERSE_VOLATILITY and targets is not None:

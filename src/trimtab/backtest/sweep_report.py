@@ -38,7 +38,8 @@ def _family(run: SweepRun) -> str | None:
         else f"hybrid, checked every {fmt(point.interval_hours or Decimal(0))}h"
     )
     weights = "inverse volatility" if point.weights == INVERSE_VOLATILITY else "static weights"
-    return f"{kind}, {weights}"
+    to = "" if point.rebalance_to is None else f", to {point.rebalance_to.value}"
+    return f"{kind}, {weights}{to}"
 
 
 def build_sweep_figure(sweep: Sweep, title: str, *, top: int) -> Any:

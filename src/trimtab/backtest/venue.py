@@ -61,6 +61,11 @@ class ReplayVenue:
     ) -> dict[str, list[Decimal]]:
         return {}  # dynamic weights read the price frame, not the venue
 
+    async def fetch_cross_markets(
+        self, assets: Sequence[str]
+    ) -> tuple[dict[str, MarketRules], dict[str, Decimal]]:
+        return {}, {}  # a price frame has no cross pairs: every trade goes through the quote
+
     async def place_order(self, request: OrderRequest) -> OrderResult:
         base, _, quote = request.symbol.partition("/")
         if quote != self._quote or base not in self._markets:

@@ -119,6 +119,11 @@ def backtest(
             slippage_bps=decimal_flag("--slippage-bps", slippage_bps, below=Decimal(10000)),
             market_rules=market_rules,
             quote=loaded.quote,
+            # Replayed when the config sets it: the live default is not applied to history silently, so a
+            # backtest of an ordinary config stays comparable with other engines (and with earlier runs).
+            crash_percent=loaded.guards.crash_percent
+            if "crash_percent" in loaded.guards.model_fields_set
+            else None,
         )
         deferral = _deferral(loaded, config, setup)
         study = study_price_file(
@@ -223,6 +228,14 @@ def sweep(
         ),
     ] = None,
     fee_rates: Annotated[str, typer.Option("--fee-rates", help="Fees as fractions.")] = "0,0.001,0.0025",
+    rebalance_to: Annotated[
+        str | None,
+        typer.Option(
+            "--rebalance-to",
+            help="Compare where past-band assets are traded to: target, band_edge, halfway "
+            "(default: the config's rebalancing.rebalance_to).",
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Processes to run in (default: all cores).")
     ] = None,
@@ -247,6 +260,7 @@ def sweep(
             calendars=calendars,
             weights=weights,
             fee_rates=fee_rates,
+            rebalance_to=rebalance_to,
         )
         points = sweep_points(loaded, grid, source=str(config))
         first, last = date_flag("--start", start), date_flag("--end", end)

@@ -26,6 +26,7 @@ FLAGS: dict[str, str] = {
     "intervals": "--intervals",
     "override_kill_switch": "`trimtab rebalance --override-kill-switch`",
     "period": "--start/--end",
+    "rebalance_to": "--rebalance-to",
     "report": "--report",
     "start": "--start",
     "thresholds": "--thresholds",

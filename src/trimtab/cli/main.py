@@ -1,5 +1,5 @@
 """The ``trimtab`` command line: init, validate, status, plan, rebalance, run, history, demo, backtest, sweep,
-reset, tax (import, report).
+reset, guards, withdraw, tax (import, report).
 
 Every command takes ``-c/--config``, ``--json`` and ``--debug``. Exit codes: 0 success, 2 bad input
 (config, flags, data files), 1 a failure at run time. Errors are one line on stderr; ``--debug`` adds
@@ -16,6 +16,7 @@ import typer
 
 from trimtab import __version__
 from trimtab.cli.backtest import backtest, sweep
+from trimtab.cli.guards import guards
 from trimtab.cli.notifying import notify_test
 from trimtab.cli.reset import reset, warning_first
 from trimtab.cli.serve import serve
@@ -29,6 +30,7 @@ from trimtab.cli.support import (
     out,
 )
 from trimtab.cli.tax import tax_app
+from trimtab.cli.withdraw import withdraw
 from trimtab.errors import ConfigError
 from trimtab.redaction import redact_standard_streams
 
@@ -380,6 +382,8 @@ app.command()(sweep)
 app.command()(reset)
 app.command(name="notify-test")(notify_test)
 app.command()(serve)
+app.command()(guards)
+app.command()(withdraw)
 app.add_typer(tax_app, name="tax")
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome, fee_totals
@@ -65,6 +66,30 @@ def print_portfolio(console: Console, view: PortfolioView, title: str = "Portfol
     if view.unmanaged:
         held = ", ".join(f"{_amount(a)} {asset}" for asset, a in view.unmanaged.items())
         console.print(f"[dim]Held outside the targets and left alone: {held}[/]")
+    print_outside(console, view)
+
+
+def print_outside(console: Console, view: PortfolioView) -> None:
+    """The holdings apart from the exchange's tradable balance, and the cash flows seen since the last
+    run: ``of which external: 0.5 BTC (counted, never traded)``."""
+    snapshot = view.snapshot
+    if snapshot.external:
+        held = ", ".join(f"{_amount(a)} {asset}" for asset, a in sorted(snapshot.external.items()))
+        console.print(f"Of which external: {held} (counted in the weights, never traded)")
+    if snapshot.set_aside:
+        kept = ", ".join(f"{_amount(a)} {asset}" for asset, a in sorted(snapshot.set_aside.items()))
+        console.print(
+            f"Set aside for a withdrawal: {kept} on the exchange, outside the portfolio "
+            "(`trimtab withdraw --cancel` gives it back)"
+        )
+    for flow in view.cash_flows:
+        console.print(f"[yellow]Cash flow: {flow.words}[/] (worth {_money(flow.value)} {snapshot.quote})")
+    for asset, dust in view.dust.items():
+        quote = view.snapshot.quote
+        console.print(
+            f"[dim]Dust (kept out of the weights): {_amount(dust.amount)} {asset} "
+            f"({_money(dust.value)} {quote}), {dust.reason}[/]"
+        )
 
 
 def plan_table(plan: Plan, quote: str) -> Table:
@@ -129,6 +154,13 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
         console.print(
             "[dim]The buys were planned again after the sells, from the cash the sells really produced.[/]"
         )
+    if outcome.top_ups:
+        passes, topped = len(outcome.top_ups), sum(len(p.orders) for p in outcome.top_ups)
+        console.print(
+            f"[dim]{passes} top-up pass{'es' if passes > 1 else ''} ({topped} orders) spent the cash left by "
+            "buys sized for their worst allowed price.[/]"
+        )
+    print_dust_sweep(console, outcome)
     if outcome.after is not None:
         print_portfolio(console, outcome.after, "After")
     what = {
@@ -141,6 +173,28 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
     if fees:
         fees = f"; fees {fees} (worth {_money(outcome.fees_value)} {quote})"
     console.print(f"Run {outcome.run_id} {outcome.status}: {what}{fees}")
+    route = outcome.route_fee_line()
+    if route is not None:
+        console.print(route)
+
+
+def print_dust_sweep(console: Console, outcome: RunOutcome) -> None:
+    """The run's dust conversion, if one was tried: what went into what, what was left and why."""
+    sweep = outcome.dust_sweep
+    if sweep is None:
+        return
+    conversion = sweep.conversion
+    if conversion is not None and conversion.converted:
+        given = ", ".join(f"{_amount(c.amount)} {c.asset}" for c in conversion.converted)
+        console.print(
+            f"Dust converted: {given} into {_amount(conversion.received)} {conversion.into} "
+            f"(charge {_amount(conversion.fee)} {conversion.into})"
+        )
+    if conversion is not None:
+        for asset, why in conversion.left.items():
+            console.print(f"[dim]Dust of {asset} left: {why}[/]")
+    if sweep.error is not None:
+        console.print(f"[yellow]{sweep.error}[/]")
 
 
 def history_table(runs: list[RunSummary]) -> Table:
@@ -187,6 +241,8 @@ def print_detail(console: Console, detail: RunDetail, *, orders: bool = True) ->
     console.print(f"  decision: {run.reason or '-'}")
     if run.error:
         console.print(f"  [red]error: {run.error}[/]")
+    for finding in detail.guards:
+        console.print(f"  guard ({finding.guard}): {escape(finding.message)}")
     console.print(
         f"  orders: {run.order_count}, traded {_money(run.traded_value)}, fees {fees}; value {value}"
     )

@@ -120,4 +120,5 @@ _FAILURE_WORDS = {
     Failure.TEMPORARY: "temporary exchange trouble, not counted by the kill switch",
     Failure.BAD_INPUT: "bad input, not counted by the kill switch",
     Failure.COUNTED: "counted by the kill switch",
+    Failure.MARKET: "unsafe market, not counted by the kill switch",
 }

@@ -29,11 +29,18 @@ class NotifyEvent(StrEnum):
     SKIPPED = "skipped"  # a check found nothing to do (at most one message an hour)
     FAILED = "failed"  # a run failed; the next check tries again
     KILL_SWITCH = "kill_switch"  # too many failed runs in a row: the bot stopped trading
-    GUARD = "guard"  # a safety guard stopped a run: a price moved too far, the account disagrees
+    GUARD = "guard"  # a guard stopped a run: a price moved, a depegged quote, stale prices, a mismatch
+    FROZEN = "frozen"  # a guard froze an asset: its market is halted, or it crashed and is held back
 
 
 #: Everything but ``skipped``: a threshold bot checking hourly would otherwise message every hour.
-DEFAULT_EVENTS = (NotifyEvent.REBALANCED, NotifyEvent.FAILED, NotifyEvent.KILL_SWITCH, NotifyEvent.GUARD)
+DEFAULT_EVENTS = (
+    NotifyEvent.REBALANCED,
+    NotifyEvent.FAILED,
+    NotifyEvent.KILL_SWITCH,
+    NotifyEvent.GUARD,
+    NotifyEvent.FROZEN,
+)
 
 _SEPARATORS = re.compile(r"[\s,]+")
 

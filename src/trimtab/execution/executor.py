@@ -13,6 +13,15 @@ Crash safety rests on three things:
   stays ``running`` in the ledger, and :meth:`Executor.resume` finishes it: it reconciles every
   journaled order with the venue, places the ones that never reached it, and plans the buys from the
   balances the sells really left.
+
+Every buy is sized for its worst allowed price (``last x (1 + slippage)``, plus a fee reserve), so a fill
+at the last price leaves about ``slippage + fee`` of what it bought in cash, and a routed run's cross legs
+and sells can leave cash the buy leg finds too small to trade. Top-up passes spend it: while the last
+round of orders filled something, cash above the quote's target remains and a buy-only plan from the real
+balances has orders, that plan is journaled and placed, at most :data:`TOP_UP_PASSES` times, its buys
+sized for the slippage the run's buys really met (:data:`~trimtab.execution.top_up.TOP_UP_MARGIN_PERCENT`),
+so one pass usually spends the cash. Their client ids continue the buys' numbering and name the pass,
+so :meth:`Executor.resume` finishes the passes a stopped run had left.
 """
 
 from __future__ import annotations
@@ -25,11 +34,25 @@ from decimal import Decimal
 from typing import Protocol
 
 from trimtab.errors import DuplicateClientOrderId, GuardTripped, TemporaryVenueError
-from trimtab.execution.client_ids import client_order_id, is_replanned, replanned_buy_id
-from trimtab.model.money import HUNDRED, fmt
-from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.execution.client_ids import (
+    client_order_id,
+    is_replanned,
+    replanned_buy_id,
+    replanned_index,
+    top_up_pass,
+)
+from trimtab.execution.top_up import (
+    TOP_UP_PASSES,
+    cash_above_target,
+    journaled_plans,
+    last_round_filled,
+    top_up_slippage,
+)
+from trimtab.model.money import HUNDRED, ZERO, fmt
+from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus
 from trimtab.model.portfolio import Snapshot
-from trimtab.planning.plan import Plan, PlannedOrder
+from trimtab.planning.options import Routing
+from trimtab.planning.plan import Plan, PlannedOrder, spends_quote
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.venues.port import Venue
 
@@ -46,10 +69,13 @@ class Journal(Protocol):
 
 @dataclass(frozen=True)
 class Execution:
-    """What the executor did: every order result, and the buy plan it made after the sells."""
+    """What the executor did: every order result, the buy plan it made after the sells (None when the
+    first plan had none), and the plan of each top-up pass it made after the buys, in order (a resumed
+    run's include the journaled ones, their orders as journaled)."""
 
     results: tuple[OrderResult, ...]
     buy_plan: Plan | None
+    top_ups: tuple[Plan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,10 +127,21 @@ class Executor:
     ) -> Execution:
         """Execute ``plan`` (already journaled in the ledger) and return what happened."""
         ids = {o.leg: client_order_id(run_id, run_started, o.leg) for o in plan.orders}
-        results = [await self._place(run_id, order, ids[order.leg]) for order in plan.sells]
-        if not plan.sells:
-            results += [await self._place(run_id, order, ids[order.leg]) for order in plan.buys]
-            return Execution(tuple(results), None)
+        # First-leg orders (cross legs, then sells) before anything that spends the quote.
+        first = plan.first_leg(snapshot.quote)
+        results = [await self._place(run_id, order, ids[order.leg]) for order in first]
+        if not first:
+            results += [await self._place(run_id, order, ids[order.leg]) for order in plan.orders]
+            return await self._top_ups(
+                results,
+                (),
+                run_id=run_id,
+                run_started=run_started,
+                snapshot=snapshot,
+                targets=targets,
+                settings=settings,
+                next_leg=max((o.leg for o in plan.orders), default=-1) + 1,
+            )
         return await self._buy_leg(
             results,
             run_id=run_id,
@@ -134,16 +171,26 @@ class Executor:
         await self._sleep(self._venue.order_request_lifetime)
         first = [(o, cid) for o, cid in journal if not is_replanned(cid)]
         again = [(o, cid) for o, cid in journal if is_replanned(cid)]
-        sells = [(o, cid) for o, cid in first if o.side is Side.SELL]
+        sells = [(o, cid) for o, cid in first if not spends_quote(o, snapshot.quote)]
         results = [await self._ensure(run_id, order, cid) for order, cid in sells]
         if not sells:
             results += [
-                await self._ensure(run_id, order, cid) for order, cid in first if order.side is Side.BUY
+                await self._ensure(run_id, order, cid)
+                for order, cid in first
+                if spends_quote(order, snapshot.quote)
             ]
-            return Execution(tuple(results), None)
-        if again:
+        if again or not sells:
             results += [await self._ensure(run_id, order, cid) for order, cid in again]
-            return Execution(tuple(results), Plan(tuple(o for o, _ in again)))
+            return await self._top_ups(
+                results,
+                again,
+                run_id=run_id,
+                run_started=run_started,
+                snapshot=snapshot,
+                targets=targets,
+                settings=settings,
+                next_leg=max((o.leg for o, _ in journal), default=-1) + 1,
+            )
         return await self._buy_leg(
             results,
             run_id=run_id,
@@ -273,13 +320,87 @@ class Executor:
         them, so a market that ran away between the legs cannot widen it (the price guard stops it).
         """
         after_sells = replace(snapshot, balances=await self._venue.fetch_balances())
-        buy_plan = plan_rebalance(
-            after_sells, targets, replace(settings, allow_sells=False), first_leg=first_leg
-        )
+        buys_only = replace(settings, allow_sells=False, routing=Routing.QUOTE)  # the buy leg is quote-only
+        buy_plan = plan_rebalance(after_sells, targets, buys_only, first_leg=first_leg)
         ids = [replanned_buy_id(run_id, run_started, i) for i in range(len(buy_plan.orders))]
         self._ledger.record_plan(
             run_id, buy_plan, {o.leg: cid for o, cid in zip(buy_plan.orders, ids, strict=True)}
         )
         for order, cid in zip(buy_plan.orders, ids, strict=True):
             done.append(await self._place(run_id, order, cid))
-        return Execution(tuple(done), buy_plan)
+        return await self._top_ups(
+            done,
+            tuple(zip(buy_plan.orders, ids, strict=True)),
+            run_id=run_id,
+            run_started=run_started,
+            snapshot=snapshot,
+            targets=targets,
+            settings=settings,
+            next_leg=first_leg + len(buy_plan.orders),
+            bought=buy_plan,
+        )
+
+    # -- the top-up passes ----------------------------------------------------------------------
+
+    async def _top_ups(
+        self,
+        done: list[OrderResult],
+        replanned: Sequence[tuple[PlannedOrder, str]],
+        *,
+        run_id: int,
+        run_started: datetime,
+        snapshot: Snapshot,
+        targets: Mapping[str, Decimal],
+        settings: PlannerSettings,
+        next_leg: int,
+        bought: Plan | None = None,
+    ) -> Execution:
+        """Spend the cash the buys left above the quote's target (see :data:`TOP_UP_PASSES`).
+
+        ``replanned`` are the buys already planned after the first plan, with their client ids (a resumed
+        run's journaled ones, placed by now): the passes continue their numbering and count. Each pass
+        plans buys only, through the quote, from the real balances with the spendable cash capped at what
+        is above the quote's target, at the prices the run was planned at, and without ``min_trade_usd``
+        (only the markets' minimums bound an order); it is journaled before any of its orders is placed.
+        ``bought`` is the buy leg's plan, when this run made one.
+
+        The passes start whenever the run's last round of orders filled something: the buy leg (or the
+        first plan's buys), or, when there were no buys, the first leg (cross legs and sells) — with
+        ``routing: cheapest`` the cross legs often leave no quote buy worth ``min_trade_usd`` while their
+        worst-case sizing and the sells left cash above the quote's target. Only fills leave cash behind:
+        a round that filled nothing (expired, cancelled) ends the passes, and the next run deals with it.
+        """
+        index = max((replanned_index(cid) for _, cid in replanned), default=-1) + 1
+        done_passes = max((top_up_pass(cid) for _, cid in replanned), default=0)
+        plans: list[Plan] = []
+        # min_trade_usd decides whether a drift is worth trading; the run has decided. A top-up finishes
+        # its buys down to the market's own minimums (fees are proportional: a small order costs no more).
+        buys_only = replace(settings, allow_sells=False, routing=Routing.QUOTE, min_trade_value=ZERO)
+        filled = last_round_filled(done, snapshot.quote)
+        for top_up in range(done_passes + 1, TOP_UP_PASSES + 1):
+            if not filled:
+                break
+            spendable = cash_above_target(
+                replace(snapshot, balances=await self._venue.fetch_balances()), targets, settings
+            )
+            if spendable is None:
+                break
+            slippage = top_up_slippage(done, snapshot, settings.slippage_percent)
+            plan = plan_rebalance(
+                spendable, targets, replace(buys_only, slippage_percent=slippage), first_leg=next_leg
+            )
+            if not plan.orders:
+                break
+            ids = [replanned_buy_id(run_id, run_started, index + i, top_up) for i in range(len(plan.orders))]
+            self._ledger.record_plan(
+                run_id, plan, {o.leg: cid for o, cid in zip(plan.orders, ids, strict=True)}
+            )
+            placed = [await self._place(run_id, o, cid) for o, cid in zip(plan.orders, ids, strict=True)]
+            done += placed
+            filled = any(r.filled > 0 for r in placed)
+            plans.append(plan)
+            index, next_leg = index + len(plan.orders), next_leg + len(plan.orders)
+        if bought is None:
+            bought, journaled = journaled_plans(replanned)
+            plans[:0] = journaled
+        return Execution(tuple(done), bought, tuple(plans))

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from trimtab.ledger.records import RunMode, RunStatus, SnapshotKind
+from trimtab.ledger.records import GuardKind, RunMode, RunStatus, SnapshotKind
 from trimtab.ledger.types import DecimalText, UTCDateTime
 from trimtab.model.orders import Side
 from trimtab.tax.model import EventType
@@ -210,3 +210,46 @@ class TaxEventRow(Base):
     fee: Mapped[Decimal] = mapped_column(DecimalText)
     fee_asset: Mapped[str] = mapped_column(String(32))
     report_currency: Mapped[str] = mapped_column(String(8))
+
+
+class SetAsideRow(Base):
+    """An amount a withdrawal raised (``trimtab withdraw``), kept out of the runs until released
+    (see :mod:`trimtab.ledger.cash_records`)."""
+
+    __tablename__ = "set_asides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    asset: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal] = mapped_column(DecimalText)
+    venue_total: Mapped[Decimal] = mapped_column(DecimalText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released: Mapped[str | None] = mapped_column(String(16))
+
+
+class GuardEventRow(Base):
+    """One finding of the guards in a run (see :mod:`trimtab.ledger.guard_records`): a frozen market,
+    a depegged quote, a stale price, a crash, an asset held back by an earlier crash."""
+
+    __tablename__ = "guard_events"
+    __table_args__ = (CheckConstraint(_one_of("guard", GuardKind), name="guard"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    guard: Mapped[str] = mapped_column(String(16))
+    asset: Mapped[str] = mapped_column(String(32))  # '' for a finding about no one asset
+    message: Mapped[str] = mapped_column(Text)
+
+
+class GuardHoldRow(Base):
+    """An asset not bought since ``since`` because it crashed, until the owner resumes it."""
+
+    __tablename__ = "guard_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from trimtab.ledger.guard_records import read_findings
 from trimtab.ledger.models import (
     DecisionRow,
     FillRow,
@@ -130,6 +131,7 @@ def read_detail(session: Session, run: RunRow) -> RunDetail:
                 select(SkippedTradeRow).where(SkippedTradeRow.run_id == run.id).order_by(SkippedTradeRow.id)
             )
         ),
+        guards=tuple(read_findings(session, run.id)),
     )
 
 

@@ -39,6 +39,37 @@ class SnapshotKind(StrEnum):
     AFTER = "after"
 
 
+class GuardKind(StrEnum):
+    """Which guard found something in a run (:mod:`trimtab.app.guards`)."""
+
+    MARKET = "market"  # the asset's market is halted, in break or delisted: frozen for the run
+    DEPEG = "depeg"  # the quote stablecoin is off its peg: the run stopped
+    STALE = "stale"  # a price is older than guards.max_price_age: the run stopped
+    CRASH = "crash"  # the asset fell more than guards.crash_percent in 24 h: held until resumed
+    HELD = "held"  # the asset is still held back by an earlier crash: not bought
+
+
+@dataclass(frozen=True, slots=True)
+class GuardFinding:
+    """One finding of the guards: which ``guard``, about which ``asset`` ('' for none), in one line."""
+
+    guard: GuardKind
+    asset: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuardHold:
+    """An asset not bought since ``since`` (by the crash guard, in run ``run_id``), until the owner
+    resumes it (``resumed_at``, None while it holds)."""
+
+    asset: str
+    reason: str
+    since: datetime
+    run_id: int | None
+    resumed_at: datetime | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     """One line of ``trimtab history``.
@@ -133,3 +164,4 @@ class RunDetail:
     planned_orders: tuple[PlannedOrderRecord, ...]
     orders: tuple[OrderRecord, ...]
     skipped: tuple[SkippedTrade, ...]
+    guards: tuple[GuardFinding, ...] = ()  # what the guards found before planning (trimtab.app.guards)

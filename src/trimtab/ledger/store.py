@@ -12,23 +12,44 @@ a failure is a :class:`~trimtab.errors.LedgerError` with one line naming the dat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
-from types import TracebackType
-from typing import Self, TypeVar
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
 
-from trimtab.errors import LedgerError, TrimtabError, marked_temporary
-from trimtab.ledger.engine import connect, error_reason
-from trimtab.ledger.models import DecisionRow, RunRow, SnapshotRow
+from trimtab.errors import TrimtabError
+from trimtab.ledger.cash_records import (
+    RecordedMove,
+    Released,
+    SetAside,
+    add_set_aside,
+    read_fills_since,
+    read_latest_snapshot,
+    read_set_asides,
+    release_set_asides,
+)
+from trimtab.ledger.engine import connect
+from trimtab.ledger.guard_records import add_findings, read_findings, read_holds, resume_holds
+from trimtab.ledger.models import DecisionRow, RunRow
 from trimtab.ledger.reads import read_detail, read_recorded_orders, read_summaries
-from trimtab.ledger.records import RunDetail, RunMode, RunStatus, RunSummary, SnapshotKind
+from trimtab.ledger.records import (
+    GuardFinding,
+    GuardHold,
+    RunDetail,
+    RunMode,
+    RunStatus,
+    RunSummary,
+    SnapshotKind,
+    SnapshotRecord,
+)
+from trimtab.ledger.run_queries import (
+    count_consecutive_failures,
+    read_equity,
+    read_last_rebalance_at,
+    read_unfinished_run,
+)
+from trimtab.ledger.sessions import LedgerSessions
 from trimtab.ledger.tax_records import (
     RecordedFill,
     add_tax_events,
@@ -47,21 +68,14 @@ from trimtab.tax.model import TaxEvent
 # The records are re-exported so callers can take the store and what it returns from one place.
 __all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary"]
 
-_E = TypeVar("_E", bound=StrEnum)
 
-
-class LedgerStore:
+class LedgerStore(LedgerSessions):
     """The ledger of runs, decisions, snapshots, plans, orders and fills.
 
     Open it with :meth:`open`, which migrates the database to the newest schema. Every method opens
-    and closes its own session, so a store can be kept for the life of the process.
+    and closes its own session (:class:`~trimtab.ledger.sessions.LedgerSessions`), so a store can be
+    kept for the life of the process.
     """
-
-    def __init__(self, engine: Engine, where: str) -> None:
-        """Wrap an engine whose database is already migrated; use :meth:`open` instead."""
-        self._engine = engine
-        self._where = where
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str) -> LedgerStore:
@@ -72,23 +86,6 @@ class LedgerStore:
         """
         engine, where = connect(url)
         return cls(engine, where)
-
-    @property
-    def where(self) -> str:
-        """The database's URL as errors name it (password hidden)."""
-        return self._where
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -248,27 +245,12 @@ class LedgerStore:
         Dry runs, skipped and failed runs do not count: they did not move the portfolio.
         """
         with self._transaction("read the last rebalance") as session:
-            return session.scalars(
-                select(RunRow.started_at)
-                .join(DecisionRow, DecisionRow.run_id == RunRow.id)
-                .where(
-                    RunRow.mode == RunMode.LIVE,
-                    RunRow.status == RunStatus.COMPLETED,
-                    DecisionRow.rebalance.is_(True),
-                )
-                .order_by(RunRow.started_at.desc(), RunRow.id.desc())
-                .limit(1)
-            ).first()
+            return read_last_rebalance_at(session)
 
     def unfinished_run(self) -> int | None:
         """The oldest live run still ``running``: a bot that crashed or lost the venue mid-run left it."""
         with self._transaction("look for an unfinished run") as session:
-            return session.scalars(
-                select(RunRow.id)
-                .where(RunRow.mode == RunMode.LIVE, RunRow.status == RunStatus.RUNNING)
-                .order_by(RunRow.started_at, RunRow.id)
-                .limit(1)
-            ).first()
+            return read_unfinished_run(session)
 
     def recorded_orders(self, venue: str) -> tuple[dict[str, Decimal], frozenset[str]]:
         """The filled amount of each order recorded for the live runs on ``venue``, by client order id,
@@ -284,23 +266,7 @@ class LedgerStore:
         and a run ``failed`` by temporary exchange trouble (its error marked ``temporary: ``, see
         :func:`trimtab.errors.failure_of`) will be retried: neither counts nor breaks the row."""
         with self._transaction("count failed runs") as session:
-            rows = session.execute(
-                select(RunRow.status, RunRow.error)
-                .where(RunRow.mode == RunMode.LIVE, RunRow.status != RunStatus.RUNNING)
-                .order_by(RunRow.started_at.desc(), RunRow.id.desc())
-                .limit(1000)
-            ).all()
-        count, latest = 0, None
-        for status, error in rows:
-            if status == RunStatus.SKIPPED and error is not None:
-                continue  # refused for bad input before any order: neither a failure nor a success
-            if status == RunStatus.FAILED and marked_temporary(error):
-                continue  # the exchange was unreachable, busy or limiting us: says nothing either way
-            if status != RunStatus.FAILED:
-                break
-            count += 1
-            latest = latest or error
-        return count, latest
+            return count_consecutive_failures(session)
 
     def list_runs(self, limit: int = 20) -> list[RunSummary]:
         """The ``limit`` most recent runs, newest first."""
@@ -316,12 +282,7 @@ class LedgerStore:
         """The portfolio's value at every recorded snapshot (each run's ``before``, and ``after`` when it
         traded), oldest first: ``(taken_at, total_value)``; with ``limit``, the latest ``limit`` of them."""
         with self._transaction("read the equity curve") as session:
-            query = select(SnapshotRow.taken_at, SnapshotRow.total_value).order_by(
-                SnapshotRow.taken_at.desc(), SnapshotRow.id.desc()
-            )
-            if limit is not None:
-                query = query.limit(max(limit, 0))
-            return [(taken_at, value) for taken_at, value in reversed(session.execute(query).all())]
+            return read_equity(session, limit)
 
     def run_detail(self, run_id: int) -> RunDetail | None:
         """Everything recorded about run ``run_id``, or None if there is no such run."""
@@ -329,36 +290,66 @@ class LedgerStore:
             run = session.get(RunRow, run_id)
             return None if run is None else read_detail(session, run)
 
-    # -- plumbing ------------------------------------------------------------------------------
+    # -- cash flows (see trimtab.ledger.cash_records) ------------------------------------------
 
-    @contextmanager
-    def _transaction(self, action: str) -> Iterator[Session]:
-        """One session, one transaction: committed if the block succeeds, rolled back otherwise."""
-        try:
-            with self._sessions.begin() as session:
-                yield session
-        except SQLAlchemyError as e:
-            raise self._error(action, error_reason(e)) from e
+    def record_set_aside(  # noqa: PLR0917 (one row's columns)
+        self,
+        run_id: int,
+        asset: str,
+        amount: Decimal,
+        venue_total: Decimal,
+        at: datetime,
+        released: Released | None = None,
+    ) -> int:
+        """Record that withdraw run ``run_id`` set ``amount`` of ``asset`` aside (released at once with
+        ``released``, e.g. a paper transfer); returns its id."""
+        self._require_aware(at, "at")
+        with self._transaction(f"record the set-aside of run {run_id}") as session:
+            self._run(session, run_id)
+            return add_set_aside(session, run_id, asset, amount, venue_total, at, released)
 
-    def _error(self, action: str, reason: str) -> LedgerError:
-        return LedgerError(f"ledger {self._where}: cannot {action}: {reason}")
+    def set_asides(self, *, open_only: bool = True) -> list[SetAside]:
+        """The set-asides of withdrawals, oldest first (only those still kept aside, by default)."""
+        with self._transaction("read the set-asides") as session:
+            return read_set_asides(session, open_only=open_only)
 
-    def _run(self, session: Session, run_id: int) -> RunRow:
-        run = session.get(RunRow, run_id)
-        if run is None:
-            raise LedgerError(f"ledger {self._where}: run {run_id} does not exist")
-        return run
+    def release_set_asides(self, ids: Iterable[int], at: datetime, why: Released) -> int:
+        """Release the open set-asides ``ids`` (``why``: withdrawn or cancelled); returns how many."""
+        self._require_aware(at, "at")
+        with self._transaction("release set-asides") as session:
+            return release_set_asides(session, ids, at, why)
 
-    def _require_aware(self, value: datetime, name: str) -> None:
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise LedgerError(
-                f"ledger {self._where}: {name} {value.isoformat()} is a naive datetime; the ledger needs "
-                "timezone-aware times"
-            )
+    def latest_snapshot(self) -> tuple[int, SnapshotRecord] | None:
+        """The most recently taken snapshot and its run id (None in an empty ledger)."""
+        with self._transaction("read the latest snapshot") as session:
+            return read_latest_snapshot(session)
 
-    def _parse(self, kind: type[_E], value: str, what: str) -> _E:
-        try:
-            return kind(value)
-        except ValueError:
-            allowed = ", ".join(str(v) for v in kind)
-            raise LedgerError(f"ledger {self._where}: {what} {value!r} is not one of {allowed}") from None
+    def fills_since(self, run_id: int, *, including: bool = False) -> list[RecordedMove]:
+        """Every fill recorded for the runs after ``run_id`` (and ``run_id``'s own when ``including``)."""
+        with self._transaction(f"read the fills since run {run_id}") as session:
+            return read_fills_since(session, run_id, including=including)
+
+    # -- guards (see trimtab.ledger.guard_records) -----------------------------------------------
+
+    def record_guards(self, run_id: int, findings: Sequence[GuardFinding], at: datetime) -> None:
+        """What the guards found in run ``run_id``; a crash of an asset not held yet holds it from ``at``."""
+        self._require_aware(at, "at")
+        with self._transaction(f"record the guards of run {run_id}") as session:
+            self._run(session, run_id)
+            add_findings(session, run_id, findings, at)
+
+    def guard_findings(self, run_id: int) -> list[GuardFinding]:
+        """What the guards found in run ``run_id``, in the order recorded."""
+        with self._transaction(f"read the guards of run {run_id}") as session:
+            return read_findings(session, run_id)
+
+    def guard_holds(self, *, resumed_since: datetime | None = None) -> list[GuardHold]:
+        """The crash holds in force (and, with ``resumed_since``, those resumed from then on)."""
+        with self._transaction("read the guard holds") as session:
+            return read_holds(session, resumed_since=resumed_since)
+
+    def resume_guard_hold(self, asset: str, at: datetime) -> list[GuardHold]:
+        """End the crash holds on ``asset`` (the owner resumes buying it); the holds ended."""
+        self._require_aware(at, "at")
+        with self._transaction(f"resume {asset}") as session:
+            return resume_holds(session, asset, at)

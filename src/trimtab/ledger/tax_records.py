@@ -38,7 +38,9 @@ class RecordedFill:
     """One fill of a live run, with what a tax report needs to value it.
 
     ``symbol`` (``BASE/QUOTE``) and ``side`` are the order's; ``prices`` are the last prices (in the
-    quote currency) of the run's ``before`` snapshot, to value a fee paid in a third asset (e.g. BNB).
+    quote currency) of the run's ``before`` snapshot, to value a fee paid in a third asset (e.g. BNB)
+    and both sides of a cross-pair fill; ``quote`` is that snapshot's (the portfolio's) quote currency,
+    "" when the run has no ``before`` snapshot. A fill whose symbol is not quoted in it is a cross fill.
     """
 
     run_id: int
@@ -46,6 +48,7 @@ class RecordedFill:
     side: Side
     fill: Fill
     prices: Mapping[str, Decimal]
+    quote: str = ""
 
 
 def add_tax_events(
@@ -333,6 +336,13 @@ def read_live_fills(session: Session, venue: str) -> list[RecordedFill]:
     ).all()
     run_ids = sorted({run_id for run_id, *_ in rows})
     prices: defaultdict[int, dict[str, Decimal]] = defaultdict(dict)
+    quotes: dict[int, str] = dict(
+        session.execute(
+            select(SnapshotRow.run_id, SnapshotRow.quote).where(
+                SnapshotRow.run_id.in_(run_ids), SnapshotRow.kind == SnapshotKind.BEFORE
+            )
+        ).all()
+    )
     for run_id, asset, price in session.execute(
         select(SnapshotRow.run_id, PositionRow.asset, PositionRow.price)
         .join(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
@@ -346,6 +356,7 @@ def read_live_fills(session: Session, venue: str) -> list[RecordedFill]:
             side=Side(side),
             fill=fill_of(fill),
             prices=dict(prices[run_id]),
+            quote=quotes.get(run_id, ""),
         )
         for run_id, symbol, side, fill in rows
     ]

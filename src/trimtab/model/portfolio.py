@@ -38,8 +38,12 @@ class Snapshot:
     ``pair_prices`` their last prices in their own quote asset (BTC per ETH); the router may trade on
     them. ``external`` holds amounts kept outside the venue (config ``portfolio.external``: cold
     storage, another exchange): :meth:`amount` counts them, :meth:`free` never does, so they weigh in
-    the allocation and are never traded. ``frozen`` names the assets a guard keeps out of this run, and
-    why (a halted market, a crash). ``price_times`` says when each price was last traded or published.
+    the allocation and are never traded. ``set_aside`` holds amounts on the venue kept for a withdrawal
+    the owner is to make (``trimtab withdraw`` on a real exchange): neither :meth:`amount` nor :meth:`free`
+    counts them, so no run re-invests them. ``frozen`` names the assets a guard keeps out of this run, and
+    why (a halted market, a crash). ``price_times`` says when each price was last traded or published,
+and ``day_changes`` how far it moved over the last 24 hours in percent (assets the venue gives no
+change for are left out).
     """
 
     quote: str
@@ -52,13 +56,18 @@ class Snapshot:
     pairs: Mapping[str, MarketRules] = field(default_factory=dict)
     pair_prices: Mapping[str, Decimal] = field(default_factory=dict)
     external: Mapping[str, Decimal] = field(default_factory=dict)
+    set_aside: Mapping[str, Decimal] = field(default_factory=dict)
     frozen: Mapping[str, str] = field(default_factory=dict)
     price_times: Mapping[str, datetime] = field(default_factory=dict)
+    day_changes: Mapping[str, Decimal] = field(default_factory=dict)
 
     def amount(self, asset: str) -> Decimal:
-        """Total amount of ``asset`` (0 if none): on the venue, and kept outside it (``external``)."""
+        """Total amount of ``asset`` (0 if none): on the venue, and kept outside it (``external``), less
+        what is ``set_aside`` for a withdrawal."""
         balance = self.balances.get(asset)
         held = balance.total if balance else ZERO
+        if asset in self.set_aside:
+            held = max(held - self.set_aside[asset], ZERO)
         return held + self.external[asset] if asset in self.external else held
 
     def on_venue(self, asset: str) -> Decimal:
@@ -67,9 +76,10 @@ class Snapshot:
         return balance.total if balance else ZERO
 
     def free(self, asset: str) -> Decimal:
-        """Free (unlocked) amount of ``asset`` (0 if none)."""
+        """Free (unlocked) amount of ``asset`` (0 if none), less what is ``set_aside`` for a withdrawal."""
         balance = self.balances.get(asset)
-        return balance.free if balance else ZERO
+        free = balance.free if balance else ZERO
+        return max(free - self.set_aside[asset], ZERO) if asset in self.set_aside else free
 
     def price(self, asset: str) -> Decimal:
         """Price of one unit of ``asset`` in the quote currency (1 for the quote itself)."""

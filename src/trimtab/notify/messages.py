@@ -75,6 +75,9 @@ def rebalanced(portfolio: str, outcome: RunOutcome) -> Message:
         fees = ", ".join(f"{fmt(Decimal(v))} {asset}" for asset, v in report["fees"].items())
         if fees:
             lines.append(f"Fees: {fees} (worth {_money(report['fees_value'], quote)})")
+        route = outcome.route_fee_line()
+        if route is not None:
+            lines.append(f"Route: {route}")
     lines.append(f"Value before: {_money(report['total_value'], quote)}")
     if report["after"] is not None:
         lines.append(f"Value after: {_money(report['after']['total_value'], quote)}")
@@ -117,6 +120,17 @@ def guard(portfolio: str, error: str) -> Message:
     return Message(
         NotifyEvent.GUARD, _title(portfolio, "a safety guard stopped a run"), redact(body), Severity.WARNING
     )
+
+
+def frozen(portfolio: str, reasons: Mapping[str, str]) -> Message:
+    """Assets a guard froze (a halted market, a crash held back until resumed): not traded, the rest
+    rebalanced around them."""
+    lines = [f"- {asset}: {reason}" for asset, reason in sorted(reasons.items())]
+    lines.append("They are not traded; the rest of the portfolio is rebalanced around them.")
+    if any("resumed" in reason for reason in reasons.values()):
+        lines.append("A crashed asset is bought again once you resume it (trimtab guards --resume ASSET).")
+    what = f"{', '.join(sorted(reasons))} frozen by a guard"
+    return Message(NotifyEvent.FROZEN, _title(portfolio, what), redact("\n".join(lines)), Severity.WARNING)
 
 
 def trial(portfolio: str, now: datetime) -> Message:

@@ -97,6 +97,7 @@ class Notifier:
         self._first_unsent: datetime | None = None
         self._last_temporary: datetime | None = None
         self._unsent_temporary = 0
+        self._frozen_sent: frozenset[str] = frozenset()  # the assets frozen in the last run reported
         self._closed = False
 
     # -- what the run loop reports ---------------------------------------------------------------------
@@ -151,6 +152,7 @@ class Notifier:
         self._emit(messages.guard(self.portfolio, _text(error, self._spell)))
 
     def _outcome(self, outcome: RunOutcome) -> None:
+        self._frozen(outcome.planned.portfolio.snapshot.frozen)
         if outcome.status is not RunStatus.SKIPPED:
             self._emit(messages.rebalanced(self.portfolio, outcome))
             return
@@ -166,6 +168,14 @@ class Notifier:
             unsent, since = self._unsent_skips, self._first_unsent
             self._last_skip, self._unsent_skips, self._first_unsent = now, 0, None
         self._emit(messages.skipped(self.portfolio, outcome, unsent, since))
+
+    def _frozen(self, reasons: Mapping[str, str]) -> None:
+        """Assets a guard froze in a run: sent when an asset is newly frozen, not again while it stays so."""
+        with self._lock:
+            new = {a: r for a, r in reasons.items() if a not in self._frozen_sent}
+            self._frozen_sent = frozenset(reasons)
+        if new:
+            self._emit(messages.frozen(self.portfolio, new))
 
     # -- sending ---------------------------------------------------------------------------------------
 

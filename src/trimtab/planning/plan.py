@@ -38,13 +38,32 @@ class SkippedTrade:
     reason: str
 
 
+def spends_quote(order: PlannedOrder, quote: str) -> bool:
+    """Whether ``order`` pays with the portfolio ``quote``: a buy on an ``ASSET/<quote>`` market. Every
+    other order (a sell for the quote, any order on a cross pair such as ``ETH/BTC``) is a *first-leg*
+    order: the executor places those first and re-plans the quote buys from what they really left."""
+    return order.side is Side.BUY and order.symbol.endswith(f"/{quote}")
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Sells first, then buys; ``total_value`` is the portfolio value the plan was made at."""
+    """Cross-pair legs first (with ``rebalancing.routing: cheapest``), then sells, then buys;
+    ``total_value`` is the portfolio value the plan was made at.
+
+    ``estimated_fees`` is what this plan's orders pay at the fee rate, in the portfolio quote (each
+    order's ``value x fee_rate``); ``quote_route_fees`` is what the quote-only route would pay for the
+    same rebalance (set when routing is ``cheapest``, else None), so a run can report what routing saved.
+    """
 
     orders: tuple[PlannedOrder, ...]
     skipped: tuple[SkippedTrade, ...] = field(default_factory=tuple)
     total_value: Decimal = Decimal(0)
+    estimated_fees: Decimal = Decimal(0)
+    quote_route_fees: Decimal | None = None
+
+    def first_leg(self, quote: str) -> tuple[PlannedOrder, ...]:
+        """The orders that do not spend the portfolio ``quote`` (see :func:`spends_quote`), in order."""
+        return tuple(o for o in self.orders if not spends_quote(o, quote))
 
     @property
     def sells(self) -> tuple[PlannedOrder, ...]:

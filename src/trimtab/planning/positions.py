@@ -16,6 +16,7 @@ from trimtab.model.markets import MarketRules
 from trimtab.model.money import HUNDRED, ONE, ZERO, fmt
 from trimtab.model.orders import Side
 from trimtab.model.portfolio import WEIGHT_SUM_TOLERANCE, Snapshot
+from trimtab.planning.dust import find_dust
 from trimtab.planning.plan import SkippedTrade
 
 
@@ -23,7 +24,10 @@ from trimtab.planning.plan import SkippedTrade
 # dataclass takes five times as long to construct. Nothing changes one after it is made.
 @dataclass(slots=True)
 class Position:
-    """One tradable (non-quote) managed asset: its market, last price, target weight and balance."""
+    """One tradable (non-quote) managed asset: its market, last price, target weight and balance.
+
+    ``total`` is :meth:`Snapshot.amount` (external holdings included, what is set aside excluded): the
+    allocation counts it. ``free`` is what may be sold: on the venue only, so external is never sold."""
 
     asset: str
     rules: MarketRules
@@ -44,10 +48,15 @@ def managed_positions(
     """
     _check_snapshot(snapshot)
     quote = snapshot.quote
-    weights = {asset: weight for asset, weight in _checked_targets(targets).items() if asset != quote}
+    dust = find_dust(snapshot, targets)  # unsellable and untargeted: out of the plan (see planning.dust)
+    weights = {
+        asset: weight
+        for asset, weight in _checked_targets(targets).items()
+        if asset != quote and asset not in dust
+    }
     skipped: list[SkippedTrade] = []
     if sell_unlisted:
-        held = sorted(a for a, b in snapshot.balances.items() if b.total > 0 and a != quote)
+        held = sorted(a for a, b in snapshot.balances.items() if b.total > 0 and a != quote and a not in dust)
         for asset in held:
             if asset in weights:
                 continue
@@ -64,8 +73,9 @@ def managed_positions(
         problem = untradable(asset, quote, price, rules)
         if problem is not None or price is None or rules is None:
             raise PlanningError(f"{asset}: has a target weight but {problem}")
-        balance = snapshot.balances.get(asset)
-        total, free = (balance.total, balance.free) if balance else (ZERO, ZERO)
+        # The amount counts external holdings (never sold: only the free balance on the venue is) and
+        # leaves out what is set aside for a withdrawal (see Snapshot).
+        total, free = snapshot.amount(asset), snapshot.free(asset)
         positions.append(Position(asset, rules, price, weights[asset], total, free))
     return positions, skipped
 

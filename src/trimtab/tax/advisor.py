@@ -27,7 +27,7 @@ from decimal import Decimal
 from trimtab.model.money import ZERO
 from trimtab.model.orders import Side
 from trimtab.model.portfolio import Snapshot
-from trimtab.planning.plan import Plan
+from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.tax.deferral import Deferral, defer_sells, sold_units
 from trimtab.tax.history import quote_rate
@@ -95,7 +95,7 @@ class TaxAdvisor:
             if pinned is not None:
                 plan = _without_dust(plan_rebalance(snapshot, pinned, settings), pinned, targets)
                 targets = pinned
-        missing = self._missing(plan, history)
+        missing = self._missing(plan, history, snapshot.quote)
         estimate = None
         if not missing:
             orders = plan_events(
@@ -105,17 +105,19 @@ class TaxAdvisor:
                 fee_rate=snapshot.fee_rate,
                 wallet=self.wallet,
                 currency=self.rules.currency,
+                quote=snapshot.quote,
             )
             estimate = year.adding(orders)
         note = self.rules.country.plan_note.format(method=self.rules.method, wallet=self.wallet)
         return TaxAdvice(plan, dict(targets), deferred, estimate, self.rules, note, missing)
 
-    def _missing(self, plan: Plan, history: Sequence[TaxEvent]) -> dict[str, Decimal]:
-        """Units each sell takes beyond what the history shows the wallet holding."""
+    def _missing(self, plan: Plan, history: Sequence[TaxEvent], quote: str) -> dict[str, Decimal]:
+        """Units each disposal (a sell, what a cross buy pays) takes beyond what the history shows the
+        wallet holding."""
         held = wallet_holdings(history, self.rules.currency, self.wallet)
         return {
             asset: amount - max(held.get(asset, ZERO), ZERO)
-            for asset, amount in sold_units(plan).items()
+            for asset, amount in sold_units(plan, quote).items()
             if amount > held.get(asset, ZERO)
         }
 
@@ -131,20 +133,72 @@ def _without_dust(plan: Plan, pinned: Mapping[str, Decimal], targets: Mapping[st
 
 
 def plan_events(
-    plan: Plan, when: datetime, *, rate: Decimal, fee_rate: Decimal, wallet: str, currency: str
+    plan: Plan,
+    when: datetime,
+    *,
+    rate: Decimal,
+    fee_rate: Decimal,
+    wallet: str,
+    currency: str,
+    quote: str = "",
 ) -> list[TaxEvent]:
     """The plan's orders as tax events at their reference prices (converted with ``rate``), each fee
-    charged in the report ``currency``: what the history would gain if they filled as planned."""
-    return [
-        priced_trade(
-            when,
-            wallet,
-            EventType.SELL if order.side is Side.SELL else EventType.BUY,
-            order.asset,
-            order.amount,
-            order.reference_price * rate,
-            fee_rate=fee_rate,
-            currency=currency,
+    charged in the report ``currency``: what the history would gain if they filled as planned.
+
+    An order on a cross pair (its symbol not quoted in the portfolio's ``quote``, when given) is a
+    swap, as :func:`trimtab.tax.history.fill_events` makes of its fills: the asset paid disposed of,
+    the asset received acquired, both worth the order's ``value`` (portfolio quote) x ``rate``; its one
+    fee is the acquisition's."""
+    events: list[TaxEvent] = []
+    for order in plan.orders:
+        paid_in = order.symbol.partition("/")[2]
+        if quote and paid_in != quote:
+            events += _swap_events(
+                order, paid_in, when, rate=rate, fee_rate=fee_rate, wallet=wallet, currency=currency
+            )
+            continue
+        kind = EventType.SELL if order.side is Side.SELL else EventType.BUY
+        price = order.reference_price * rate
+        events.append(
+            priced_trade(
+                when, wallet, kind, order.asset, order.amount, price, fee_rate=fee_rate, currency=currency
+            )
         )
-        for order in plan.orders
-    ]
+    return events
+
+
+def _swap_events(
+    order: PlannedOrder,
+    paid_in: str,
+    when: datetime,
+    *,
+    rate: Decimal,
+    fee_rate: Decimal,
+    wallet: str,
+    currency: str,
+) -> list[TaxEvent]:
+    """A planned cross order's disposal and acquisition (see :func:`plan_events`), disposal first."""
+    worth = order.value * rate  # of either side, in the report currency
+    other = order.amount * order.reference_price  # units of the pair's quote asset
+    buying = order.side is Side.BUY
+    base = priced_trade(
+        when,
+        wallet,
+        EventType.BUY if buying else EventType.SELL,
+        order.asset,
+        order.amount,
+        worth / order.amount,
+        fee_rate=fee_rate if buying else ZERO,
+        currency=currency,
+    )
+    quote_side = priced_trade(
+        when,
+        wallet,
+        EventType.SELL if buying else EventType.BUY,
+        paid_in,
+        other,
+        worth / other,
+        fee_rate=ZERO if buying else fee_rate,
+        currency=currency,
+    )
+    return [quote_side, base] if buying else [base, quote_side]

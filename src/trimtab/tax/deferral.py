@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from trimtab.model.money import ONE, ZERO, fmt
+from trimtab.model.orders import Side
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
 from trimtab.tax.jurisdiction import TaxRules
@@ -128,11 +129,19 @@ def pinned_targets(
     return adjusted | kept
 
 
-def sold_units(plan: Plan) -> dict[str, Decimal]:
-    """Units each asset's sells in ``plan`` add up to."""
+def sold_units(plan: Plan, quote: str = "") -> dict[str, Decimal]:
+    """Units each asset's disposals in ``plan`` add up to: its sells, and (given the portfolio's
+    ``quote``) what each buy on a cross pair pays, a disposal too (BUY ETH/BTC disposes of ``amount x
+    reference price`` BTC)."""
     sold: dict[str, Decimal] = {}
-    for order in plan.sells:
-        sold[order.asset] = sold.get(order.asset, ZERO) + order.amount
+    for order in plan.orders:
+        asset, amount = order.asset, order.amount
+        if order.side is Side.BUY:
+            paid_in = order.symbol.partition("/")[2]
+            if not quote or paid_in == quote:
+                continue
+            asset, amount = paid_in, order.amount * order.reference_price
+        sold[asset] = sold.get(asset, ZERO) + amount
     return sold
 
 
@@ -159,7 +168,7 @@ def defer_sells(
             snapshot.price(asset) * rate * (ONE - snapshot.fee_rate),
             weights.get(asset, ZERO) - targets.get(asset, ZERO),
         )
-        for asset, amount in sold_units(plan).items()
+        for asset, amount in sold_units(plan, snapshot.quote).items()
     ]
     deferred = deferrals(
         rules, book, wallet, candidates, now=snapshot.taken_at, defer_days=defer_days, hard_band=hard_band

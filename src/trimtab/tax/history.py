@@ -37,6 +37,18 @@ How a fill becomes events (:func:`fill_events`):
   third asset (BNB on Binance) becomes its own ``fee`` event of that asset, valued at its price in
   the run's ``before`` snapshot; a fee with no such price is a :class:`~trimtab.tax.lots.TaxError`.
 
+- A fill of a **cross pair** (``ETH/BTC`` where the portfolio's quote is USDT: neither side is the
+  quote) is a swap: a disposal of the asset paid and an acquisition of the asset received (BUY
+  ETH/BTC: BTC disposed of, ETH acquired; SELL: the reverse), disposal first, at the same time. Both
+  are valued at what the pair's quote asset was worth in the run's ``before`` snapshot: BTC at its
+  snapshot price x rate, ETH at the fill price x that (the BTC given for one ETH), so the disposal's
+  proceeds are the acquisition's cost and the swap realises exactly the gain of the BTC disposed of.
+  When the snapshot has no price for the pair's quote asset, the base's is used instead (BTC = ETH's
+  price / fill price); with neither, it is a :class:`~trimtab.tax.lots.TaxError`. A fee in the asset
+  received (as every venue charges it on a cross pair) is a crypto fee of the acquisition (added to its
+  cost, its units disposed of), a fee in the asset paid one of the disposal, a fee in the portfolio's
+  quote a report-currency fee of the acquisition, a fee in a third asset its own ``fee`` event.
+
 Backtest fills are not in the ledger; :func:`fill_events` takes any fill, for a caller that has them.
 """
 
@@ -92,13 +104,19 @@ def fill_events(
     report_currency: str,
     wallet: str,
     zone: tzinfo = UTC,
+    portfolio_quote: str = "",
 ) -> list[TaxEvent]:
     """The events of one fill of ``symbol`` (``BASE/QUOTE``): the trade, and a ``fee`` event when the
-    fee is paid in a third asset. ``prices`` are last prices in QUOTE (for that third asset); the rate
-    is that of the fill's date in ``zone`` (the taxpayer's)."""
+    fee is paid in a third asset. ``prices`` are last prices in the portfolio's quote (for that third
+    asset); the rate is that of the fill's date in ``zone`` (the taxpayer's). ``portfolio_quote`` ("":
+    the symbol's own QUOTE) is the run's quote: a symbol quoted in another asset is a cross fill, two
+    trades (see the module docstring)."""
     base, _, quote = symbol.partition("/")
     if fill.amount <= 0:
         return []
+    if portfolio_quote and quote != portfolio_quote:
+        rate = quote_rate(portfolio_quote, report_currency, fill.timestamp.astimezone(zone).date(), rates)
+        return _cross_fill_events(symbol, side, fill, prices, rate, report_currency, wallet, portfolio_quote)
     rate = quote_rate(quote, report_currency, fill.timestamp.astimezone(zone).date(), rates)
     kind = EventType.BUY if side is Side.BUY else EventType.SELL
     trade = TaxEvent(fill.timestamp, wallet, kind, base, fill.amount, fill.price * rate)
@@ -118,6 +136,55 @@ def fill_events(
         )
     fee = TaxEvent(fill.timestamp, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
     return [trade, fee]
+
+
+def _cross_fill_events(  # noqa: PLR0917 (fill_events' facts, passed on)
+    symbol: str,
+    side: Side,
+    fill: Fill,
+    prices: Mapping[str, Decimal],
+    rate: Decimal,
+    report_currency: str,
+    wallet: str,
+    portfolio_quote: str,
+) -> list[TaxEvent]:
+    """A cross fill's disposal and acquisition (and a third asset's ``fee`` event), valued at the pair
+    quote asset's snapshot price x ``rate`` (the portfolio quote's); see the module docstring."""
+    base, _, paid_in = symbol.partition("/")
+    unit = prices.get(paid_in)
+    if unit is None and base in prices and fill.price > 0:
+        unit = prices[base] / fill.price
+    if unit is None:
+        raise TaxError(
+            f"the {symbol} fill at {fill.timestamp.isoformat()} swapped {base} for {paid_in}, neither of "
+            f"which has a price in its run's snapshot to value it at"
+        )
+    worth = unit * rate  # one unit of the pair's quote asset, in the report currency
+    at = fill.timestamp
+    base_leg = TaxEvent(at, wallet, EventType.BUY, base, fill.amount, fill.price * worth)
+    other_leg = TaxEvent(at, wallet, EventType.SELL, paid_in, fill.amount * fill.price, worth)
+    if side is Side.BUY:
+        disposal, acquisition = other_leg, base_leg
+    else:
+        disposal = replace(base_leg, type=EventType.SELL)
+        acquisition = replace(other_leg, type=EventType.BUY)
+    if fill.fee <= 0:
+        return [disposal, acquisition]
+    if fill.fee_asset == acquisition.asset:
+        return [disposal, replace(acquisition, fee=fill.fee, fee_asset=acquisition.asset)]
+    if fill.fee_asset == disposal.asset:
+        return [replace(disposal, fee=fill.fee, fee_asset=disposal.asset), acquisition]
+    if fill.fee_asset in {portfolio_quote, report_currency}:
+        fee = fill.fee * rate if fill.fee_asset == portfolio_quote else fill.fee
+        return [disposal, replace(acquisition, fee=fee, fee_asset=report_currency)]
+    price = prices.get(fill.fee_asset)
+    if price is None:
+        raise TaxError(
+            f"the {symbol} fill at {fill.timestamp.isoformat()} paid a fee of {fill.fee} "
+            f"{fill.fee_asset}, which has no price in its run's snapshot to value it at"
+        )
+    fee_event = TaxEvent(at, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
+    return [disposal, acquisition, fee_event]
 
 
 def bot_fills_as_events(
@@ -144,6 +211,7 @@ def bot_fills_as_events(
             report_currency=report_currency,
             wallet=wallet,
             zone=zone,
+            portfolio_quote=recorded.quote,
         )
     ]
 

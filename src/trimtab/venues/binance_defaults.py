@@ -93,3 +93,39 @@ def _spot_rules(asset: str, quote: str, step: Decimal, tick: Decimal) -> MarketR
         min_notional=DEFAULT_MIN_NOTIONAL,
         price_tick=tick,
     )
+
+
+#: A cross market's minimum notional is worth about this much in dollars (Binance: 0.0001 BTC on BTC pairs).
+_CROSS_MIN_NOTIONAL_USD = Decimal(5)
+#: Cross prices are small numbers of the quote asset (0.05 BTC per ETH): ticks keep this many digits.
+_CROSS_TICK_SIGNIFICANT_DIGITS = 4
+
+
+def cross_rules(
+    base: str, quote: str, pair_price: Decimal, base_step: Decimal, quote_worth: Decimal
+) -> MarketRules:
+    """The Binance-like rules of the cross market ``base/quote`` (ETH/BTC) at ``pair_price`` (in ``quote``).
+
+    The lot step is the base's step on its dollar market (``base_step``: ETH/BTC trades ETH in 0.0001
+    steps, like ETH/USDT); the tick keeps four significant digits of the price (0.05 -> 0.00001); the
+    minimum notional, in ``quote``, is the power of ten nearest to 5 dollars' worth at ``quote_worth``
+    (the quote asset's price in dollars): 0.0001 BTC at 60000, 0.001 ETH at 3000, 0.01 BNB at 600.
+
+    >>> r = cross_rules("ETH", "BTC", Decimal("0.05"), Decimal("0.0001"), Decimal(60000))
+    >>> r.symbol, r.amount_step, r.price_tick, r.min_notional
+    ('ETH/BTC', Decimal('0.0001'), Decimal('0.00001'), Decimal('0.0001'))
+    """
+    if pair_price <= 0 or quote_worth <= 0:
+        raise ValueError(f"cannot derive market rules of {base}/{quote} from a price of {pair_price}")
+    tick = Decimal(10) ** (pair_price.adjusted() - (_CROSS_TICK_SIGNIFICANT_DIGITS - 1))
+    worth = _CROSS_MIN_NOTIONAL_USD / quote_worth
+    # the nearest power of ten on a log scale: round log10, here via the exponent of worth * sqrt(10)
+    min_notional = Decimal(10) ** (worth * Decimal(10).sqrt()).adjusted()
+    return MarketRules(
+        base=base,
+        quote=quote,
+        amount_step=base_step,
+        min_amount=base_step,
+        min_notional=min_notional,
+        price_tick=tick,
+    )

@@ -9,7 +9,7 @@ look like the answer expected raises ValueError, KeyError, TypeError and the lik
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,10 +17,11 @@ from typing import Any
 import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
 
 from trimtab.errors import FatalVenueError
-from trimtab.model.markets import MarketRules
+from trimtab.model.markets import TRADING, MarketRules
 from trimtab.model.money import ZERO, to_decimal
 from trimtab.model.orders import Fill, OrderStatus, Side
 from trimtab.model.portfolio import Balance
+from trimtab.model.tickers import Ticker, change_percent
 from trimtab.venues.exchange_traits import ExchangeTraits
 
 ORDER_STATUSES = {
@@ -90,7 +91,27 @@ def market_rules(
         or ZERO,
         max_amount=positive_or_none((limits.get("amount") or {}).get("max")),
         max_notional=positive_or_none((limits.get("cost") or {}).get("max")),
+        status=market_status(market),
     )
+
+
+def cross_market_rules(
+    markets: Mapping[str, Any], assets: Set[str], *, precision_mode: object, exchange: str
+) -> dict[str, MarketRules]:
+    """The rules of every spot market of ccxt's ``markets`` between two of ``assets`` (ETH/BTC), active
+    or not (the status says), by symbol; a market without a lot step is left out."""
+    rules: dict[str, MarketRules] = {}
+    for symbol, market in sorted(markets.items()):
+        if not isinstance(market, Mapping) or not market.get("spot"):
+            continue
+        base, quote = market.get("base"), market.get("quote")
+        if base in assets and quote in assets and base != quote and symbol == f"{base}/{quote}":
+            found = market_rules(
+                market, str(base), str(quote), precision_mode=precision_mode, exchange=exchange
+            )
+            if found is not None:
+                rules[symbol] = found
+    return rules
 
 
 def balances_of(answer: Any, traits: ExchangeTraits) -> dict[str, Balance]:
@@ -128,3 +149,33 @@ def fill_of(trade: Mapping[str, Any], side: Side, symbol: str, order: Mapping[st
         fee_asset=str(fee.get("currency") or (base if side is Side.BUY else quote)),
         timestamp=datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else datetime.now(UTC),
     )
+
+
+#: Binance's symbol statuses (ccxt's ``info.status``) as :attr:`MarketRules.status`; an inactive market
+#: with another status (or none) counts as halted.
+_STATUSES = {"BREAK": "break", "HALT": "halted", "DELISTED": "delisted", "END_OF_DAY": "halted"}
+
+
+def market_status(market: Mapping[str, Any]) -> str:
+    """What ``market`` says of itself: ``trading`` unless ccxt marks it inactive, then ``break``,
+    ``halted`` or ``delisted`` by the exchange's own status (``info.status``)."""
+    if market.get("active") is not False:
+        return TRADING
+    info = market.get("info")
+    status = str(info.get("status", "")).upper() if isinstance(info, Mapping) else ""
+    return _STATUSES.get(status, "halted")
+
+
+def ticker_of(ticker: Mapping[str, Any]) -> Ticker | None:
+    """A ccxt ticker as a :class:`Ticker` (None without a positive last price): its ``timestamp``
+    (milliseconds) as the time, its ``percentage`` as the 24-hour change, else the change from ``open``."""
+    last = dec_or_none(ticker.get("last"))
+    if last is None or last <= 0:
+        return None
+    stamp = ticker.get("timestamp")
+    when = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None
+    percentage = dec_or_none(ticker.get("percentage"))
+    if percentage is None:
+        opened = dec_or_none(ticker.get("open"))
+        percentage = change_percent(last, opened) if opened is not None else None
+    return Ticker(last, when, percentage)

@@ -2,18 +2,16 @@
 
 Only this module and :mod:`trimtab.venues.ccxt_answers`, which reads ccxt's answers, see ccxt's floats: every
 number crosses into trimtab as a Decimal via :func:`trimtab.venues.ccxt_answers.dec` (``Decimal(repr(x))``:
-exact for the shortest decimal of the float, which is what the exchange sent as a string). Every ccxt call goes through :func:`trimtab.venues.ccxt_errors.venue_error`
-(``raise ... from``), so callers only ever see trimtab's error tree.
+exact for the shortest decimal of the float, which is what the exchange sent as a string). Every ccxt call goes
+through :class:`trimtab.venues.ccxt_calls.CcxtCalls`: its exceptions become trimtab's error tree (``raise ...
+from``), and it runs inside ``decimal.localcontext()`` (ccxt's ``decimal_to_precision`` changes the current
+decimal context and never restores it), so trimtab's own Decimal arithmetic keeps its context.
 
 Retries: reads (``fetch_*``, ``cancel_order``) retry temporary failures through
 :func:`trimtab.venues.retry.retrying`. :meth:`CcxtVenue.place_order` never retries: after a timeout or a
 garbled answer the order may exist, so it raises :class:`~trimtab.errors.TemporaryVenueError` and the
 executor must first look the order up by its client order id (:meth:`CcxtVenue.fetch_order`) and resend only
 when that returns None.
-
-ccxt's ``decimal_to_precision`` (used by ``amount_to_precision``) sets ``ROUND_HALF_UP`` and an ``Underflow``
-trap on the *current* decimal context and never restores them. Every ccxt call here therefore runs inside
-``decimal.localcontext()``, so trimtab's own Decimal arithmetic keeps its context.
 
 Example (``make_exchange`` is in :mod:`trimtab.venues.ccxt_factory`)::
 
@@ -24,36 +22,34 @@ Example (``make_exchange`` is in :mod:`trimtab.venues.ccxt_factory`)::
 from __future__ import annotations
 
 import asyncio
-import decimal
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-import ccxt.async_support as ccxt  # type: ignore[import-untyped]  # ccxt ships no type hints
-
-from trimtab.errors import DuplicateClientOrderId, OrderRejected, TemporaryVenueError
+from trimtab.errors import OrderRejected, TemporaryVenueError
 from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules, symbol_of
 from trimtab.model.money import ZERO, ceil_to_step, floor_to_step
 from trimtab.model.orders import OrderRequest, OrderResult, Side
 from trimtab.model.portfolio import Balance
+from trimtab.model.tickers import Ticker
 from trimtab.venues.ccxt_answers import (
     ORDER_STATUSES,
     balances_of,
+    cross_market_rules,
     dec,
     dec_or_none,
     fill_of,
     is_spot,
     market_rules,
     precision_step,
+    ticker_of,
 )
-from trimtab.venues.ccxt_errors import venue_error
+from trimtab.venues.ccxt_calls import CcxtCalls
+from trimtab.venues.ccxt_dust import convert_binance_dust
+from trimtab.venues.dust_port import DustConversion
 from trimtab.venues.exchange_traits import ExchangeTraits, traits_for
-from trimtab.venues.retry import retrying
 
 __all__ = ["DEFAULT_FEE_RATE", "CcxtVenue"]
-
-T = TypeVar("T")
 
 
 class CcxtVenue:
@@ -80,11 +76,16 @@ class CcxtVenue:
         self._traits = traits if traits is not None else traits_for(str(exchange.id))
         self._quote = quote
         own = (getattr(exchange, attr, None) for attr in ("apiKey", "secret", "password", "uid"))
-        self._secrets = tuple(s for s in (*secrets, *own) if isinstance(s, str) and s)
-        self._attempts = attempts
-        self._base_delay = base_delay
-        self._sleep = sleep
         self.name: str = str(exchange.id)
+        self._calls = CcxtCalls(
+            exchange,
+            name=self.name,
+            secrets=tuple(s for s in (*secrets, *own) if isinstance(s, str) and s),
+            traits=self._traits,
+            attempts=attempts,
+            base_delay=base_delay,
+            sleep=sleep,
+        )
         self.order_request_lifetime: float = self._traits.request_lifetime(exchange)
 
     # -- the port -------------------------------------------------------------------------------------
@@ -92,9 +93,10 @@ class CcxtVenue:
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
         """Rules of each asset's active spot ``ASSET/quote`` market; markets are reloaded on every call
         (filters change), then cached for the other calls."""
-        await self._read("load_markets", self._exchange.load_markets, True)
-        markets = {a: m for a in assets if (m := self._spot_market(a, quote)) is not None}
-        with self._malformed("market"):
+        await self._calls.read("load_markets", self._exchange.load_markets, True)
+        # Inactive markets too: their rules carry the status (break, halted), and the guards freeze them.
+        markets = {a: m for a in assets if (m := self._spot_market(a, quote, listed=True)) is not None}
+        with self._calls.malformed("market"):
             mode, name = self._exchange.precisionMode, self.name
             rules = {
                 a: market_rules(m, a, quote, precision_mode=mode, exchange=name) for a, m in markets.items()
@@ -108,24 +110,68 @@ class CcxtVenue:
         response") (retried like any temporary error): ccxt turns a garbled 200 into empty dicts, which
         must not read as an empty account.
         """
-        return await self._retry(self._balances_once)
+        return await self._calls.retry(self._balances_once)
 
     async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
-        """Last traded price of each asset with a market; assets without a market or a price are left out."""
-        await self._markets()
-        symbols = {a: symbol_of(a, quote) for a in assets if self._spot_market(a, quote) is not None}
+        """Last traded price of each asset with a spot market (inactive ones too: a halted asset is still
+        valued), against any ``quote`` (``"BTC"``: the ETH/BTC price); assets without a market or a price
+        are left out."""
+        await self._calls.markets()
+        symbols = {
+            a: symbol_of(a, quote) for a in assets if self._spot_market(a, quote, listed=True) is not None
+        }
         if not symbols:
             return {}
-        tickers = await self._read("fetch_tickers", self._exchange.fetch_tickers, list(symbols.values()))
-        with self._malformed("ticker"):
+        tickers = await self._calls.read(
+            "fetch_tickers", self._exchange.fetch_tickers, list(symbols.values())
+        )
+        with self._calls.malformed("ticker"):
             lasts = {a: dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
         return {a: last for a, last in lasts.items() if last is not None and last > 0}
+
+    async def fetch_tickers(self, quote: str, assets: Sequence[str]) -> dict[str, Ticker]:
+        """Ticker of each asset with a spot market (inactive ones too: a halted asset is still valued):
+        the last price, its time and the 24-hour change (:func:`ticker_of`); others are left out."""
+        await self._calls.markets()
+        symbols = {
+            a: symbol_of(a, quote) for a in assets if self._spot_market(a, quote, listed=True) is not None
+        }
+        if not symbols:
+            return {}
+        tickers = await self._calls.read(
+            "fetch_tickers", self._exchange.fetch_tickers, list(symbols.values())
+        )
+        with self._calls.malformed("ticker"):
+            found = {a: ticker_of(tickers.get(s) or {}) for a, s in symbols.items()}
+        return {a: t for a, t in found.items() if t is not None}
+
+    async def fetch_cross_markets(
+        self, assets: Sequence[str]
+    ) -> tuple[dict[str, MarketRules], dict[str, Decimal]]:
+        """The spot markets between two of ``assets`` other than the account's quote (ETH/BTC), active or
+        not (the status says), from the loaded markets, with their last prices from one tickers request;
+        a market without a lot step or a price is left out."""
+        markets = await self._calls.markets()
+        with self._calls.malformed("market"):
+            rules = cross_market_rules(
+                markets,
+                set(assets) - {self._quote},
+                precision_mode=self._exchange.precisionMode,
+                exchange=self.name,
+            )
+        if not rules:
+            return {}, {}
+        tickers = await self._calls.read("fetch_tickers", self._exchange.fetch_tickers, list(rules))
+        with self._calls.malformed("ticker"):
+            lasts = {s: dec_or_none((tickers.get(s) or {}).get("last")) for s in rules}
+        prices = {s: last for s, last in lasts.items() if last is not None and last > 0}
+        return {s: r for s, r in rules.items() if s in prices}, prices
 
     async def fetch_fee_rate(self) -> Decimal:
         """The highest taker fee of the quote's active spot markets (ccxt's published rate, not the
         account's discounted one), else the exchange's default, else :data:`DEFAULT_FEE_RATE`."""
-        markets = await self._markets()
-        with self._malformed("market"):
+        markets = await self._calls.markets()
+        with self._calls.malformed("market"):
             takers = [
                 dec(m["taker"])
                 for m in markets.values()
@@ -143,10 +189,10 @@ class CcxtVenue:
         last one is today's (still running) candle, i.e. the current price."""
         if days < 1:
             raise ValueError(f"days must be >= 1, got {days}")
-        await self._markets()
+        await self._calls.markets()
         wanted = [a for a in assets if self._spot_market(a, quote) is not None]
         closes = await asyncio.gather(
-            *(self._retry(self._closes_once(symbol_of(a, quote), days)) for a in wanted)
+            *(self._calls.retry(self._closes_once(symbol_of(a, quote), days)) for a in wanted)
         )
         return {a: values for a, values in zip(wanted, closes, strict=True) if values}
 
@@ -163,7 +209,7 @@ class CcxtVenue:
         amount, price = self._precise(request, market)
         params = {"timeInForce": "IOC", "clientOrderId": request.client_order_id}
         create = self._exchange.create_order
-        order = await self._call(
+        order = await self._calls.call(
             "create_order",
             create,
             request.symbol,
@@ -179,7 +225,7 @@ class CcxtVenue:
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         """The order with ``client_order_id`` on ``symbol`` with its fills and fees, or None if unknown."""
         await self._order_market(symbol)
-        return await self._retry(self._by_client_id("fetch_order", symbol, client_order_id))
+        return await self._calls.retry(self._by_client_id("fetch_order", symbol, client_order_id))
 
     async def cancel_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         """Cancel the order ``client_order_id``; None when the venue has no open order by that id (unknown,
@@ -188,7 +234,29 @@ class CcxtVenue:
         IOC orders never rest, but the executor cancels one the venue still reports open after a while.
         """
         await self._order_market(symbol)
-        return await self._retry(self._by_client_id("cancel_order", symbol, client_order_id))
+        return await self._calls.retry(self._by_client_id("cancel_order", symbol, client_order_id))
+
+    # -- dust (optional: trimtab.venues.dust_port) -------------------------------------------------------
+
+    def dust_conversion_asset(self) -> str | None:
+        """The asset this exchange converts dust into (Binance: BNB; see the traits), or None."""
+        return self._traits.dust_asset
+
+    async def convert_dust(self, assets: Sequence[str]) -> DustConversion:
+        """Convert the eligible ones of ``assets`` into :meth:`dust_conversion_asset` (sent once, never
+        retried: see :mod:`trimtab.venues.ccxt_dust`)."""
+        into = self._traits.dust_asset
+        if into is None:
+            raise OrderRejected(f"{self.name}: no dust conversion")
+        return await convert_binance_dust(
+            self._exchange,
+            into=into,
+            assets=assets,
+            read=self._calls.read,
+            call=self._calls.call,
+            malformed=self._calls.malformed,
+            venue=self.name,
+        )
 
     async def close(self) -> None:
         """Close ccxt's HTTP session."""
@@ -197,14 +265,16 @@ class CcxtVenue:
     # -- one attempt of each read ---------------------------------------------------------------------
 
     async def _balances_once(self) -> dict[str, Balance]:
-        answer = await self._call("fetch_balance", self._exchange.fetch_balance)
-        with self._malformed("balance"):
+        answer = await self._calls.call("fetch_balance", self._exchange.fetch_balance)
+        with self._calls.malformed("balance"):
             return balances_of(answer, self._traits)
 
     def _closes_once(self, symbol: str, days: int) -> Callable[[], Awaitable[list[Decimal]]]:
         async def attempt() -> list[Decimal]:
-            candles = await self._call("fetch_ohlcv", self._exchange.fetch_ohlcv, symbol, "1d", None, days)
-            with self._malformed(f"{symbol} candle"):
+            candles = await self._calls.call(
+                "fetch_ohlcv", self._exchange.fetch_ohlcv, symbol, "1d", None, days
+            )
+            with self._calls.malformed(f"{symbol} candle"):
                 return [dec(row[4]) for row in sorted(candles, key=lambda row: int(row[0]))[-days:]]
 
         return attempt
@@ -216,91 +286,24 @@ class CcxtVenue:
 
         async def attempt() -> OrderResult | None:
             params = self._traits.client_id_params(client_order_id)
-            order = await self._call(action, method, None, symbol, params, missing_ok=True)
+            order = await self._calls.call(action, method, None, symbol, params, missing_ok=True)
             return None if order is None else await self._result(order, symbol, client_order_id)
 
         return attempt
 
-    # -- calling ccxt ---------------------------------------------------------------------------------
-
-    async def _call(
-        self,
-        action: str,
-        method: Callable[..., Awaitable[Any]],
-        *args: Any,
-        missing_ok: bool = False,
-        placing: bool = False,
-    ) -> Any:
-        """Await one ccxt call, converting its exceptions; ``missing_ok`` turns OrderNotFound into None,
-        ``placing`` (an order) a refusal of a taken client order id into DuplicateClientOrderId."""
-        had_markets = bool(self._exchange.markets)
-        try:
-            with decimal.localcontext():
-                return await method(*args)
-        except ccxt.OrderNotFound as error:
-            if missing_ok:
-                return None
-            raise self._error(error, action) from error
-        except ccxt.InvalidNonce as error:
-            # Our clock is off from the exchange's: measure the offset so that the retry is signed right.
-            await self._resync_clock()
-            raise self._error(error, action) from error
-        except ccxt.BaseError as error:
-            if not had_markets and not self._exchange.markets and action != "load_markets":
-                # ccxt loads the markets first, inside the call: that is what failed, so say so.
-                action = f"load_markets for {action}"
-            elif placing and self._traits.is_duplicate_client_id(error):
-                raise DuplicateClientOrderId(str(self._error(error, action))) from error
-            raise self._error(error, action) from error
-
-    async def _retry(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        return await retrying(
-            attempt, attempts=self._attempts, base_delay=self._base_delay, sleep=self._sleep
-        )
-
-    async def _read(self, action: str, method: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        """A ccxt call that is safe to repeat, retried on temporary failures."""
-        return await self._retry(lambda: self._call(action, method, *args))
-
-    def _sync(self, action: str, method: Callable[..., Any], *args: Any) -> Any:
-        try:
-            with decimal.localcontext():
-                return method(*args)
-        except ccxt.BaseError as error:
-            raise self._error(error, action) from error
-
-    def _error(self, error: Exception, action: str) -> Exception:
-        return venue_error(error, secrets=self._secrets, exchange=self._exchange, action=action)
-
-    @contextmanager
-    def _malformed(self, what: str) -> Iterator[None]:
-        """Anything unexpected while reading an answer: the venue said something we cannot trust."""
-        try:
-            yield
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError) as error:
-            raise TemporaryVenueError(f"{self.name}: malformed {what} response") from error
-
-    async def _resync_clock(self) -> None:
-        try:
-            with decimal.localcontext():
-                await self._exchange.load_time_difference()
-        except ccxt.BaseError:
-            pass  # the retry fails the same way and reports the original error
-
-    async def _markets(self) -> Mapping[str, Any]:
-        markets = await self._read("load_markets", self._exchange.load_markets)
-        return markets if isinstance(markets, Mapping) else {}
-
     # -- markets and precision ------------------------------------------------------------------------
 
-    def _spot_market(self, asset: str, quote: str) -> Mapping[str, Any] | None:
+    def _spot_market(self, asset: str, quote: str, *, listed: bool = False) -> Mapping[str, Any] | None:
+        """The active spot market ``asset/quote``; with ``listed``, an inactive one too (halted, break)."""
         market = (self._exchange.markets or {}).get(symbol_of(asset, quote))
-        if asset == quote or not isinstance(market, Mapping) or not is_spot(market):
+        if asset == quote or not isinstance(market, Mapping):
+            return None
+        if not (is_spot(market) or (listed and market.get("spot"))):
             return None
         return market if market.get("base") == asset and market.get("quote") == quote else None
 
     async def _order_market(self, symbol: str) -> Mapping[str, Any]:
-        market = (await self._markets()).get(symbol)
+        market = (await self._calls.markets()).get(symbol)
         if not isinstance(market, Mapping) or not is_spot(market):
             raise OrderRejected(f"{self.name}: no active spot market {symbol}")
         return market
@@ -313,10 +316,10 @@ class CcxtVenue:
         limit = request.limit_price
         limit = floor_to_step(limit, tick) if request.side is Side.BUY else ceil_to_step(limit, tick)
         ex = self._exchange
-        amount = self._sync(
+        amount = self._calls.sync(
             "amount_to_precision", ex.amount_to_precision, request.symbol, str(request.amount)
         )
-        price = self._sync("price_to_precision", ex.price_to_precision, request.symbol, str(limit))
+        price = self._calls.sync("price_to_precision", ex.price_to_precision, request.symbol, str(limit))
         return str(amount), str(price)
 
     # -- answers --------------------------------------------------------------------------------------
@@ -329,7 +332,7 @@ class CcxtVenue:
                 f"{self.name}: order answer without an id for {client_order_id} "
                 "(look the order up by its client order id before sending it again)"
             )
-        with self._malformed(f"order {client_order_id}"):
+        with self._calls.malformed(f"order {client_order_id}"):
             status = ORDER_STATUSES[str(order.get("status"))]
             side = Side(str(order["side"]).lower())
             filled = dec(order.get("filled"))
@@ -337,12 +340,12 @@ class CcxtVenue:
         if filled > 0 and not trades:
             # The order answer has no fills (Binance's): fees live in the account's trade list.
             params = self._traits.order_trades_params(str(order["id"]))
-            found = await self._call(
+            found = await self._calls.call(
                 "fetch_my_trades", self._exchange.fetch_my_trades, symbol, None, None, params
             )
         else:
             found = None
-        with self._malformed(f"order {client_order_id}"):
+        with self._calls.malformed(f"order {client_order_id}"):
             if found is not None:
                 trades = [t for t in found if str(t.get("order")) == str(order["id"])]
             fills = tuple(fill_of(t, side, symbol, order) for t in trades)

@@ -47,6 +47,8 @@ class ExchangeTraits:
     ``DuplicateOrderId`` is recognised for every exchange.
     ``order_trades_param``: the ``fetch_my_trades`` params key that narrows the account's trades to one
     exchange order id; None: the trades of the symbol are read and filtered by order.
+    ``dust_asset``: the asset the exchange converts small balances into (Binance: BNB, through
+    :mod:`trimtab.venues.ccxt_dust`); None: no dust conversion.
     """
 
     name: str
@@ -57,6 +59,7 @@ class ExchangeTraits:
     balance_info_list: str | None = None
     duplicate_client_id_text: str | None = None
     order_trades_param: str | None = None
+    dust_asset: str | None = None
 
     def configure(self, exchange: Any, *, timeout_ms: int) -> None:
         """Apply :attr:`options` and the request window to a freshly made ccxt ``exchange``."""
@@ -123,6 +126,7 @@ BINANCE_TRAITS = ExchangeTraits(
     balance_info_list="balances",
     duplicate_client_id_text="Duplicate order sent",  # code -2010 NEW_ORDER_REJECTED, an InvalidOrder in ccxt
     order_trades_param="orderId",  # GET /api/v3/order has no fills: fees live in the account's trade list
+    dust_asset="BNB",  # POST /sapi/v1/asset/dust
 )
 
 # ccxt class name (= exchange id) -> traits; a derived exchange finds its base's entry.

@@ -19,6 +19,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from trimtab.model.markets import MarketRules
+from trimtab.model.tickers import Ticker
 from trimtab.venues.ccxt_venue import CcxtVenue
 
 #: The fields of a market's rules the paper config may override (``exchange.markets``).
@@ -47,6 +48,10 @@ class LiveMarket:
 
     async def last_prices(self, assets: Sequence[str]) -> dict[str, Decimal]:
         return await self._public.fetch_prices(self._quote, [a for a in assets if a != self._quote])
+
+    async def tickers(self, assets: Sequence[str]) -> dict[str, Ticker]:
+        """The exchange's tickers (last price, its time, the 24-hour change) for the guards."""
+        return await self._public.fetch_tickers(self._quote, [a for a in assets if a != self._quote])
 
     async def daily_closes(self, assets: Sequence[str], days: int) -> dict[str, list[Decimal]]:
         return await self._public.fetch_daily_closes(

@@ -21,15 +21,29 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from trimtab.errors import ConfigError, DuplicateClientOrderId, InsufficientFunds, OrderRejected
+from trimtab.errors import ConfigError, DuplicateClientOrderId, OrderRejected
 from trimtab.model.markets import DEFAULT_FEE_RATE, MarketRules
-from trimtab.model.money import ONE, ZERO, ceil_to_step, floor_to_step, fmt, is_on_step
-from trimtab.model.orders import Fill, OrderRequest, OrderResult, OrderStatus, Side
+from trimtab.model.money import ONE, ZERO
+from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Balance
+from trimtab.model.tickers import Ticker
 from trimtab.pricedata import PriceHistory
 from trimtab.venues.binance_defaults import default_rules
+from trimtab.venues.paper_fills import IocMarket, check_filters, fill_price, match_order
 from trimtab.venues.paper_market import FrozenMarket, PaperMarket
+from trimtab.venues.paper_pairs import PairBook, PaperPair
 from trimtab.venues.paper_state import PaperState, load_state, save_state
+
+__all__ = [
+    "IocMarket",
+    "PaperPair",
+    "PaperSettings",
+    "PaperVenue",
+    "answer_later",
+    "check_filters",
+    "fill_price",
+    "match_order",
+]
 
 _SETTINGS = "paper venue settings"
 _BPS = Decimal(10000)
@@ -44,7 +58,8 @@ class PaperSettings:
     ``price_date`` in the price history (default: the history's last date). ``markets`` overrides the
     Binance-like default rules per asset. ``fill_ratio`` in (0, 1] is the fraction of each order that
     fills (floored to the lot step); ``slippage_bps`` moves the fill price against the taker, never
-    beyond the order's limit.
+    beyond the order's limit. ``pairs`` are the cross markets the venue lists besides its quote markets,
+    by symbol (``"ETH/BTC"``, see :mod:`trimtab.venues.paper_pairs`).
     """
 
     balances: Mapping[str, Decimal]
@@ -54,6 +69,7 @@ class PaperSettings:
     markets: Mapping[str, MarketRules] = field(default_factory=dict)
     fill_ratio: Decimal = ONE
     slippage_bps: Decimal = ZERO
+    pairs: Mapping[str, PaperPair] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for asset, amount in self.balances.items():
@@ -69,6 +85,9 @@ class PaperSettings:
         )
         for asset, rules in self.markets.items():
             _require(rules.base == asset, f"markets.{asset}", f"rules are for {rules.base}, not {asset}")
+        for symbol, pair in self.pairs.items():
+            _require(pair.symbol == symbol, f"markets.{symbol}", f"the pair is {pair.symbol}, not {symbol}")
+            _require(pair.base != pair.quote, f"markets.{symbol}", "a pair needs two different assets")
 
 
 async def answer_later() -> None:
@@ -95,7 +114,8 @@ def _utc_now() -> datetime:
 class PaperVenue:
     """A simulated Binance-like spot exchange implementing :class:`trimtab.venues.port.Venue`.
 
-    It trades ``ASSET/quote`` markets for every asset with a price. With a ``state_path`` the account
+    It trades ``ASSET/quote`` markets for every asset with a price, and the cross markets of
+    ``settings.pairs`` (ETH/BTC) whose two assets have one. With a ``state_path`` the account
     (balances and orders) is loaded from that file if it exists, ignoring ``settings.balances``, and
     saved atomically after every order and on :meth:`close`; with ``None`` it lives in memory only.
     A corrupt state file raises ConfigError; ``trimtab reset`` archives it, with the ledger it belongs
@@ -135,6 +155,13 @@ class PaperVenue:
             )
         self._market: PaperMarket = market
         self._known_rules: dict[str, MarketRules] = {}
+        for symbol, pair in settings.pairs.items():
+            _require(
+                quote not in (pair.base, pair.quote),
+                f"markets.{symbol}",
+                f"a cross market is between two assets other than {quote}",
+            )
+        self._pairs = PairBook(settings.pairs, quote=quote, market=market, quote_rules=self._rules_of)
         loaded = load_state(state_path) if state_path is not None else None
         self._state = loaded if loaded is not None else PaperState.initial(settings.balances)
 
@@ -157,9 +184,10 @@ class PaperVenue:
         return self._clock().date()
 
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
-        """Rules of each priced asset: the settings' override, else Binance-like defaults."""
+        """Rules of each priced asset: the settings' override, else Binance-like defaults; against another
+        ``quote`` than the venue's, the rules of the listed cross markets ``asset/quote``."""
         if quote != self._quote:
-            return {}
+            return {a: rules for a, (rules, _) in (await self._pairs.quoted_in(quote, assets)).items()}
         return await self._rules_of(await self._market.last_prices([a for a in assets if a != quote]))
 
     async def fetch_balances(self) -> dict[str, Balance]:
@@ -168,10 +196,31 @@ class PaperVenue:
         return {a: Balance(free=total, total=total) for a, total in self._state.balances.items() if total > 0}
 
     async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
-        """Last price of each asset that has one; the others are left out for the caller to report."""
+        """Last price of each asset that has one; the others are left out for the caller to report.
+        Against another ``quote`` than the venue's: the price of each listed cross market ``asset/quote``."""
+        if quote != self._quote:
+            return {a: price for a, (_, price) in (await self._pairs.quoted_in(quote, assets)).items()}
+        return await self._market.last_prices([a for a in assets if a != quote])
+
+    async def fetch_cross_markets(
+        self, assets: Sequence[str]
+    ) -> tuple[dict[str, MarketRules], dict[str, Decimal]]:
+        """The listed cross markets between ``assets`` (the config's ``exchange.markets`` such as
+        ``ETH/BTC``) whose assets both have a price: rules and last prices by symbol."""
+        return await self._pairs.between(assets)
+
+    async def fetch_tickers(self, quote: str, assets: Sequence[str]) -> dict[str, Ticker]:
+        """Ticker of each asset with a price: the market's own (a replay's bar, a live exchange's
+        ticker) when it has them, else the last price at the venue's clock, its 24-hour change unknown."""
         if quote != self._quote:
             return {}
-        return await self._market.last_prices([a for a in assets if a != quote])
+        wanted = [a for a in assets if a != quote]
+        own = getattr(self._market, "tickers", None)
+        if own is not None:
+            tickers: dict[str, Ticker] = await own(wanted)
+            return tickers
+        now = self._clock()
+        return {a: Ticker(p, now) for a, p in (await self._market.last_prices(wanted)).items()}
 
     async def fetch_fee_rate(self) -> Decimal:
         """The configured taker fee rate."""
@@ -196,7 +245,9 @@ class PaperVenue:
         FatalVenueError when the account cannot be saved (disk full): the order is then not placed.
         """
         await answer_later()
-        base, last = await self._market_of(request.symbol)
+        rules, last = await self._market_of(request.symbol)
+        if not rules.trading:
+            raise OrderRejected(f"Market is closed. ({request.symbol} is {rules.status})")
         if request.client_order_id in self._state.orders:
             raise DuplicateClientOrderId(
                 f"Duplicate order sent. (client order id {request.client_order_id!r} is already used)"
@@ -204,9 +255,9 @@ class PaperVenue:
         order, deltas = match_order(
             request,
             IocMarket(
-                base,
-                self._quote,
-                (await self._rules_of({base: last}))[base],
+                rules.base,
+                rules.quote,
+                rules,
                 last,
                 self._settings,
                 self._clock(),
@@ -220,6 +271,17 @@ class PaperVenue:
             save_state(self._state_path, state)
         self._state = state
         return order
+
+    async def transfer_out(self, asset: str, amount: Decimal) -> None:
+        """Move ``amount`` of ``asset`` out of the account, as the owner's withdrawal would (``trimtab
+        withdraw``); InsufficientFunds when the account holds less. Saved like an order."""
+        held = self._state.balances.get(asset, ZERO)
+        if not ZERO < amount <= held:
+            raise OrderRejected(f"cannot transfer {amount} {asset} out: the account holds {held}")
+        state = self._state.with_transfer(asset, amount)
+        if self._state_path is not None:
+            save_state(self._state_path, state)
+        self._state = state
 
     async def fetch_order(self, symbol: str, client_order_id: str) -> OrderResult | None:
         """The order placed with ``client_order_id`` on ``symbol``, or None (rejected orders are not kept)."""
@@ -249,154 +311,16 @@ class PaperVenue:
                 )
         return {a: self._settings.markets.get(a) or self._known_rules[a] for a in prices}
 
-    async def _market_of(self, symbol: str) -> tuple[str, Decimal]:
-        """The base asset of ``symbol`` and its last price; OrderRejected when the venue has no such market."""
+    async def _market_of(self, symbol: str) -> tuple[MarketRules, Decimal]:
+        """The rules of the market ``symbol`` (a quote market or a listed cross market) and its last
+        price; OrderRejected when the venue has no such market."""
         base, _, quote = symbol.partition("/")
-        price = None
-        if quote == self._quote and base and base != quote:
+        if base and quote == self._quote and base != quote:
             price = (await self._market.last_prices([base])).get(base)
-        if price is None:
-            raise OrderRejected(f"Invalid symbol. (the paper venue has no market {symbol!r})")
-        return base, price
-
-
-@dataclass(frozen=True, slots=True)
-class IocMarket:
-    """One market at one moment, as an immediate-or-cancel order meets it: its rules, the last price,
-    the fee and slippage of the venue's ``settings``, and the time a fill is stamped with."""
-
-    base: str
-    quote: str
-    rules: MarketRules
-    last: Decimal
-    settings: PaperSettings
-    at: datetime
-
-
-def match_order(
-    request: OrderRequest,
-    market: IocMarket,
-    balances: Mapping[str, Decimal],
-    order_id: str,
-    *,
-    price: Decimal | None = None,
-) -> tuple[OrderResult, dict[str, Decimal]]:
-    """The one fill model, shared by the paper venue, the backtest and the planner's property tests:
-    check ``request`` against Binance's filters and the free ``balances``, fill it at the last price
-    (± slippage, never beyond the limit, ``fill_ratio`` of it floored to the step) and charge the fee
-    in the asset received.
-
-    An explicit ``price`` replaces the last price as the fill price, as is (even off the tick grid):
-    the tests fill plans at their limits (the worst fills they allow) or at the exact last price. It
-    must be positive and no worse than the limit, else ValueError.
-
-    Returns the order and the balance changes; raises OrderRejected or InsufficientFunds.
-    """
-    rules, settings = market.rules, market.settings
-    check_filters(request, rules)
-    # Binance locks the full limit value of a buy; the fee comes out of what is received, not on top.
-    asset, needed = (
-        (market.quote, request.amount * request.limit_price)
-        if request.side is Side.BUY
-        else (market.base, request.amount)
-    )
-    free = balances.get(asset, ZERO)
-    if needed > free:
-        raise InsufficientFunds(
-            "Account has insufficient balance for requested action. "
-            f"({request.symbol} {request.side.value} needs {fmt(needed)} {asset}, {fmt(free)} free)"
-        )
-    if price is None:
-        price = fill_price(request, market.last, rules.price_tick, settings.slippage_bps)
-    else:
-        _require_within_limit(request, price)
-    filled = ZERO
-    fills: tuple[Fill, ...] = ()
-    deltas: dict[str, Decimal] = {}
-    if price is not None:
-        filled = floor_to_step(request.amount * settings.fill_ratio, rules.amount_step)
-        if filled > 0:
-            proceeds = filled * price
-            if request.side is Side.BUY:
-                fee, fee_asset = filled * settings.fee_rate, market.base
-                deltas = {market.base: filled - fee, market.quote: -proceeds}
-            else:
-                fee, fee_asset = proceeds * settings.fee_rate, market.quote
-                deltas = {market.base: -filled, market.quote: proceeds - fee}
-            fills = (Fill(price=price, amount=filled, fee=fee, fee_asset=fee_asset, timestamp=market.at),)
-        else:
-            filled = ZERO
-    order = OrderResult(
-        client_order_id=request.client_order_id,
-        exchange_order_id=order_id,
-        symbol=request.symbol,
-        side=request.side,
-        amount=request.amount,
-        limit_price=request.limit_price,
-        status=OrderStatus.CLOSED if filled == request.amount else OrderStatus.EXPIRED,
-        filled=filled,
-        fills=fills,
-    )
-    return order, deltas
-
-
-def _require_within_limit(request: OrderRequest, price: Decimal) -> None:
-    worse = price > request.limit_price if request.side is Side.BUY else price < request.limit_price
-    if worse or price <= 0:
-        raise ValueError(
-            f"{request.symbol} {request.side.value}: fill price {fmt(price)} breaks the limit "
-            f"{fmt(request.limit_price)}"
-        )
-
-
-def check_filters(request: OrderRequest, rules: MarketRules) -> None:
-    """Raise OrderRejected naming the first Binance filter ``request`` fails: LOT_SIZE, PRICE_FILTER, NOTIONAL."""
-    amount, limit = request.amount, request.limit_price
-    if amount < rules.min_amount or amount <= 0:
-        _filter_failure(
-            "LOT_SIZE", f"amount {fmt(amount)} is below the minimum {fmt(rules.min_amount)}", rules
-        )
-    if not is_on_step(amount, rules.amount_step):
-        _filter_failure(
-            "LOT_SIZE", f"amount {fmt(amount)} is not a multiple of {fmt(rules.amount_step)}", rules
-        )
-    if rules.max_amount is not None and amount > rules.max_amount:
-        _filter_failure(
-            "LOT_SIZE", f"amount {fmt(amount)} is above the maximum {fmt(rules.max_amount)}", rules
-        )
-    if limit <= 0:
-        _filter_failure("PRICE_FILTER", f"limit price {fmt(limit)} is not positive", rules)
-    if not is_on_step(limit, rules.price_tick):
-        _filter_failure(
-            "PRICE_FILTER", f"limit price {fmt(limit)} is not a multiple of {fmt(rules.price_tick)}", rules
-        )
-    if amount * limit < rules.min_notional:
-        notional = fmt(amount * limit)
-        _filter_failure(
-            "NOTIONAL", f"amount x limit = {notional} is below the minimum {fmt(rules.min_notional)}", rules
-        )
-    if rules.max_notional is not None and amount * limit > rules.max_notional:
-        notional = fmt(amount * limit)
-        _filter_failure(
-            "NOTIONAL", f"amount x limit = {notional} is above the maximum {fmt(rules.max_notional)}", rules
-        )
-
-
-def _filter_failure(name: str, detail: str, rules: MarketRules) -> None:
-    raise OrderRejected(f"Filter failure: {name} ({rules.symbol}: {detail})")
-
-
-def fill_price(request: OrderRequest, last: Decimal, tick: Decimal, slippage_bps: Decimal) -> Decimal | None:
-    """The price an IOC limit order fills at against ``last``, or None when the limit is not marketable.
-
-    Slippage moves the price against the taker and the result is rounded to the tick the same way (a
-    trade prints on the price grid); it is then capped at the limit, so it is never worse than asked.
-    """
-    slip = slippage_bps / _BPS
-    if request.side is Side.BUY:
-        if request.limit_price < last:
-            return None
-        return min(request.limit_price, ceil_to_step(last * (ONE + slip), tick))
-    if request.limit_price > last:
-        return None
-    return max(request.limit_price, floor_to_step(last * (ONE - slip), tick))
+            if price is not None:
+                return (await self._rules_of({base: price}))[base], price
+        elif base and self._pairs.listed(base, quote) is not None:
+            found = (await self._pairs.quoted_in(quote, [base])).get(base)
+            if found is not None:
+                return found
+        raise OrderRejected(f"Invalid symbol. (the paper venue has no market {symbol!r})")

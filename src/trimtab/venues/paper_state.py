@@ -53,6 +53,12 @@ class PaperState:
         orders = {**self.orders, order.client_order_id: order}
         return PaperState(MappingProxyType(balances), MappingProxyType(orders), self.next_order_id + 1)
 
+    def with_transfer(self, asset: str, amount: Decimal) -> PaperState:
+        """The state after ``amount`` of ``asset`` left the account (a simulated withdrawal: no order)."""
+        balances = dict(self.balances)
+        balances[asset] = balances.get(asset, Decimal(0)) - amount
+        return PaperState(MappingProxyType(balances), self.orders, self.next_order_id)
+
 
 class _CorruptStateError(ValueError):
     """The file parses but does not have the expected shape."""

@@ -13,6 +13,7 @@ from typing import Protocol
 from trimtab.model.markets import MarketRules
 from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Balance
+from trimtab.model.tickers import Ticker
 
 
 class Venue(Protocol):
@@ -23,7 +24,10 @@ class Venue(Protocol):
 
     Optional: :meth:`fetch_daily_closes`, asked only when the target weights look back at prices (dynamic
     weights). A venue without price history returns no closes (``{}``); the weights then say which asset
-    lacks them.
+    lacks them. :meth:`fetch_cross_markets`, asked only when the planner routes through cross pairs
+    (``rebalancing.routing: cheapest``); a venue without cross pairs returns ``({}, {})``. ``fetch_tickers(quote, assets) -> dict[str, Ticker]`` (not declared here, found by
+    :func:`fetch_tickers`): the last prices with their time and 24-hour change, for the guards; a venue
+    without it is read through :meth:`fetch_prices` and its prices' age and moves are not guarded.
     """
 
     name: str
@@ -34,7 +38,9 @@ class Venue(Protocol):
     # -- required ------------------------------------------------------------------------------------
 
     async def fetch_markets(self, quote: str, assets: Sequence[str]) -> dict[str, MarketRules]:
-        """Rules of the ``ASSET/QUOTE`` market for each asset that has one (the quote is skipped)."""
+        """Rules of the ``ASSET/QUOTE`` market for each asset that has one (the quote is skipped), halted
+        markets included (their :attr:`~trimtab.model.markets.MarketRules.status` says so). ``quote``
+        may be another asset than the portfolio's quote: ``fetch_markets("BTC", ["ETH"])`` is ETH/BTC."""
         ...
 
     async def fetch_balances(self) -> dict[str, Balance]:
@@ -42,7 +48,9 @@ class Venue(Protocol):
         ...
 
     async def fetch_prices(self, quote: str, assets: Sequence[str]) -> dict[str, Decimal]:
-        """Last price in ``quote`` of each asset that has a market."""
+        """Last price in ``quote`` of each asset that has a market. ``quote`` may be another asset than the
+        portfolio's quote when the pair ``ASSET/QUOTE`` exists: ``fetch_prices("BTC", ["ETH"])`` is the
+        last price of ETH/BTC (the executor checks a cross order's price so)."""
         ...
 
     async def fetch_fee_rate(self) -> Decimal:
@@ -74,3 +82,35 @@ class Venue(Protocol):
         """The last ``days`` daily closes of each asset, oldest first (for dynamic weights); an asset the
         venue has no history of is left out (``{}`` from a venue without any)."""
         ...
+
+    async def fetch_cross_markets(
+        self, assets: Sequence[str]
+    ) -> tuple[dict[str, MarketRules], dict[str, Decimal]]:
+        """The cross markets between ``assets`` (none of them the portfolio's quote): the rules of every
+        spot market whose base and quote are both in ``assets``, by symbol (``"ETH/BTC"``), halted ones
+        included with their status, and the last price of each in its own quote asset (BTC per ETH). A
+        market without a price is left out of both; ``({}, {})`` from a venue without cross pairs."""
+        ...
+
+
+async def fetch_tickers(venue: Venue, quote: str, assets: Sequence[str]) -> dict[str, Ticker] | None:
+    """``venue``'s tickers of ``assets`` against ``quote`` (each asset with a price), or None when the
+    venue has no ``fetch_tickers`` (optional: ``fetch_tickers(quote, assets) -> dict[str, Ticker]``,
+    the last price, its time and the 24-hour change; the guards of prices' age and crashes need it)."""
+    method = getattr(venue, "fetch_tickers", None)
+    if method is None:
+        return None
+    tickers: dict[str, Ticker] = await method(quote, assets)
+    return tickers
+
+
+async def fetch_cross_markets(
+    venue: Venue, assets: Sequence[str]
+) -> tuple[dict[str, MarketRules], dict[str, Decimal]]:
+    """``venue``'s cross markets between ``assets`` (:meth:`Venue.fetch_cross_markets`); ``({}, {})`` from
+    a venue that does not implement it (a test's fake, a wrapper)."""
+    method = getattr(venue, "fetch_cross_markets", None)
+    if method is None:
+        return {}, {}
+    found: tuple[dict[str, MarketRules], dict[str, Decimal]] = await method(assets)
+    return found

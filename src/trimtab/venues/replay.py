@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from trimtab.errors import ConfigError
 from trimtab.model.markets import MarketRules
+from trimtab.model.tickers import Ticker, change_percent
 
 _DAY = 86_400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -188,6 +189,25 @@ class PriceTrack:
         prices = {a: _money(self.closes[row, column[a]]) for a in assets if a in column}
         return {a: p for a, p in prices.items() if p is not None}
 
+    def tickers_at(self, moment: datetime, assets: Sequence[str]) -> dict[str, Ticker]:
+        """The ticker at ``moment`` of each asset with a price: the last closed bar's close, timed at
+        ``moment`` (the newest price there is until the next bar closes, so a replay's prices are never
+        stale), and its change from the close of the bar closed 24 hours earlier (None before that)."""
+        row = self.bar_at(moment)
+        if row < 0:
+            return {}
+        before = self.bar_at(moment - timedelta(days=1))
+        tickers: dict[str, Ticker] = {}
+        for asset in assets:
+            j = self._column.get(asset)
+            last = None if j is None else _money(self.closes[row, j])
+            if j is None or last is None:
+                continue
+            earlier = _money(self.closes[before, j]) if before >= 0 else None
+            change = change_percent(last, earlier) if earlier is not None else None
+            tickers[asset] = Ticker(last, moment, change)
+        return tickers
+
     def daily_closes_at(self, moment: datetime, assets: Sequence[str], days: int) -> dict[str, list[Decimal]]:
         """Up to ``days`` closes at midnight UTC (daily closes) of each asset, oldest first, all closed by
         ``moment``."""
@@ -216,6 +236,9 @@ class ReplayMarket:
 
     async def last_prices(self, assets: Sequence[str]) -> dict[str, Decimal]:
         return self.track.prices_at(self._clock(), [a for a in assets if a != self._quote])
+
+    async def tickers(self, assets: Sequence[str]) -> dict[str, Ticker]:
+        return self.track.tickers_at(self._clock(), [a for a in assets if a != self._quote])
 
     async def daily_closes(self, assets: Sequence[str], days: int) -> dict[str, list[Decimal]]:
         return self.track.daily_closes_at(self._clock(), [a for a in assets if a != self._quote], days)

@@ -96,6 +96,10 @@ STATUS_EXAMPLE: dict[str, Any] = {
     "total_value": "20102.55",
     "weights": {"BTC": WEIGHT},
     "unmanaged": {},
+    "dust": {},  # unsellable balances without a target: {"SOL": {"amount", "value", "reason"}}
+    "external": {},
+    "set_aside": {},
+    "cash_flows": [],
 }
 PLAN_EXAMPLE: dict[str, Any] = {
     **STATUS_EXAMPLE,
@@ -141,5 +145,8 @@ RUN_EXAMPLE: dict[str, Any] = {
     "results": [],
     "fees": {},
     "fees_value": "0",
+    "quote_route_fees": None,
+    "fees_saved": None,
+    "top_ups": [],
     "after": STATUS_EXAMPLE,
 }

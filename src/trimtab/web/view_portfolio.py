@@ -190,6 +190,7 @@ def _allocation(data: PortfolioPage) -> list[Markup | None]:
             )
         )
     unmanaged: Mapping[str, str] = data.status.get("unmanaged", {})
+    dust: Mapping[str, Mapping[str, str]] = data.status.get("dust", {})
     band_text = (
         f"The shaded band is the target ± {fmt(band)} points: a drift outside it triggers a rebalance."
         if band is not None
@@ -226,7 +227,40 @@ def _allocation(data: PortfolioPage) -> list[Markup | None]:
         )
         if unmanaged
         else None,
+        tag(
+            "p",
+            "Dust, too small to sell and kept out of the weights: "
+            + ", ".join(f"{number(d['amount'])} {a}" for a, d in dust.items()),
+            class_="muted",
+        )
+        if dust
+        else None,
+        *_outside(data.status),
     ]
+
+
+def _outside(status: Mapping[str, Any]) -> list[Markup | None]:
+    """External holdings (in the amounts above, never traded), amounts set aside for a withdrawal and
+    the cash flows seen since the last run, one line each."""
+    external: Mapping[str, str] = status.get("external", {})
+    kept: Mapping[str, str] = status.get("set_aside", {})
+    flows: list[Mapping[str, Any]] = status.get("cash_flows", [])
+    lines: list[Markup | None] = []
+    if external:
+        held = ", ".join(f"{number(v)} {a}" for a, v in external.items())
+        lines.append(
+            tag("p", f"Of which external: {held} (counted in the weights, never traded)", class_="muted")
+        )
+    if kept:
+        held = ", ".join(f"{number(v)} {a}" for a, v in kept.items())
+        lines.append(tag("p", f"Set aside for a withdrawal: {held}, outside the portfolio", class_="muted"))
+    for flow in flows:
+        amount = Decimal(flow["amount"])
+        kind = "Deposit" if amount > 0 else "Withdrawal"
+        lines.append(
+            tag("p", f"{kind} of {number(str(abs(amount)))} {flow['asset']} since run {flow['run_id']}")
+        )
+    return lines
 
 
 def _moment(iso: str) -> str:

@@ -1,0 +1,36 @@
+"""The crash guard's holds, read and resumed from a config without building a bot (``trimtab guards``).
+
+An asset that fell more than ``guards.crash_percent`` in 24 hours is held back: not bought in any run
+until the owner resumes it (:mod:`trimtab.app.guards`). Resuming writes to the ledger only, so it
+works while another process drives the portfolio: its next run buys the asset again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from trimtab.app.assembly import ledger_url
+from trimtab.config.models import Config
+from trimtab.errors import ConfigError
+from trimtab.ledger.records import GuardHold
+from trimtab.ledger.store import LedgerStore
+
+
+def read_guard_holds(config: Config, config_path: Path) -> list[GuardHold]:
+    """The crash holds in force in ``config``'s ledger, oldest first."""
+    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+        return ledger.guard_holds()
+
+
+def resume_guard_hold(config: Config, config_path: Path, asset: str, at: datetime) -> list[GuardHold]:
+    """End the crash hold on ``asset`` at ``at`` (the owner resumes buying it); the holds ended.
+    Raises ConfigError when ``asset`` is not held back."""
+    wanted = asset.strip().upper()
+    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+        ended = ledger.resume_guard_hold(wanted, at)
+        if ended:
+            return ended
+        held = sorted({h.asset for h in ledger.guard_holds()})
+    listed = f"held back: {', '.join(held)}" if held else "no asset is held back"
+    raise ConfigError("command line", "--resume", f"{wanted} is not held back by the crash guard ({listed})")
