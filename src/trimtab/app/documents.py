@@ -218,7 +218,9 @@ def detail_report(detail: RunDetail) -> dict[str, Any]:
         }
         for o in detail.orders
     ]
-    report["guards"] = [{"guard": str(g.guard), "asset": g.asset, "message": g.message} for g in detail.guards]
+    report["guards"] = [
+        {"guard": str(g.guard), "asset": g.asset, "message": g.message} for g in detail.guards
+    ]
     return report
 
 
