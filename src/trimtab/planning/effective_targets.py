@@ -271,6 +271,8 @@ def _level(budget: Decimal, buyers: list[tuple[Decimal, Decimal]]) -> Decimal:
         at_high = bought(high)
         if at_high <= budget:
             at_low = bought(low)  # linear between two bends
+            if at_low == at_high:  # flat here (both equal the budget): any level between will do
+                return low
             return low + (at_low - budget) / (at_low - at_high) * (high - low)
         low = high
     return low  # not reached: bought(max gap) == 0 < budget

@@ -160,6 +160,13 @@ class QuotePass:
             )
             self._skip(position, Side.SELL, gap, reason, amount=amount)
             return None
+        if wanted > amount and position.weight > 0:  # locked or external holdings: say what stays
+            short = wanted - amount
+            held = f"only {fmt(position.free)} {position.asset} is free"
+            outside = self.snapshot.external.get(position.asset)
+            if outside:
+                held += f" ({fmt(outside)} {position.asset} is held outside the exchange, never traded)"
+            self._skip(position, Side.SELL, short * position.price, f"cannot be placed: {held}", amount=short)
         return self._accepted(position, Side.SELL, limit, amount, gap)
 
     def _buy(self, position: Position, gap: Decimal) -> SizedTrade | None:
