@@ -116,18 +116,7 @@ class CcxtVenue:
         """Last traded price of each asset with a spot market (inactive ones too: a halted asset is still
         valued), against any ``quote`` (``"BTC"``: the ETH/BTC price); assets without a market or a price
         are left out."""
-        await self._calls.markets()
-        symbols = {
-            a: symbol_of(a, quote) for a in assets if self._spot_market(a, quote, listed=True) is not None
-        }
-        if not symbols:
-            return {}
-        tickers = await self._calls.read(
-            "fetch_tickers", self._exchange.fetch_tickers, list(symbols.values())
-        )
-        with self._calls.malformed("ticker"):
-            lasts = {a: dec_or_none((tickers.get(s) or {}).get("last")) for a, s in symbols.items()}
-        return {a: last for a, last in lasts.items() if last is not None and last > 0}
+        return {asset: ticker.price for asset, ticker in (await self.fetch_tickers(quote, assets)).items()}
 
     async def fetch_tickers(self, quote: str, assets: Sequence[str]) -> dict[str, Ticker]:
         """Ticker of each asset with a spot market (inactive ones too: a halted asset is still valued):
