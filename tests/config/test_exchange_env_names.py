@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from trimtab.config import load_config
-from trimtab.config.models import looks_like_env_name
+from trimtab.config.exchange_section import looks_like_env_name
 from trimtab.errors import ConfigError
 
 BINANCE_LIKE_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
