@@ -88,6 +88,9 @@ def plan_report(planned: PlanView) -> dict[str, Any]:
         {"asset": s.asset, "side": s.side.value, "value": fmt(s.value), "reason": s.reason}
         for s in planned.plan.skipped
     ]
+    # What the plan's orders would pay in fees, and (routing: cheapest) the quote-only route's.
+    report["estimated_fees"] = fmt(planned.plan.estimated_fees)
+    report["quote_route_fees"] = _optional(planned.plan.quote_route_fees)
     if planned.tax is not None:
         report["tax"] = advice_json(planned.tax)
     return report

@@ -93,7 +93,8 @@ def print_outside(console: Console, view: PortfolioView) -> None:
 
 
 def plan_table(plan: Plan, quote: str) -> Table:
-    table = _table(f"Orders in execution order (limit and value in {quote})")
+    crossed = any(not o.symbol.endswith(f"/{quote}") for o in plan.orders)  # see print_plan
+    table = _table(f"Orders in execution order ({'' if crossed else 'limit and '}value in {quote})")
     for column in ("#", "side", "symbol", "amount", "limit", "value"):
         table.add_column(column, justify="right" if column not in ("side", "symbol") else "left")
     for order in plan.orders:
@@ -115,6 +116,13 @@ def print_plan(console: Console, planned: PlanView) -> None:
     quote = planned.portfolio.snapshot.quote
     if planned.plan.orders:
         console.print(plan_table(planned.plan, quote))
+        crossed = sorted({o.symbol for o in planned.plan.orders if not o.symbol.endswith(f"/{quote}")})
+        if crossed:
+            base, pair_quote = crossed[0].split("/")
+            console.print(
+                f"A cross pair's limit is in its own quote ({crossed[0]}: {pair_quote} per {base}); "
+                f"others in {quote}."
+            )
     elif planned.tax is not None and planned.tax.deferred:
         console.print(
             "Nothing to trade now: the sells are deferred for tax (below), and nothing else is off."
@@ -125,6 +133,13 @@ def print_plan(console: Console, planned: PlanView) -> None:
         )
     for skipped in planned.plan.skipped:
         console.print(f"[dim]skipped {skipped.side.value} {skipped.asset}: {skipped.reason}[/]")
+    route = planned.plan.quote_route_fees
+    if planned.plan.orders and route is not None:
+        estimate = planned.plan.estimated_fees
+        console.print(
+            f"Estimated fees: {_money(estimate)} {quote} (quote-only route: {_money(route)} {quote}, "
+            f"saves {_money(route - estimate)})"
+        )
     if planned.tax is not None:
         print_advice(console, planned.tax)
 
@@ -132,12 +147,20 @@ def print_plan(console: Console, planned: PlanView) -> None:
 def print_outcome(console: Console, outcome: RunOutcome) -> None:
     quote = outcome.planned.portfolio.snapshot.quote
     if outcome.results:
-        table = _table(f"Executed (prices and cost in {quote})")
+        crossed = any(not r.symbol.endswith(f"/{quote}") for r in outcome.results)
+        priced = (
+            f"price in the market's quote; cost in {quote} unless named"
+            if crossed
+            else f"prices and cost in {quote}"
+        )
+        table = _table(f"Executed ({priced})")
         for column in ("side", "symbol", "status", "filled", "price", "cost", "fee"):
             table.add_column(column, justify="left" if column in ("side", "symbol", "status") else "right")
         for result in outcome.results:
             fees = ", ".join(f"{_amount(v)} {a}" for a, v in fee_totals([result]).items()) or "-"
             average = result.average_price
+            paid_in = result.symbol.split("/")[1]
+            cost = _money(result.cost) if paid_in == quote else f"{_amount(result.cost)} {paid_in}"
             table.add_row(
                 result.side.value,
                 result.symbol,
@@ -146,7 +169,7 @@ def print_outcome(console: Console, outcome: RunOutcome) -> None:
                 if result.filled == result.amount
                 else f"{_amount(result.filled)} of {_amount(result.amount)}",
                 _amount(average) if average is not None else "-",
-                _money(result.cost),
+                cost,
                 fees,
             )
         console.print(table)
