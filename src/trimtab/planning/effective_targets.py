@@ -99,7 +99,11 @@ def effective_targets(
     nothing bends them, else one weight per managed asset and the quote, summing to 100."""
     mode, sells = settings.rebalance_to, settings.sells
     band = settings.band_percent
-    if mode is RebalanceTo.TARGET and sells is Sells.ALLOWED and (band is None or not settings.allow_sells):
+    plain = mode is RebalanceTo.TARGET and sells is Sells.ALLOWED
+    # Only buy-first could bend plain targets, and it needs the cash past its band.
+    if plain and (
+        band is None or not settings.allow_sells or not _cash_may_be_past_band(snapshot, targets, band)
+    ):
         return targets
     with localcontext(prec=WIDE_DIGITS):
         book = _book(snapshot, targets, band or ZERO, sell_unlisted=settings.sell_unlisted)
@@ -124,6 +128,20 @@ def effective_targets(
         if mode is RebalanceTo.TARGET and sells is Sells.ALLOWED:
             return targets
         return weights
+
+
+def _cash_may_be_past_band(snapshot: Snapshot, targets: Mapping[str, Decimal], band: Decimal) -> bool:
+    """Whether the quote may be more than ``band`` points above its target: a cheap upper bound on its
+    weight, valued against the targeted assets only (the managed value is never smaller: it may add
+    unlisted holdings that are sold), so that a plan with no deposit skips the full book."""
+    quote = snapshot.quote
+    cash = snapshot.amount(quote)
+    if cash <= 0:
+        return False
+    prices = snapshot.prices
+    value = cash + sum((snapshot.amount(a) * prices[a] for a in targets if a != quote and a in prices), ZERO)
+    implicit = HUNDRED - sum(targets.values(), ZERO)  # what the weights leave below 100 stays in cash
+    return cash * HUNDRED > (targets.get(quote, ZERO) + max(implicit, ZERO) + band) * value
 
 
 def _may_sell(asset: _Asset, sells: Sells, allow_sells: bool) -> bool:
