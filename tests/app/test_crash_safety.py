@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from flaky_venue import FlakyVenue
+from flaky_bots import flaky_bot, ledger_of
 
-from trimtab.app.assembly import build_bot
-from trimtab.app.service import Bot
-from trimtab.config import load_config
 from trimtab.errors import GuardTripped, KillSwitchTripped, OrderRejected, TemporaryVenueError
-from trimtab.ledger.store import LedgerStore
 from trimtab.model.orders import OrderRequest, Side
-
-NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-
-
-def flaky_bot(path: Path) -> tuple[Bot, FlakyVenue]:
-    bot = build_bot(load_config(path), path, clock=lambda: NOW)
-    venue = FlakyVenue(bot.parts.venue)
-    fast = replace(bot.parts.execution, pause_seconds=0.0)
-    return Bot(replace(bot.parts, venue=venue, execution=fast)), venue
-
-
-def ledger_of(path: Path) -> LedgerStore:
-    return LedgerStore.open(f"sqlite:///{path.parent / 'data' / 'ledger.db'}")
 
 
 async def test_a_lost_answer_is_looked_up_not_sent_twice(write_config: Callable[..., Path]) -> None:

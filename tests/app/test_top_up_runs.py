@@ -6,28 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from configs import PAPER, THRESHOLD, yaml_config
-from flaky_venue import FlakyVenue
+from flaky_bots import flaky_bot, ledger_of
 from rich.console import Console
 
-from trimtab.app.assembly import build_bot
 from trimtab.app.documents import run_report
 from trimtab.app.outcomes import RunOutcome
-from trimtab.app.service import Bot
 from trimtab.cli.render import print_outcome
-from trimtab.config import load_config
 from trimtab.execution.client_ids import top_up_pass
-from trimtab.ledger.store import LedgerStore
 from trimtab.model.orders import OrderRequest
 from trimtab.notify.messages import rebalanced
 
 D = Decimal
-NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 NO_CASH = {"BTC": 40, "ETH": 30, "SOL": 15, "BNB": 15}
 
 
@@ -40,13 +34,6 @@ def from_cash(cash: int, weights: dict[str, int] = NO_CASH) -> str:
         risk={"slippage_tolerance": 0.5},
         exchange={**PAPER, "balances": {"USDT": cash}},
     )
-
-
-def flaky_bot(path: Path) -> tuple[Bot, FlakyVenue]:
-    bot = build_bot(load_config(path), path, clock=lambda: NOW)
-    venue = FlakyVenue(bot.parts.venue)
-    fast = replace(bot.parts.execution, pause_seconds=0.0)
-    return Bot(replace(bot.parts, venue=venue, execution=fast)), venue
 
 
 def off_target(outcome: RunOutcome) -> Decimal:
@@ -104,7 +91,7 @@ async def test_a_run_killed_between_top_up_passes_is_resumed_without_a_duplicate
     assert all(top_up_pass(cid) >= 1 for cid in after), "nothing of the sells or the buy leg again"
     assert not set(before) & set(after)
     assert off_target(outcome) < D("0.25")
-    ledger = LedgerStore.open(f"sqlite:///{path.parent / 'data' / 'ledger.db'}")
+    ledger = ledger_of(path)
     detail = ledger.run_detail(outcome.run_id)
     ledger.close()
     assert detail is not None

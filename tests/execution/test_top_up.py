@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from trimtab.execution.client_ids import client_order_id, top_up_pass
 from trimtab.execution.executor import Execution, Executor
 from trimtab.execution.top_up import TOP_UP_PASSES
-from trimtab.model.markets import MarketRules
 from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.options import Routing
@@ -32,6 +31,7 @@ NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 PRICES = {"BTC": D(60000), "ETH": D(3000), "SOL": D(150), "BNB": D(600)}
 NO_CASH = {"BTC": D(40), "ETH": D(30), "SOL": D(15), "BNB": D(15)}
 FEE = D("0.001")
+FULL_FILL = D(1)  # every order fills whole
 
 
 class Journal:
@@ -72,10 +72,16 @@ class Recording(PaperVenue):
 def paper(
     balances: Mapping[str, Decimal],
     prices: Mapping[str, Decimal] = PRICES,
-    markets: Mapping[str, MarketRules] | None = None,
+    *,
+    fill_ratio: Decimal = FULL_FILL,
+    pairs: Mapping[str, PaperPair] | None = None,
 ) -> Recording:
+    """A recording paper venue at ``prices`` with the fee rate :data:`FEE`, filling ``fill_ratio`` of every
+    order, listing the cross ``pairs`` besides its quote markets."""
     venue = Recording(
-        PaperSettings(balances=balances, prices=prices, fee_rate=FEE, markets=markets or {}),
+        PaperSettings(
+            balances=balances, prices=prices, fee_rate=FEE, fill_ratio=fill_ratio, pairs=pairs or {}
+        ),
         quote="USDT",
         state_path=None,
         history=bundled_history(),
@@ -203,14 +209,7 @@ async def test_a_run_killed_between_passes_is_finished_without_placing_anything_
 
 async def test_a_buy_that_filled_nothing_is_not_topped_up() -> None:
     # Only fills leave cash behind: orders that expired unfilled are the next run's business.
-    stalled = Recording(
-        PaperSettings(balances={"USDT": D(100000)}, prices=PRICES, fee_rate=FEE, fill_ratio=D("1e-9")),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    stalled.placed = []
+    stalled = paper({"USDT": D(100000)}, fill_ratio=D("1e-9"))
     journal = Journal()
     execution = await rebalance(stalled, NO_CASH, PlannerSettings(D(1), D(100), D("0.5")), journal)
     assert execution.results
@@ -238,20 +237,7 @@ ROUTED = PlannerSettings(D(50), D(100), D("0.5"), routing=Routing.CHEAPEST)
 
 
 def routed_paper() -> Recording:
-    venue = Recording(
-        PaperSettings(
-            balances=ROUTED_BALANCES,
-            prices=ROUTED_PRICES,
-            fee_rate=FEE,
-            pairs={"ETH/BTC": PaperPair("ETH", "BTC")},
-        ),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    venue.placed = []
-    return venue
+    return paper(ROUTED_BALANCES, ROUTED_PRICES, pairs={"ETH/BTC": PaperPair("ETH", "BTC")})
 
 
 async def routed_snapshot(venue: PaperVenue) -> Snapshot:
@@ -326,19 +312,7 @@ async def test_a_routed_run_killed_in_its_top_up_is_finished_without_placing_any
 async def test_a_first_leg_that_filled_nothing_is_not_topped_up() -> None:
     # Cash above the quote's target, a sell that expires unfilled: nothing moved, nothing to top up.
     targets = {"BTC": D(50), "ETH": D(50)}
-    stalled = Recording(
-        PaperSettings(
-            balances={"BTC": D(1), "ETH": D(1), "USDT": D(600)},
-            prices=PRICES,
-            fee_rate=FEE,
-            fill_ratio=D("1e-9"),
-        ),
-        quote="USDT",
-        state_path=None,
-        history=bundled_history(),
-        clock=lambda: NOW,
-    )
-    stalled.placed = []
+    stalled = paper({"BTC": D(1), "ETH": D(1), "USDT": D(600)}, fill_ratio=D("1e-9"))
     journal = Journal()
     execution = await rebalance(stalled, targets, PlannerSettings(D(1), D(100), D("0.5")), journal)
     assert execution.results

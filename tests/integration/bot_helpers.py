@@ -23,7 +23,7 @@ import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
 
 from trimtab.app.assembly import build_bot, ledger_url
-from trimtab.app.service import Bot
+from trimtab.app.service import Bot, RunOutcome
 from trimtab.config import load_config
 from trimtab.errors import TEMPORARY_MARK, Failure, TrimtabError, failure_of
 from trimtab.ledger.records import OrderRecord, RunSummary
@@ -66,22 +66,54 @@ class Sleeps(list[float]):
 # ------------------------------------------------------------------------------------------- configs
 
 
-def _write(folder: Path, exchange: Mapping[str, object]) -> Path:
-    config = {
-        "portfolio": {"target_weights": TARGETS},
-        "rebalancing": {"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
-        "data_dir": "data",
-        "exchange": dict(exchange),
+#: The documented risk settings (``slippage_tolerance: 0.5``) without the cap on a single trade.
+DOCUMENTED_RISK: Mapping[str, object] = {"max_single_trade_percent": 100, "slippage_tolerance": 0.5}
+
+
+def _write(
+    folder: Path,
+    exchange: Mapping[str, object],
+    *,
+    targets: Mapping[str, int] = TARGETS,
+    external: Mapping[str, str] | None = None,
+    rebalancing: Mapping[str, object] | None = None,
+    risk: Mapping[str, object] | None = None,
+) -> Path:
+    portfolio: dict[str, object] = {"target_weights": dict(targets)}
+    if external is not None:
+        portfolio["external"] = dict(external)
+    config: dict[str, object] = {
+        "portfolio": portfolio,
+        "rebalancing": {
+            "strategy": "threshold",
+            "threshold_percent": 5,
+            "min_trade_usd": 10,
+            **(rebalancing or {}),
+        },
     }
+    if risk is not None:
+        config["risk"] = dict(risk)
+    config |= {"data_dir": "data", "exchange": dict(exchange)}
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "trimtab.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 
 
-def emulator_config(folder: Path, base_url: str) -> Path:
-    """A config for real ccxt binance on the emulator at ``base_url`` (keys come from the environment)."""
+def emulator_config(
+    folder: Path,
+    base_url: str,
+    *,
+    targets: Mapping[str, int] = TARGETS,
+    external: Mapping[str, str] | None = None,
+    rebalancing: Mapping[str, object] | None = None,
+    risk: Mapping[str, object] | None = None,
+) -> Path:
+    """A config for real ccxt binance on the emulator at ``base_url`` (keys come from the environment):
+    ``targets`` (default :data:`TARGETS`), ``external`` holdings, ``rebalancing`` keys over the default
+    threshold strategy (5-point band, min_trade_usd 10), and a ``risk`` section (none by default)."""
     exchange = {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS, "rate_limit": False}
-    return _write(folder, exchange)
+    return _write(folder, exchange, targets=targets, external=external, rebalancing=rebalancing, risk=risk)
 
 
 def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | None = None) -> Path:
@@ -150,6 +182,20 @@ def open_ledger(path: Path) -> LedgerStore:
     return LedgerStore.open(ledger_url(load_config(path), path))
 
 
+async def rebalance_on(emulator: BinanceEmulator, folder: Path, **config: Any) -> RunOutcome:
+    """One rebalance by a bot on ``emulator`` with the config :func:`emulator_config` writes to ``folder``
+    (``config``: its keywords); afterwards the ledger is checked against the exchange
+    (:func:`assert_ledger_agrees`). Returns the run's outcome."""
+    path = emulator_config(folder, emulator.base_url, **config)
+    bot = await emulator_bot(path)
+    try:
+        outcome = await bot.rebalance()
+    finally:
+        await bot.close()
+    assert_ledger_agrees(emulator, path)
+    return outcome
+
+
 # ------------------------------------------------------------------------------------------- reading the ledger
 
 
@@ -196,6 +242,15 @@ def assert_invariants(emulator: BinanceEmulator, ledger: LedgerStore) -> None:
     on_exchange_by_id = {o.client_order_id: (_STATUSES[o.status], o.executed_qty) for o in ours}
     in_ledger_by_id = {cid: (r.status, r.filled) for cid, r in recorded.items()}
     assert in_ledger_by_id == on_exchange_by_id, "(c) the ledger and the exchange disagree"
+
+
+def assert_ledger_agrees(emulator: BinanceEmulator, path: Path) -> None:
+    """:func:`assert_invariants` on the ledger of the config at ``path``, opened for the check only."""
+    ledger = open_ledger(path)
+    try:
+        assert_invariants(emulator, ledger)
+    finally:
+        ledger.close()
 
 
 def assert_clear_failure(

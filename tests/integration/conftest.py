@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import ccxt.async_support as ccxt_async
+import pytest
 import pytest_asyncio
 
 _HERE = str(Path(__file__).parent)
@@ -18,6 +19,7 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from binance_emulator import BinanceEmulator, make_binance  # noqa: E402 (needs the sys.path entry above)
+from bot_helpers import KEY, KEY_ENV, SECRET, SECRET_ENV  # noqa: E402
 
 MakeExchange = Callable[..., Awaitable[ccxt_async.binance]]
 
@@ -27,6 +29,14 @@ async def emulator() -> AsyncIterator[BinanceEmulator]:
     """A started emulator with the default markets, prices and balances (10000 USDT, 0.5 BTC)."""
     async with BinanceEmulator() as emu:
         yield emu
+
+
+@pytest.fixture
+def emulator_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's API key and secret in the environment, where a bot's config names them (a module
+    that builds bots asks for it with ``pytestmark = pytest.mark.usefixtures("emulator_keys")``)."""
+    monkeypatch.setenv(KEY_ENV, KEY)
+    monkeypatch.setenv(SECRET_ENV, SECRET)
 
 
 @pytest_asyncio.fixture

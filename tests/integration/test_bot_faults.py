@@ -20,9 +20,7 @@ from binance_emulator import BinanceEmulator, LoggedRequest, make_binance
 from bot_helpers import (
     BOT_PREFIX,
     DRIFTED,
-    KEY,
     KEY_ENV,
-    SECRET,
     SECRET_ENV,
     STALL,
     D,
@@ -57,10 +55,7 @@ EXPECTED_ORDERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
 @pytest_asyncio.fixture

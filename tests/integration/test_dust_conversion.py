@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator, EmuMarket, make_binance
-from bot_helpers import DRIFTED, KEY, KEY_ENV, SECRET, SECRET_ENV, D, emulator_bot, emulator_config
+from bot_helpers import DRIFTED, D, emulator_bot, emulator_config
 from emulator_models import DEFAULT_PRICES
 
 from trimtab.app.documents import run_report
@@ -26,10 +26,7 @@ DOGE = EmuMarket(
 )
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
 @pytest_asyncio.fixture

@@ -16,21 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from binance_emulator import BinanceEmulator
 from bot_helpers import (
     BOT_PREFIX,
-    KEY,
-    KEY_ENV,
-    SECRET,
-    SECRET_ENV,
-    TIMEOUT_MS,
-    assert_invariants,
+    DOCUMENTED_RISK,
+    assert_ledger_agrees,
     emulator_bot,
-    open_ledger,
+    emulator_config,
+    rebalance_on,
 )
 
 from trimtab.app.documents import portfolio_report
@@ -43,38 +38,11 @@ D = Decimal
 ON_TARGET = D("0.25")
 PRICES = {"BTC": D(60000), "ETH": D(3000), "SOL": D(150), "BNB": D(600), "USDT": D(1)}  # the emulator's
 
-
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
-def write_config(
-    folder: Path, base_url: str, targets: Mapping[str, int], external: Mapping[str, str] | None = None
-) -> Path:
-    portfolio: dict[str, Any] = {"target_weights": dict(targets)}
-    if external is not None:
-        portfolio["external"] = dict(external)
-    config = {
-        "portfolio": portfolio,
-        "rebalancing": {"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
-        "risk": {"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
-        "data_dir": "data",
-        "exchange": {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS, "rate_limit": False},
-    }
-    path = folder / "trimtab.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def assert_agree(emulator: BinanceEmulator, path: Path) -> None:
-    """The ledger and the exchange agree, and no client id was sent twice."""
-    ledger = open_ledger(path)
-    try:
-        assert_invariants(emulator, ledger)
-    finally:
-        ledger.close()
+def assert_sent_once(emulator: BinanceEmulator) -> None:
+    """The bot placed orders, and no client id was sent twice."""
     placed = [r.params["newClientOrderId"] for r in emulator.requests if "newClientOrderId" in r.params]
     assert placed, "the bot placed no order"
     assert len(placed) == len(set(placed)), f"an order was sent twice: {sorted(placed)}"
@@ -102,13 +70,8 @@ NO_CASH_TARGET = {"BTC": 40, "ETH": 30, "SOL": 20, "BNB": 10}
 async def test_a_rebalance_from_cash_spends_the_cash_and_lands_on_target(tmp_path: Path) -> None:
     targets = {a: D(t) for a, t in NO_CASH_TARGET.items()}
     async with BinanceEmulator(balances=CASH_ONLY) as emulator:
-        path = write_config(tmp_path, emulator.base_url, NO_CASH_TARGET)
-        bot = await emulator_bot(path)
-        try:
-            outcome = await bot.rebalance()
-        finally:
-            await bot.close()
-        assert_agree(emulator, path)
+        outcome = await rebalance_on(emulator, tmp_path, targets=NO_CASH_TARGET, risk=DOCUMENTED_RISK)
+        assert_sent_once(emulator)
         cash_left = exchange_total(emulator, "USDT")
 
     assert outcome.status == "completed"
@@ -141,7 +104,9 @@ HALF_ON_EXCHANGE = {"BTC": "0.5", "USDT": "30000"}
 async def test_external_btc_counts_in_the_weights_and_only_the_exchange_btc_is_sold(tmp_path: Path) -> None:
     targets = {a: D(t) for a, t in HALF_BTC.items()}
     async with BinanceEmulator(balances=HALF_ON_EXCHANGE) as emulator:
-        path = write_config(tmp_path, emulator.base_url, HALF_BTC, external=EXTERNAL)
+        path = emulator_config(
+            tmp_path, emulator.base_url, targets=HALF_BTC, external=EXTERNAL, risk=DOCUMENTED_RISK
+        )
         bot = await emulator_bot(path)
         try:
             status = await bot.portfolio()
@@ -149,7 +114,8 @@ async def test_external_btc_counts_in_the_weights_and_only_the_exchange_btc_is_s
             outcome = await bot.rebalance()
         finally:
             await bot.close()
-        assert_agree(emulator, path)
+        assert_ledger_agrees(emulator, path)
+        assert_sent_once(emulator)
         btc_left = exchange_total(emulator, "BTC")
         sold_btc = [o for o in emulator.orders() if o.symbol == "BTCUSDT" and o.side == "SELL"]
 
@@ -184,13 +150,10 @@ async def rebalance_above_target(folder: Path) -> tuple[RunOutcome, Decimal, Dec
     """One rebalance of :data:`ON_EXCHANGE` + :data:`EXTERNAL` to :data:`ABOVE_TARGET`: its outcome, the
     BTC the exchange holds after it and the BTC its sell orders asked for in all."""
     async with BinanceEmulator(balances=ON_EXCHANGE) as emulator:
-        path = write_config(folder, emulator.base_url, ABOVE_TARGET, external=EXTERNAL)
-        bot = await emulator_bot(path)
-        try:
-            outcome = await bot.rebalance()
-        finally:
-            await bot.close()
-        assert_agree(emulator, path)
+        outcome = await rebalance_on(
+            emulator, folder, targets=ABOVE_TARGET, external=EXTERNAL, risk=DOCUMENTED_RISK
+        )
+        assert_sent_once(emulator)
         sold = sum(
             (o.orig_qty for o in emulator.orders() if o.symbol == "BTCUSDT" and o.side == "SELL"), D(0)
         )
@@ -217,7 +180,9 @@ async def test_external_btc_above_target_sells_only_the_exchange_btc(tmp_path: P
 
 async def test_external_btc_above_target_reports_the_sell_it_could_not_make(tmp_path: Path) -> None:
     async with BinanceEmulator(balances=ON_EXCHANGE) as emulator:
-        path = write_config(tmp_path, emulator.base_url, ABOVE_TARGET, external=EXTERNAL)
+        path = emulator_config(
+            tmp_path, emulator.base_url, targets=ABOVE_TARGET, external=EXTERNAL, risk=DOCUMENTED_RISK
+        )
         bot = await emulator_bot(path)
         try:
             planned = await bot.plan()

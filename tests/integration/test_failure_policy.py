@@ -58,10 +58,7 @@ ORDER = "/api/v3/order"
 AUTH_FAULT = (401, -2015, "Invalid API-key, IP, or permissions for action.")
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
 @pytest_asyncio.fixture

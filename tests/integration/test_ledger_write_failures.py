@@ -19,10 +19,6 @@ from binance_emulator import BinanceEmulator
 from bot_helpers import (
     BOT_PREFIX,
     DRIFTED,
-    KEY,
-    KEY_ENV,
-    SECRET,
-    SECRET_ENV,
     assert_clear_failure,
     assert_invariants,
     emulator_bot,
@@ -41,10 +37,7 @@ from trimtab.model.orders import OrderRequest, Side
 FIRST_BUY_ID = "tt-1-250101120000-b0"
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
 @pytest_asyncio.fixture

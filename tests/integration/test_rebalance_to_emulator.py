@@ -9,22 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from binance_emulator import BinanceEmulator
-from bot_helpers import (
-    DRIFTED,
-    KEY,
-    KEY_ENV,
-    SECRET,
-    SECRET_ENV,
-    TARGETS,
-    TIMEOUT_MS,
-    assert_invariants,
-    emulator_bot,
-    open_ledger,
-)
+from bot_helpers import DOCUMENTED_RISK, DRIFTED, TARGETS, rebalance_on
 
 from trimtab.app.service import RunOutcome
+
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 D = Decimal
 BAND = D(5)
@@ -33,46 +23,11 @@ BAND = D(5)
 HAIR = D("0.1")
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-
-
-def write_config(folder: Path, base_url: str, rebalance_to: str) -> Path:
-    config = {
-        "portfolio": {"target_weights": TARGETS},
-        "rebalancing": {
-            "strategy": "threshold",
-            "threshold_percent": int(BAND),
-            "min_trade_usd": 10,
-            "rebalance_to": rebalance_to,
-        },
-        "risk": {"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
-        "data_dir": "data",
-        "exchange": {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS, "rate_limit": False},
-    }
-    path = folder / "trimtab.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
 async def rebalance(folder: Path, rebalance_to: str) -> RunOutcome:
     """One rebalance on a fresh emulator holding the drifted account; the ledger checked against it."""
-    folder.mkdir()
     async with BinanceEmulator(balances=DRIFTED) as emulator:
-        path = write_config(folder, emulator.base_url, rebalance_to)
-        bot = await emulator_bot(path)
-        try:
-            outcome = await bot.rebalance()
-        finally:
-            await bot.close()
-        ledger = open_ledger(path)
-        try:
-            assert_invariants(emulator, ledger)
-        finally:
-            ledger.close()
-    return outcome
+        rebalancing = {"threshold_percent": int(BAND), "rebalance_to": rebalance_to}
+        return await rebalance_on(emulator, folder, rebalancing=rebalancing, risk=DOCUMENTED_RISK)
 
 
 async def test_band_edge_ends_every_asset_inside_its_band_for_less_turnover(tmp_path: Path) -> None:

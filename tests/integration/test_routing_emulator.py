@@ -9,20 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 from binance_emulator import BinanceEmulator
-from bot_helpers import (
-    KEY,
-    KEY_ENV,
-    SECRET,
-    SECRET_ENV,
-    TIMEOUT_MS,
-    assert_invariants,
-    emulator_bot,
-    open_ledger,
-)
+from bot_helpers import DOCUMENTED_RISK, rebalance_on
 
 from trimtab.app.service import RunOutcome
+
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 D = Decimal
 #: BTC 60000 (66.7 %), ETH 30000 (33.3 %) at the emulator's prices, against 50 / 50.
@@ -30,45 +22,17 @@ BALANCES = {"BTC": "1", "ETH": "10"}
 TARGETS = {"BTC": D(50), "ETH": D(50)}
 
 
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-
-
-def write_config(folder: Path, base_url: str, routing: str) -> Path:
-    config = {
-        "portfolio": {"target_weights": {"BTC": 50, "ETH": 50}},
-        "rebalancing": {
-            "strategy": "threshold",
-            "threshold_percent": 5,
-            "min_trade_usd": 10,
-            "routing": routing,
-        },
-        "risk": {"max_single_trade_percent": 100, "slippage_tolerance": 0.5},
-        "data_dir": "data",
-        "exchange": {"name": "binance", "api_url": base_url, "timeout_ms": TIMEOUT_MS, "rate_limit": False},
-    }
-    path = folder / "trimtab.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
 async def rebalance(folder: Path, routing: str) -> tuple[RunOutcome, Decimal]:
     """One rebalance on a fresh emulator holding :data:`BALANCES`: its outcome and the fees the exchange
     charged, valued in USDT at its prices."""
     async with BinanceEmulator(balances=BALANCES) as emulator:
-        path = write_config(folder, emulator.base_url, routing)
-        bot = await emulator_bot(path)
-        try:
-            outcome = await bot.rebalance()
-        finally:
-            await bot.close()
-        ledger = open_ledger(path)
-        try:
-            assert_invariants(emulator, ledger)
-        finally:
-            ledger.close()
+        outcome = await rebalance_on(
+            emulator,
+            folder,
+            targets={"BTC": 50, "ETH": 50},
+            rebalancing={"routing": routing},
+            risk=DOCUMENTED_RISK,
+        )
         usd = {"BTC": D(60000), "ETH": D(3000), "USDT": D(1)}
         charged = sum(
             (f.commission * usd[f.commission_asset] for o in emulator.orders() for f in o.fills), D(0)
@@ -82,8 +46,6 @@ def worst_drift(outcome: RunOutcome) -> Decimal:
 
 
 async def test_cheapest_routing_trades_eth_btc_on_the_exchange_and_pays_less(tmp_path: Path) -> None:
-    (tmp_path / "cheapest").mkdir()
-    (tmp_path / "quote").mkdir()
     cheapest, cheapest_fees = await rebalance(tmp_path / "cheapest", "cheapest")
     quote, quote_fees = await rebalance(tmp_path / "quote", "quote")
     assert cheapest.status == quote.status == "completed"

@@ -15,10 +15,6 @@ import pytest_asyncio
 from binance_emulator import BinanceEmulator
 from bot_helpers import (
     DRIFTED,
-    KEY,
-    KEY_ENV,
-    SECRET,
-    SECRET_ENV,
     D,
     assert_invariants,
     emulator_bot,
@@ -30,11 +26,7 @@ from trimtab.app.service import Bot
 from trimtab.ledger.cash_records import Released
 from trimtab.model.orders import Side
 
-
-@pytest.fixture(autouse=True)
-def keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(KEY_ENV, KEY)
-    monkeypatch.setenv(SECRET_ENV, SECRET)
+pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 
 @pytest_asyncio.fixture

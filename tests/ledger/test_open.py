@@ -52,7 +52,7 @@ def test_open_creates_the_folder_and_migrates_a_fresh_database_to_head(db_path: 
     engine = create_engine(db_url)
     try:
         assert set(inspect(engine).get_table_names()) == LEDGER_TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == "0004"
+        assert current_revision(engine) == head_revision() == "0005"
     finally:
         engine.dispose()
 

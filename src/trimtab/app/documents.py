@@ -195,6 +195,8 @@ def summary_report(run: RunSummary) -> dict[str, Any]:
         "fees": _money_map(run.fees),
         "value_before": fmt(run.value_before) if run.value_before is not None else None,
         "value_after": fmt(run.value_after) if run.value_after is not None else None,
+        "quote_route_fees": _optional(run.quote_route_fees),
+        "fees_saved": _optional(run.fees_saved),
     }
 
 

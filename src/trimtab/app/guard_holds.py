@@ -34,3 +34,21 @@ def resume_guard_hold(config: Config, config_path: Path, asset: str, at: datetim
         held = sorted({h.asset for h in ledger.guard_holds()})
     listed = f"held back: {', '.join(held)}" if held else "no asset is held back"
     raise ConfigError("command line", "--resume", f"{wanted} is not held back by the crash guard ({listed})")
+
+
+def hold_report(hold: GuardHold) -> dict[str, object]:
+    """One hold as ``trimtab guards --json`` and ``GET /api/portfolios/{name}/guards`` show it."""
+    return {
+        "asset": hold.asset,
+        "reason": hold.reason,
+        "since": hold.since.isoformat(),
+        "run_id": hold.run_id,
+        "resumed_at": None if hold.resumed_at is None else hold.resumed_at.isoformat(),
+    }
+
+
+def targeted_assets(config: Config) -> set[str]:
+    """The assets ``config`` gives a target (fixed or dynamic): those the crash guard may hold back."""
+    section = config.portfolio
+    dynamic = section.dynamic_weights.assets if section.dynamic_weights is not None else ()
+    return set(section.target_weights or ()) | set(dynamic)

@@ -6,14 +6,11 @@ it (:mod:`trimtab.app.guards`); the holds live in the ledger (:mod:`trimtab.app.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from trimtab.cli.support import DEFAULT_CONFIG, ConfigOption, DebugOption, JsonOption, emit_json, guarded, out
-
-if TYPE_CHECKING:
-    from trimtab.ledger.records import GuardHold
 
 
 def guards(
@@ -27,7 +24,7 @@ def guards(
 ) -> None:
     """List the assets the crash guard holds back (not bought since they fell more than
     guards.crash_percent in 24 hours), or resume one."""
-    from trimtab.app.guard_holds import read_guard_holds, resume_guard_hold
+    from trimtab.app.guard_holds import hold_report, read_guard_holds, resume_guard_hold
     from trimtab.clock import utc_now
     from trimtab.config import load_config
 
@@ -36,13 +33,13 @@ def guards(
         if resume is not None:
             ended = resume_guard_hold(loaded, config, resume, utc_now())
             if as_json:
-                emit_json({"resumed": [_hold_report(h) for h in ended]})
+                emit_json({"resumed": [hold_report(h) for h in ended]})
             else:
                 out.print(f"{ended[0].asset} resumed: the next run may buy it again.")
             return
         holds = read_guard_holds(loaded, config)
         if as_json:
-            emit_json({"holds": [_hold_report(h) for h in holds]})
+            emit_json({"holds": [hold_report(h) for h in holds]})
         elif not holds:
             out.print("No asset is held back by the crash guard.")
         else:
@@ -51,13 +48,3 @@ def guards(
             out.print("Resume one with `trimtab guards --resume ASSET`.")
 
     guarded(debug, action)
-
-
-def _hold_report(hold: GuardHold) -> dict[str, object]:
-    return {
-        "asset": hold.asset,
-        "reason": hold.reason,
-        "since": hold.since.isoformat(),
-        "run_id": hold.run_id,
-        "resumed_at": None if hold.resumed_at is None else hold.resumed_at.isoformat(),
-    }

@@ -238,15 +238,33 @@ def history_table(runs: list[RunSummary]) -> Table:
                 _money(after) if after is not None else "-",
             )
         )
+    # What routing saved over the quote-only route: a column only when some listed run was routed.
+    routed = any(run.fees_saved is not None for run in runs)
     table = _table("Ledger: runs, newest first (details: trimtab history --run N)")
-    for header in ("run", "started (UTC)", "status", "orders", "traded", "value"):
-        right = header in ("run", "orders", "traded", "value")
+    for header in ("run", "started (UTC)", "status", "orders", "traded", "value", "saved"):
+        if header == "saved" and not routed:
+            continue
+        right = header in ("run", "orders", "traded", "value", "saved")
         table.add_column(header, justify="right" if right else "left")
     # The reason wraps to the room left (FittedTable): a number in it is never cut.
     table.add_column("reason")
     for run, row in zip(runs, rows, strict=True):
-        table.add_row(*row, run.error or run.reason or "")
+        saved = (_money(run.fees_saved) if run.fees_saved is not None else "-",) if routed else ()
+        table.add_row(*row, *saved, run.error or run.reason or "")
     return table
+
+
+def route_fees_text(run: RunSummary, quote: str) -> str | None:
+    """A routed run's fees against the quote-only route's: ``fees 17.50 USDT (quote-only route:
+    32.09 USDT, saved 14.59)``; None unless the run was routed and placed orders."""
+    saved = run.fees_saved
+    if saved is None or run.quote_route_fees is None or run.fees_value is None:
+        return None
+    verdict = f"saved {_money(saved)}" if saved >= 0 else f"cost {_money(-saved)} more"
+    return (
+        f"fees {_money(run.fees_value)} {quote} "
+        f"(quote-only route: {_money(run.quote_route_fees)} {quote}, {verdict})"
+    )
 
 
 def print_detail(console: Console, detail: RunDetail, *, orders: bool = True) -> None:
@@ -269,6 +287,9 @@ def print_detail(console: Console, detail: RunDetail, *, orders: bool = True) ->
     console.print(
         f"  orders: {run.order_count}, traded {_money(run.traded_value)}, fees {fees}; value {value}"
     )
+    routed = route_fees_text(run, detail.snapshots[0].quote) if detail.snapshots else None
+    if routed is not None:
+        console.print(f"  {routed}")
     if detail.orders and not orders:
         ids = ", ".join(o.client_order_id for o in detail.orders)
         console.print(f"  client order ids: {ids}")

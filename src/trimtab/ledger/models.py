@@ -68,6 +68,9 @@ class RunRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     config_digest: Mapped[str] = mapped_column(Text)
+    # What the quote-only route would have paid in fees for the run's first plan, in the quote (NULL
+    # unless the run planned with ``rebalancing.routing: cheapest``): what routing saved, over time.
+    quote_route_fees: Mapped[Decimal | None] = mapped_column(DecimalText)
 
 
 class DecisionRow(Base):

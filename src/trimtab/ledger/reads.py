@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -69,6 +69,8 @@ def read_summaries(session: Session, runs: Sequence[RunRow]) -> list[RunSummary]
             )
         )
     }
+    routed = {run.id: fees[run.id] for run in runs if run.quote_route_fees is not None}
+    fees_value = _fees_value(session, routed)
     summaries = []
     for run in runs:
         decision = decisions.get(run.id)
@@ -90,9 +92,32 @@ def read_summaries(session: Session, runs: Sequence[RunRow]) -> list[RunSummary]
                 fees=dict(fees[run.id]),
                 value_before=totals.get((run.id, SnapshotKind.BEFORE)),
                 value_after=totals.get((run.id, SnapshotKind.AFTER)),
+                quote_route_fees=run.quote_route_fees,
+                fees_value=fees_value.get(run.id),
             )
         )
     return summaries
+
+
+def _fees_value(session: Session, fees: Mapping[int, Mapping[str, Decimal]]) -> dict[int, Decimal]:
+    """Each run's fees (``fees``: run id -> fee asset -> amount) valued in the quote at its before
+    snapshot's prices, the prices it planned at; a run is left out when a fee asset has no price there."""
+    if not fees:
+        return {}
+    prices: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for run_id, quote, asset, price in session.execute(
+        select(SnapshotRow.run_id, SnapshotRow.quote, PositionRow.asset, PositionRow.price)
+        .join(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
+        .where(SnapshotRow.run_id.in_(list(fees)), SnapshotRow.kind == SnapshotKind.BEFORE)
+    ):
+        prices[run_id][quote] = Decimal(1)
+        prices[run_id][asset] = Decimal(1) if asset == quote else price
+    valued = {}
+    for run_id, paid in fees.items():
+        known = prices[run_id]
+        if all(asset in known for asset in paid):
+            valued[run_id] = sum((amount * known[asset] for asset, amount in paid.items()), Decimal(0))
+    return valued
 
 
 def read_detail(session: Session, run: RunRow) -> RunDetail:

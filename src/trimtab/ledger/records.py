@@ -77,6 +77,10 @@ class RunSummary:
     ``reason`` is None and ``rebalance`` False when the run recorded no decision; ``traded_value`` is
     the quote value filled over all the run's orders, ``fees`` the fees paid per fee asset, and
     ``value_before``/``value_after`` the totals of the before/after snapshots (None if missing).
+    ``quote_route_fees`` is what the quote-only route would have paid in fees (in the quote) when the run
+    planned with ``rebalancing.routing: cheapest``, None otherwise; for those runs only, ``fees_value``
+    is the fees paid valued in the quote at the before snapshot's prices (None when a fee asset has no
+    price there), so that :attr:`fees_saved` compares like with like.
     """
 
     id: int
@@ -95,6 +99,16 @@ class RunSummary:
     fees: dict[str, Decimal]
     value_before: Decimal | None
     value_after: Decimal | None
+    quote_route_fees: Decimal | None = None
+    fees_value: Decimal | None = None
+
+    @property
+    def fees_saved(self) -> Decimal | None:
+        """``quote_route_fees - fees_value``: what routing saved (negative: it cost more); None unless the
+        run was routed and placed orders (a dry run or a skipped run saved nothing)."""
+        if self.quote_route_fees is None or self.fees_value is None or not self.order_count:
+            return None
+        return self.quote_route_fees - self.fees_value
 
 
 @dataclass(frozen=True, slots=True)

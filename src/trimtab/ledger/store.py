@@ -151,7 +151,9 @@ class LedgerStore(LedgerSessions):
         the planner skipped.
 
         May be called again for the same run with legs added later (the executor's re-planned buys);
-        a leg or client order id the run already has makes the whole call fail and write nothing.
+        a leg or client order id the run already has makes the whole call fail and write nothing. The
+        run keeps the first ``plan.quote_route_fees`` given (the routed plan's; the re-planned buys are
+        quote-only and have none).
         """
         action = f"record the plan of run {run_id}"
         unknown = sorted(set(client_order_ids) - {o.leg for o in plan.orders})
@@ -160,7 +162,9 @@ class LedgerStore(LedgerSessions):
                 action, f"client order ids given for legs {unknown} that the plan does not have"
             )
         with self._transaction(action) as session:
-            self._run(session, run_id)
+            run = self._run(session, run_id)
+            if run.quote_route_fees is None:
+                run.quote_route_fees = plan.quote_route_fees
             add_plan(session, run_id, plan, client_order_ids)
 
     def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None:

@@ -18,8 +18,10 @@ from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import PlannedOrder
 
 #: How much worse (in points) a routed plan's estimated worst drift may be than the quote-only plan's:
-#: the lot steps of two different sets of orders round differently by about this much.
-DRIFT_TOLERANCE = Decimal("0.02")
+#: half a basis point of the portfolio, what the lot steps of two different sets of orders round
+#: differently by. At 0.02 the bench's routed runs ended up to 0.006 points further off than the
+#: quote route's in a few cases; at 0 the router gives up a tenth of its savings to rounding noise.
+DRIFT_TOLERANCE = Decimal("0.005")
 
 
 def worst_drift(

@@ -21,6 +21,7 @@ from trimtab.web.actions import action_routes
 from trimtab.web.api_docs import install_api_docs
 from trimtab.web.cache import StatusCache
 from trimtab.web.errors import install_error_handlers
+from trimtab.web.guard_routes import guard_routes
 from trimtab.web.pages import install_pages, page_routes
 from trimtab.web.reads import read_routes
 from trimtab.web.security import SecurityHeaders
@@ -46,6 +47,7 @@ def create_app(fleet: Fleet, token: str | None, *, backtests: Path | None = None
     install_api_docs(app)
     app.include_router(read_routes(fleet, cache))
     app.include_router(action_routes(fleet, token))
+    app.include_router(guard_routes(fleet, token))
     app.include_router(page_routes(fleet, cache, writes=token is not None, backtests=backtests))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

@@ -134,6 +134,8 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "fees": {"USDT": "0.42"},
     "value_before": "20102.55",
     "value_after": "20102.13",
+    "quote_route_fees": None,
+    "fees_saved": None,
 }
 HISTORY_EXAMPLE: dict[str, Any] = {"runs": [SUMMARY_EXAMPLE]}
 DETAIL_EXAMPLE: dict[str, Any] = {**SUMMARY_EXAMPLE, "orders_detail": []}
@@ -150,3 +152,21 @@ RUN_EXAMPLE: dict[str, Any] = {
     "top_ups": [],
     "after": STATUS_EXAMPLE,
 }
+
+
+class GuardHoldModel(BaseModel):
+    asset: str
+    reason: str = Field(description="Why the crash guard holds it back, e.g. `SOL fell 42 % in 24 h`.")
+    since: str = Field(description="When the hold started (ISO 8601, UTC).")
+    run_id: int | None = Field(description="The run whose crash guard started it.")
+    resumed_at: str | None = Field(
+        description="When its owner resumed it (ISO 8601, UTC); null while it holds."
+    )
+
+
+class GuardHolds(BaseModel):
+    holds: list[GuardHoldModel] = Field(description="The assets held back, oldest hold first.")
+
+
+class GuardsResumed(BaseModel):
+    resumed: list[GuardHoldModel] = Field(description="The holds this ended; empty if none was in force.")

@@ -194,6 +194,7 @@ async def gather_portfolio(
         tax=glance,
         tax_error=tax_error,
         writes=writes,
+        holds=ledger.guard_holds(),
     )
 
 

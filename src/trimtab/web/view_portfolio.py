@@ -18,11 +18,12 @@ from typing import Any
 from trimtab.app.dashboard import EquityPoint, FeesPaid
 from trimtab.app.dashboard_tax import TaxGlance
 from trimtab.app.fleet import ServedPortfolio
-from trimtab.ledger.records import RunSummary
+from trimtab.ledger.records import GuardHold, RunSummary
 from trimtab.model.money import fmt
 from trimtab.web.charts import allocation_chart, equity_chart
 from trimtab.web.html import Markup, join, money, number, points, tag, weight, when
 from trimtab.web.layout import SECONDARY, num_cell, section, table
+from trimtab.web.view_guards import guards_section
 from trimtab.web.view_overview import state_badge
 from trimtab.web.view_runs import runs_table
 from trimtab.web.view_tax import tax_section
@@ -43,6 +44,7 @@ class PortfolioPage:
     tax: TaxGlance | None
     tax_error: str | None
     writes: bool
+    holds: Sequence[GuardHold] = ()  # the crash guard's holds in force
 
 
 def portfolio_page(data: PortfolioPage) -> Markup:
@@ -52,6 +54,7 @@ def portfolio_page(data: PortfolioPage) -> Markup:
         _head(data),
         tag(
             "div",
+            guards_section(portfolio.name, data.holds, writes=data.writes),
             section("Allocation", *_allocation(data), id="allocation-section", class_="wide"),
             section("Decision", *_decision(data), id="decision-section"),
             section("Fees paid", _fees(data.fees, quote), id="fees"),

@@ -69,6 +69,8 @@ def _summary(run: dict[str, object], detail: RunDetail, quote: str) -> Markup:
         ("Traded", "traded", _money_in(run["traded_value"], quote)),
         ("Fees", "fees", fees_text(run["fees"], quote)),  # type: ignore[arg-type]
     ]
+    if run["quote_route_fees"] is not None:  # routing: cheapest, against the fees of the quote-only route
+        facts.append(("Quote-only route", "quote-route-fees", _route_fees(run, quote)))
     return join(
         tag(
             "dl",
@@ -76,6 +78,24 @@ def _summary(run: dict[str, object], detail: RunDetail, quote: str) -> Markup:
             class_="facts",
         ),
         tag("p", run["error"], class_="error") if run["error"] else None,
+    )
+
+
+def _route_fees(run: dict[str, object], quote: str) -> Markup:
+    """``32.09 USDT in fees (saved 14.59 USDT)``: what the quote-only route would have paid, and what
+    routing saved (``cost … more`` when it did not; no verdict for a run that placed nothing)."""
+    saved = run["fees_saved"]
+    if saved is None:
+        verdict = None
+    elif Decimal(str(saved)) >= 0:
+        verdict = tag("span", f"saved {money(str(saved))} {quote}", data_field="fees-saved", data_value=saved)
+    else:
+        cost = money(-Decimal(str(saved)))
+        verdict = tag("span", f"cost {cost} {quote} more", data_field="fees-saved", data_value=saved)
+    return join(
+        _money_in(run["quote_route_fees"], quote),
+        " in fees",
+        join(" (", verdict, ")") if verdict is not None else None,
     )
 
 

@@ -1,4 +1,4 @@
-// trimtab dashboard: live updates and the three actions. No inline script anywhere (the pages'
+// trimtab dashboard: live updates and the actions (rebalance, pause, resume, resume buying a held asset). No inline script anywhere (the pages'
 // Content-Security-Policy forbids it); no library; the token lives in sessionStorage only.
 "use strict";
 
@@ -76,7 +76,10 @@
     const element = document.activeElement;
     if (!element || element === main || !main.contains(element)) return null;
     if (element.id) return "#" + CSS.escape(element.id);
-    if (element.dataset.action) return 'button[data-action="' + CSS.escape(element.dataset.action) + '"]';
+    if (element.dataset.action) {
+      const asset = element.dataset.asset ? '[data-asset="' + CSS.escape(element.dataset.asset) + '"]' : "";
+      return 'button[data-action="' + CSS.escape(element.dataset.action) + '"]' + asset;
+    }
     const href = element.getAttribute("href");
     if (element.tagName === "A" && href) return 'a[href="' + CSS.escape(href) + '"]';
     if (element.tagName === "SUMMARY" && element.parentElement && element.parentElement.id) {
@@ -150,13 +153,26 @@
     rebalance: function (name, force) { return "Rebalance " + name + " now" + (force ? ", even if the policy says no" : "") + "?"; },
     pause: function (name) { return "Pause " + name + "? No scheduled check runs until it is resumed (also after a restart)."; },
     resume: function (name) { return "Resume " + name + "? Its checks run on schedule again (overriding a kill switch once)."; },
+    "resume-guard": function (name, force, asset) { return "Resume buying " + asset + " in " + name + "? The crash guard no longer holds it back: the next run may buy it again."; },
   };
 
-  function done(action, name, body) {
+  // Where each action POSTs: the portfolio's own route, or (resume-guard) the held asset's.
+  function actionPath(action, name, asset) {
+    const base = "/api/portfolios/" + encodeURIComponent(name);
+    if (action === "resume-guard") return base + "/guards/" + encodeURIComponent(asset) + "/resume";
+    return base + "/" + action;
+  }
+
+  function done(action, name, body, asset) {
     if (action === "rebalance") {
       const orders = Array.isArray(body.results) ? body.results.length : 0;
       const reason = body.decision && body.decision.reason ? " — " + body.decision.reason : "";
       return name + ": run " + body.run_id + " " + body.status + ", " + orders + " order" + (orders === 1 ? "" : "s") + reason;
+    }
+    if (action === "resume-guard") {
+      const resumed = Array.isArray(body.resumed) && body.resumed.length > 0;
+      return resumed ? asset + " in " + name + " is no longer held back: the next run may buy it."
+        : asset + " in " + name + " was not held back.";
     }
     return name + " is " + body.state + ".";
   }
@@ -164,10 +180,11 @@
   function act(button) {
     const action = button.dataset.action;
     const name = button.dataset.portfolio;
+    const asset = button.dataset.asset;
     const forceBox = document.getElementById("force");
     const force = action === "rebalance" && forceBox !== null && forceBox.checked;
     const confirm = document.getElementById("confirm");
-    document.getElementById("confirm-text").textContent = WORDS[action](name, force);
+    document.getElementById("confirm-text").textContent = WORDS[action](name, force, asset);
     ask(confirm)
       .then(function (choice) { return choice === "confirm" ? token() : null; })
       .then(function (secret) {
@@ -179,11 +196,11 @@
           init.headers["Content-Type"] = "application/json";
           init.body = JSON.stringify({ force: force });
         }
-        return fetch("/api/portfolios/" + encodeURIComponent(name) + "/" + action, init)
+        return fetch(actionPath(action, name, asset), init)
           .then(function (answer) {
             return answer.json().catch(function () { return {}; }).then(function (body) {
               if (answer.ok) {
-                flash(done(action, name, body), false);
+                flash(done(action, name, body, asset), false);
                 return;
               }
               if (answer.status === 401) {
