@@ -18,9 +18,8 @@ close, marked at every close, fills at the close, fractional amounts, fees as a 
    executor's top-up passes spend the cash that leaves): buy-and-hold, and a monthly rebalance (trimtab:
    ``CalendarPolicy`` monthly, day 1 at 00:00 UTC; bt: ``RunMonthly``, which fires at the first bar of each
    month: the same bars). With fees the engines differ by design, so those differences are printed for
-   information only: trimtab's planner sizes every buy so that ``amount x limit x (1 + fee)`` fits the
-   cash, the paper venue charges the fee in the asset received (like Binance), and the top-up passes spend
-   the cash that reserve leaves; bt pays the commission from cash and invests the rest; vectorbt puts the
+   information only: the paper venue charges the fee in the asset received (like Binance), so trimtab's
+   planner sizes every buy so that ``amount x limit`` fits the cash (no fee reserve in the quote); bt pays the commission from cash and invests the rest; vectorbt puts the
    fee on top of each order and cuts the last buy of a bar to the cash left.
 
 bt and vectorbt are imported inside functions: a library that is not installed is skipped with one line.

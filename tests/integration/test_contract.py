@@ -53,9 +53,9 @@ BUYS_AFTER_FULL_SELL = [
 ]
 #: ... and with half of each order filled (0.06666 BTC sold: 4995.6004 USDT of cash, not 8992.0002).
 BUYS_AFTER_HALF_SELL = [
-    ("SOL/USDT", BUY, D("16.02"), D("150.75")),
-    ("BNB/USDT", BUY, D("2.67"), D("603")),
-    ("ETH/USDT", BUY, D("0.3202"), D("3015")),
+    ("SOL/USDT", BUY, D("16.036"), D("150.75")),
+    ("BNB/USDT", BUY, D("2.672"), D("603")),
+    ("ETH/USDT", BUY, D("0.3205"), D("3015")),
 ]
 FEE_RATE = D("0.001")
 
@@ -163,7 +163,7 @@ async def test_a_partial_fill_expires_with_half_floored_to_the_step_and_buys_are
         assert result.filled == floor_to(result.amount / 2, step)
         assert sum(f.amount for f in result.fills) == result.filled
     # The sell and the buy leg; top-up passes then spend the cash the half fills left (half-filled too).
-    assert [r.filled for r in outcome.results][:4] == [D("0.06666"), D("8.01"), D("1.335"), D("0.1601")]
+    assert [r.filled for r in outcome.results][:4] == [D("0.06666"), D("8.018"), D("1.336"), D("0.1602")]
     assert outcome.top_ups
     assert outcome.replanned_buys is not None
     assert shape(outcome.replanned_buys.orders) == BUYS_AFTER_HALF_SELL

@@ -27,7 +27,7 @@ from trimtab.planning.planner import PlannerSettings
 from trimtab.policy.base import Policy
 from trimtab.suggest import did_you_mean
 from trimtab.tax.advisor import TaxAdvisor
-from trimtab.venues.port import Venue, fetch_cross_markets, fetch_tickers
+from trimtab.venues.port import Venue, buy_fee_in_quote, fetch_cross_markets, fetch_tickers
 from trimtab.weights.base import TargetWeights
 
 
@@ -90,6 +90,7 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
         external=dict(parts.external),
         # what withdrawals set aside and the venue still holds: out of the amounts and the free balance
         set_aside=set_aside_now(parts.ledger, {a: b.total for a, b in balances.items()}).kept,
+        buy_fee_in_quote=buy_fee_in_quote(venue),
     )
 
 

@@ -348,6 +348,7 @@ class _Replay:
             self.settings.fee_rate,
             now,
             frozen={} if self.crash_guard is None else self.crash_guard.frozen(bar),
+            buy_fee_in_quote=venue.buy_fee_in_quote,
         )
         plan = plan_rebalance(snapshot, targets, self.first_plan)
         if self.deferral is not None and plan.sells:

@@ -26,6 +26,7 @@ class ReplayVenue:
     """Implements :class:`trimtab.venues.port.Venue` for :mod:`trimtab.backtest.engine`."""
 
     name = "backtest"
+    buy_fee_in_quote = False  # the paper venue's fill model: the fee comes out of the asset received
     order_request_lifetime = 0.0  # in-process: a request that raised never reached the book
 
     def __init__(self, settings: PaperSettings, *, quote: str) -> None:

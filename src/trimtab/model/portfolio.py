@@ -59,6 +59,10 @@ class Snapshot:
     set_aside: Mapping[str, Decimal] = field(default_factory=dict)
     frozen: Mapping[str, str] = field(default_factory=dict)
     price_times: Mapping[str, datetime] = field(default_factory=dict)
+    #: Whether a buy's fee is charged in the quote on top of its cost (Coinbase, Kraken): the planner then
+    #: keeps ``fee_rate`` of every buy in reserve. Binance, the paper exchange and the backtest take it
+    #: from the asset received, so a reserve would only stay behind as cash: they say False.
+    buy_fee_in_quote: bool = True
     day_changes: Mapping[str, Decimal] = field(default_factory=dict)
 
     def amount(self, asset: str) -> Decimal:

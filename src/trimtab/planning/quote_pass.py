@@ -49,7 +49,8 @@ class QuotePass:
         self.settings = settings
         self.quote = snapshot.quote
         self.fee_rate = snapshot.fee_rate
-        self.fee_reserve = ONE + self.fee_rate  # see _need
+        # see _need: a venue that takes a buy's fee from the asset received needs no reserve in the quote
+        self.fee_reserve = ONE + self.fee_rate if snapshot.buy_fee_in_quote else ONE
         self.positions, self.skipped = managed_positions(
             snapshot, targets, sell_unlisted=settings.sell_unlisted
         )

@@ -87,6 +87,7 @@ class CcxtVenue:
             sleep=sleep,
         )
         self.order_request_lifetime: float = self._traits.request_lifetime(exchange)
+        self.buy_fee_in_quote: bool = self._traits.buy_fee_in_quote
 
     # -- the port -------------------------------------------------------------------------------------
 

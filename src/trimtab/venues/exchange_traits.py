@@ -49,6 +49,8 @@ class ExchangeTraits:
     exchange order id; None: the trades of the symbol are read and filtered by order.
     ``dust_asset``: the asset the exchange converts small balances into (Binance: BNB, through
     :mod:`trimtab.venues.ccxt_dust`); None: no dust conversion.
+    ``buy_fee_in_quote``: whether a buy's fee is charged in the quote on top of its cost (the planner then
+    reserves it); False where it comes out of the asset received (Binance spot: the base, or BNB).
     """
 
     name: str
@@ -60,6 +62,7 @@ class ExchangeTraits:
     duplicate_client_id_text: str | None = None
     order_trades_param: str | None = None
     dust_asset: str | None = None
+    buy_fee_in_quote: bool = True
 
     def configure(self, exchange: Any, *, timeout_ms: int) -> None:
         """Apply :attr:`options` and the request window to a freshly made ccxt ``exchange``."""
@@ -126,7 +129,8 @@ BINANCE_TRAITS = ExchangeTraits(
     balance_info_list="balances",
     duplicate_client_id_text="Duplicate order sent",  # code -2010 NEW_ORDER_REJECTED, an InvalidOrder in ccxt
     order_trades_param="orderId",  # GET /api/v3/order has no fills: fees live in the account's trade list
-    dust_asset="BNB",  # POST /sapi/v1/asset/dust
+    dust_asset="BNB",
+    buy_fee_in_quote=False,  # taken from the asset received (or BNB with the discount on)  # POST /sapi/v1/asset/dust
 )
 
 # ccxt class name (= exchange id) -> traits; a derived exchange finds its base's entry.

@@ -127,6 +127,7 @@ class PaperVenue:
     """
 
     name = "paper"
+    buy_fee_in_quote = False  # the fee comes out of the asset received, as on Binance
     order_request_lifetime = 0.0  # in-process: a request that raised never reached the book
 
     def __init__(

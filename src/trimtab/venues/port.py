@@ -114,3 +114,9 @@ async def fetch_cross_markets(
         return {}, {}
     found: tuple[dict[str, MarketRules], dict[str, Decimal]] = await method(assets)
     return found
+
+
+def buy_fee_in_quote(venue: Venue) -> bool:
+    """Whether ``venue`` charges a buy's fee in the quote on top of its cost (its ``buy_fee_in_quote``
+    attribute); True for a venue that does not say, the safe side (the planner keeps a reserve for it)."""
+    return bool(getattr(venue, "buy_fee_in_quote", True))
