@@ -90,6 +90,18 @@ class ExecutionSettings:
     max_wait_seconds: float = 60.0
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every leg of one run shares: its id and start (for client ids), the snapshot its plan was made
+    at (the prices every re-plan keeps), its targets and the planner's settings."""
+
+    run_id: int
+    started: datetime
+    snapshot: Snapshot
+    targets: Mapping[str, Decimal]
+    settings: PlannerSettings
+
+
 async def _asyncio_sleep(seconds: float) -> None:
     """``asyncio.sleep``, imported when a retry first waits: a backtest replays without an event loop
     and need not import asyncio (~20 ms of every backtest command's start)."""
@@ -126,31 +138,16 @@ class Executor:
         settings: PlannerSettings,
     ) -> Execution:
         """Execute ``plan`` (already journaled in the ledger) and return what happened."""
+        run = _Run(run_id, run_started, snapshot, targets, settings)
         ids = {o.leg: client_order_id(run_id, run_started, o.leg) for o in plan.orders}
         # First-leg orders (cross legs, then sells) before anything that spends the quote.
         first = plan.first_leg(snapshot.quote)
         results = [await self._place(run_id, order, ids[order.leg]) for order in first]
         if not first:
             results += [await self._place(run_id, order, ids[order.leg]) for order in plan.orders]
-            return await self._top_ups(
-                results,
-                (),
-                run_id=run_id,
-                run_started=run_started,
-                snapshot=snapshot,
-                targets=targets,
-                settings=settings,
-                next_leg=max((o.leg for o in plan.orders), default=-1) + 1,
-            )
-        return await self._buy_leg(
-            results,
-            run_id=run_id,
-            run_started=run_started,
-            snapshot=snapshot,
-            targets=targets,
-            settings=settings,
-            first_leg=len(plan.orders),
-        )
+            next_leg = max((o.leg for o in plan.orders), default=-1) + 1
+            return await self._top_ups(run, results, (), next_leg=next_leg)
+        return await self._buy_leg(run, results, first_leg=len(plan.orders))
 
     async def resume(
         self,
@@ -169,6 +166,7 @@ class Executor:
         # The stopped process may have sent an order just before it died: wait until such a request can
         # no longer execute, so a lookup that finds nothing really means the venue never saw it.
         await self._sleep(self._venue.order_request_lifetime)
+        run = _Run(run_id, run_started, snapshot, targets, settings)
         first = [(o, cid) for o, cid in journal if not is_replanned(cid)]
         again = [(o, cid) for o, cid in journal if is_replanned(cid)]
         sells = [(o, cid) for o, cid in first if not spends_quote(o, snapshot.quote)]
@@ -181,25 +179,9 @@ class Executor:
             ]
         if again or not sells:
             results += [await self._ensure(run_id, order, cid) for order, cid in again]
-            return await self._top_ups(
-                results,
-                again,
-                run_id=run_id,
-                run_started=run_started,
-                snapshot=snapshot,
-                targets=targets,
-                settings=settings,
-                next_leg=max((o.leg for o, _ in journal), default=-1) + 1,
-            )
-        return await self._buy_leg(
-            results,
-            run_id=run_id,
-            run_started=run_started,
-            snapshot=snapshot,
-            targets=targets,
-            settings=settings,
-            first_leg=max(o.leg for o, _ in journal) + 1,
-        )
+            next_leg = max((o.leg for o, _ in journal), default=-1) + 1
+            return await self._top_ups(run, results, again, next_leg=next_leg)
+        return await self._buy_leg(run, results, first_leg=max(o.leg for o, _ in journal) + 1)
 
     # -- one order ------------------------------------------------------------------------------
 
@@ -302,56 +284,37 @@ class Executor:
 
     # -- the buy leg ----------------------------------------------------------------------------
 
-    async def _buy_leg(
-        self,
-        done: list[OrderResult],
-        *,
-        run_id: int,
-        run_started: datetime,
-        snapshot: Snapshot,
-        targets: Mapping[str, Decimal],
-        settings: PlannerSettings,
-        first_leg: int,
-    ) -> Execution:
+    async def _buy_leg(self, run: _Run, done: list[OrderResult], *, first_leg: int) -> Execution:
         """After the sells (``done``): plan the buys again from the balances they left, journal that plan
         before placing any of it, then place it.
 
         The prices stay those the plan was made at: the slippage bound of every buy is measured from
         them, so a market that ran away between the legs cannot widen it (the price guard stops it).
         """
-        after_sells = replace(snapshot, balances=await self._venue.fetch_balances())
-        buys_only = replace(settings, allow_sells=False, routing=Routing.QUOTE)  # the buy leg is quote-only
-        buy_plan = plan_rebalance(after_sells, targets, buys_only, first_leg=first_leg)
-        ids = [replanned_buy_id(run_id, run_started, i) for i in range(len(buy_plan.orders))]
-        self._ledger.record_plan(
-            run_id, buy_plan, {o.leg: cid for o, cid in zip(buy_plan.orders, ids, strict=True)}
-        )
-        for order, cid in zip(buy_plan.orders, ids, strict=True):
-            done.append(await self._place(run_id, order, cid))
-        return await self._top_ups(
-            done,
-            tuple(zip(buy_plan.orders, ids, strict=True)),
-            run_id=run_id,
-            run_started=run_started,
-            snapshot=snapshot,
-            targets=targets,
-            settings=settings,
-            next_leg=first_leg + len(buy_plan.orders),
-            bought=buy_plan,
-        )
+        after_sells = replace(run.snapshot, balances=await self._venue.fetch_balances())
+        buys_only = replace(run.settings, allow_sells=False, routing=Routing.QUOTE)  # the buy leg: quote only
+        buy_plan = plan_rebalance(after_sells, run.targets, buys_only, first_leg=first_leg)
+        ids = [replanned_buy_id(run.run_id, run.started, i) for i in range(len(buy_plan.orders))]
+        journaled = tuple(zip(buy_plan.orders, ids, strict=True))
+        done += await self._journal_and_place(run.run_id, buy_plan, journaled)
+        next_leg = first_leg + len(buy_plan.orders)
+        return await self._top_ups(run, done, journaled, next_leg=next_leg, bought=buy_plan)
+
+    async def _journal_and_place(
+        self, run_id: int, plan: Plan, orders: Sequence[tuple[PlannedOrder, str]]
+    ) -> list[OrderResult]:
+        """Journal ``plan`` with its client ids before any of its ``orders`` is placed, then place them."""
+        self._ledger.record_plan(run_id, plan, {o.leg: cid for o, cid in orders})
+        return [await self._place(run_id, order, cid) for order, cid in orders]
 
     # -- the top-up passes ----------------------------------------------------------------------
 
     async def _top_ups(
         self,
+        run: _Run,
         done: list[OrderResult],
         replanned: Sequence[tuple[PlannedOrder, str]],
         *,
-        run_id: int,
-        run_started: datetime,
-        snapshot: Snapshot,
-        targets: Mapping[str, Decimal],
-        settings: PlannerSettings,
         next_leg: int,
         bought: Plan | None = None,
     ) -> Execution:
@@ -375,6 +338,7 @@ class Executor:
         plans: list[Plan] = []
         # min_trade_usd decides whether a drift is worth trading; the run has decided. A top-up finishes
         # its buys down to the market's own minimums (fees are proportional: a small order costs no more).
+        snapshot, targets, settings = run.snapshot, run.targets, run.settings
         buys_only = replace(settings, allow_sells=False, routing=Routing.QUOTE, min_trade_value=ZERO)
         filled = last_round_filled(done, snapshot.quote)
         for top_up in range(done_passes + 1, TOP_UP_PASSES + 1):
@@ -391,11 +355,12 @@ class Executor:
             )
             if not plan.orders:
                 break
-            ids = [replanned_buy_id(run_id, run_started, index + i, top_up) for i in range(len(plan.orders))]
-            self._ledger.record_plan(
-                run_id, plan, {o.leg: cid for o, cid in zip(plan.orders, ids, strict=True)}
+            ids = [
+                replanned_buy_id(run.run_id, run.started, index + i, top_up) for i in range(len(plan.orders))
+            ]
+            placed = await self._journal_and_place(
+                run.run_id, plan, tuple(zip(plan.orders, ids, strict=True))
             )
-            placed = [await self._place(run_id, o, cid) for o, cid in zip(plan.orders, ids, strict=True)]
             done += placed
             filled = any(r.filled > 0 for r in placed)
             plans.append(plan)
