@@ -253,6 +253,11 @@ class BinanceEmulator:
         new orders on it fail with -1013 "Market is closed."; ``TRADING`` again reopens it. :meth:`reset` reopens all."""
         self._book.set_status(symbol, status)
 
+    def delist(self, symbol: str) -> None:
+        """Take ``symbol`` off the exchange (a delisting): exchangeInfo and the tickers no longer have it, orders
+        on it fail as an unknown symbol; balances stay. :meth:`reset` lists it again."""
+        self._book.delist(symbol)
+
     def set_day_open(self, symbol: str, price: str) -> None:
         """Set the price 24 hours ago of ``symbol``: its 24-hour ticker then shows the change to the last price."""
         self._market_data.day_opens[symbol] = Decimal(price)

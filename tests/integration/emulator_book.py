@@ -43,7 +43,8 @@ class Book:
         maker_fee: Decimal,
         clock: Callable[[], int],
     ) -> None:
-        self.markets = markets
+        self._listed = markets
+        self.markets: Mapping[str, Rules] = markets
         self._initial_balances = balances
         self._initial_prices = prices
         self.taker_fee = taker_fee
@@ -52,7 +53,8 @@ class Book:
         self.reset()
 
     def reset(self) -> None:
-        """Back to the initial balances and prices: no orders, no partial fills. Fees are kept."""
+        """Back to the initial balances, prices and markets: no orders, no partial fills. Fees are kept."""
+        self.markets = self._listed
         self.balances = {a: Balance(v) for a, v in self._initial_balances.items()}
         for rules in self.markets.values():
             for asset in (rules.market.base, rules.market.quote):
@@ -107,6 +109,12 @@ class Book:
         if status not in SYMBOL_STATUSES:
             raise ValueError(f"status must be one of {sorted(SYMBOL_STATUSES)}, got {status!r}")
         self.statuses[symbol] = status
+
+    def delist(self, symbol: str) -> None:
+        """Take the symbol off the exchange: gone from exchangeInfo and the tickers, orders on it rejected as
+        an unknown symbol; balances stay."""
+        self.rules_or_raise(symbol)
+        self.markets = {s: r for s, r in self.markets.items() if s != symbol}
 
     def _require_trading(self, new: NewOrder) -> None:
         if self.statuses[new.rules.market.symbol] != "TRADING":

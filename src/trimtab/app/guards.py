@@ -6,7 +6,8 @@ the quote's reference pair and the crash holds in; the findings, the assets froz
 :class:`~trimtab.app.service.Bot` (the reference price from the venue, the holds from the ledger).
 
 - A market the venue reports halted, in break or delisted freezes its asset for the run: not traded,
-  the rest rebalanced around it (:mod:`trimtab.planning.frozen_assets`).
+  the rest rebalanced around it (:mod:`trimtab.planning.frozen_assets`). So does a market gone from the
+  venue altogether, valued at the ledger's last price (:func:`trimtab.app.parts.read_snapshot`).
 - The quote stablecoin more than ``depeg_percent`` from 1 on its reference pair stops the run; a venue
   without that pair cannot be checked (and is not stopped).
 - A price older than ``max_price_age`` (of a market not frozen) stops the run; a venue that gives no
@@ -70,6 +71,8 @@ def check_guards(
         if rules is not None and not rules.trading:
             state = f"{rules.symbol} is {_STATUS_WORDS.get(rules.status, rules.status)}"
             message = f"{state} on {venue}: {asset} is frozen for this run"
+            if asset in snapshot.frozen:  # gone from the venue, valued at its last recorded price (app.parts)
+                state = message = snapshot.frozen[asset]
             findings.append(GuardFinding(GuardKind.MARKET, asset, message))
             frozen[asset] = state
     stop = _depeg(guards, quote, reference_price)

@@ -19,7 +19,7 @@ from trimtab.errors import PlanningError
 from trimtab.execution.executor import ExecutionSettings
 from trimtab.ledger.store import LedgerStore
 from trimtab.model.markets import MarketRules
-from trimtab.model.money import ZERO
+from trimtab.model.money import ZERO, fmt
 from trimtab.model.portfolio import Snapshot, current_weights, managed_assets, total_value
 from trimtab.planning.dust import find_dust
 from trimtab.planning.options import Routing
@@ -29,6 +29,11 @@ from trimtab.suggest import did_you_mean
 from trimtab.tax.advisor import TaxAdvisor
 from trimtab.venues.port import Venue, buy_fee_in_quote, fetch_cross_markets, fetch_tickers
 from trimtab.weights.base import TargetWeights
+
+#: The status of the placeholder market of an asset gone from the venue (the guards report it frozen).
+DELISTED = "delisted"
+#: The placeholder market's lot step: any positive step, since nothing is ever traded on it.
+_NO_STEP = Decimal("1E-8")
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,8 @@ class BotParts:
 
 
 async def read_snapshot(parts: BotParts) -> Snapshot:
-    """Balances, prices, market rules, fee rate and (for dynamic weights) history, read in one go."""
+    """Balances, prices, market rules, fee rate and (for dynamic weights) history, read in one go. An asset
+    the venue has no price for but the ledger recorded one (delisted) is frozen at that price."""
     venue, quote, weights = parts.venue, parts.quote, parts.weights
     balances = await venue.fetch_balances()
     wanted = sorted((set(weights.assets) | {a for a, b in balances.items() if b.total > 0}) - {quote})
@@ -64,6 +70,7 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
     else:
         prices = {a: t.price for a, t in tickers.items()}
     markets = await venue.fetch_markets(quote, sorted(prices))
+    gone = _gone_from_venue(parts, [a for a in wanted if a not in prices])
     fee_rate = await venue.fetch_fee_rate()
     closes: dict[str, tuple[Decimal, ...]] = {}
     if weights.lookback_days:
@@ -78,8 +85,8 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
     return Snapshot(
         quote,
         balances,
-        prices,
-        markets,
+        {**prices, **{a: g.price for a, g in gone.items()}},
+        {**markets, **{a: g.rules for a, g in gone.items()}},
         fee_rate,
         parts.clock(),
         closes,
@@ -88,10 +95,43 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
         pairs=pairs,
         pair_prices=pair_prices,
         external=dict(parts.external),
+        frozen={a: g.reason for a, g in gone.items()},
         # what withdrawals set aside and the venue still holds: out of the amounts and the free balance
         set_aside=set_aside_now(parts.ledger, {a: b.total for a, b in balances.items()}).kept,
         buy_fee_in_quote=buy_fee_in_quote(venue),
     )
+
+
+@dataclass(frozen=True)
+class _Gone:
+    """An asset whose market the venue no longer has, as the snapshot holds it: the last price the
+    ledger recorded, a placeholder ``delisted`` market (never traded) and the reason it is frozen."""
+
+    price: Decimal
+    rules: MarketRules
+    reason: str
+
+
+def _gone_from_venue(parts: BotParts, unpriced: list[str]) -> dict[str, _Gone]:
+    """The ``unpriced`` assets (targeted or held, no price on the venue: delisted, most likely) the ledger
+    recorded a price for: valued at it and frozen for the run. One never recorded stays unpriced
+    (:func:`portfolio_view` then names it)."""
+    gone: dict[str, _Gone] = {}
+    quote = parts.quote
+    for asset in unpriced:
+        last = parts.ledger.last_price(asset, quote)
+        if last is None:
+            continue
+        run_id, price = last
+        rules = MarketRules(
+            asset, quote, amount_step=_NO_STEP, min_amount=ZERO, min_notional=ZERO, status=DELISTED
+        )
+        reason = (
+            f"{asset} has no {rules.symbol} market on {parts.venue.name} (delisted?): valued at its last "
+            f"recorded price {fmt(price)} from run {run_id}, not traded"
+        )
+        gone[asset] = _Gone(price, rules, reason)
+    return gone
 
 
 def portfolio_view(parts: BotParts, snapshot: Snapshot) -> PortfolioView:

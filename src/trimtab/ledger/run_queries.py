@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trimtab.errors import marked_temporary
-from trimtab.ledger.models import DecisionRow, RunRow, SnapshotRow
+from trimtab.ledger.models import DecisionRow, PositionRow, RunRow, SnapshotRow
 from trimtab.ledger.records import RunMode, RunStatus
 
 
@@ -74,3 +74,21 @@ def read_equity(session: Session, limit: int | None) -> list[tuple[datetime, Dec
     if limit is not None:
         query = query.limit(max(limit, 0))
     return [(taken_at, value) for taken_at, value in reversed(session.execute(query).all())]
+
+
+def read_last_price(session: Session, asset: str, quote: str) -> tuple[int, Decimal] | None:
+    """The last price of ``asset`` in ``quote`` any snapshot recorded, with the run that first recorded
+    it (the earliest of the latest snapshots that all hold that price, so a price carried forward run
+    after run still names the run it came from); None when no snapshot in ``quote`` holds ``asset``."""
+    rows = (
+        select(SnapshotRow.run_id, PositionRow.price)
+        .join(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
+        .where(PositionRow.asset == asset, SnapshotRow.quote == quote)
+        .order_by(SnapshotRow.taken_at.desc(), SnapshotRow.id.desc())
+    )
+    found: tuple[int, Decimal] | None = None
+    for run_id, price in session.execute(rows):
+        if found is not None and price != found[1]:
+            break
+        found = (run_id, price)
+    return found

@@ -46,6 +46,7 @@ from trimtab.ledger.records import (
 from trimtab.ledger.run_queries import (
     count_consecutive_failures,
     read_equity,
+    read_last_price,
     read_last_rebalance_at,
     read_unfinished_run,
 )
@@ -327,6 +328,12 @@ class LedgerStore(LedgerSessions):
         """The most recently taken snapshot and its run id (None in an empty ledger)."""
         with self._transaction("read the latest snapshot") as session:
             return read_latest_snapshot(session)
+
+    def last_price(self, asset: str, quote: str) -> tuple[int, Decimal] | None:
+        """The last price of ``asset`` in ``quote`` a snapshot recorded and the run it is from (None: never
+        recorded); what an asset whose market has gone from the venue is valued at."""
+        with self._transaction(f"read the last recorded price of {asset}") as session:
+            return read_last_price(session, asset, quote)
 
     def fills_since(self, run_id: int, *, including: bool = False) -> list[RecordedMove]:
         """Every fill recorded for the runs after ``run_id`` (and ``run_id``'s own when ``including``)."""
