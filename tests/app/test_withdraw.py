@@ -14,7 +14,7 @@ import pytest
 from trimtab.app.assembly import build_bot
 from trimtab.app.service import Bot
 from trimtab.config import load_config
-from trimtab.errors import ConfigError
+from trimtab.errors import ConfigError, TemporaryVenueError
 from trimtab.ledger.cash_records import Released
 from trimtab.model.orders import Side
 from trimtab.venues.paper import PaperVenue
@@ -289,3 +289,26 @@ async def test_withdraw_cancel_gives_the_set_aside_back(write_config: Callable[.
     [cancel, _] = bot_for(path).history(5)
     assert (cancel.command, cancel.status, cancel.rebalance) == ("withdraw-cancel", "completed", False)
     assert cancel.reason == "gave back what withdrawals set aside: 700 USDT (run 1)"
+
+
+async def test_a_cancel_whose_portfolio_read_fails_ends_its_run_and_leaves_none_to_resume(
+    write_config: Callable[..., Path],
+) -> None:
+    path = write_config(config())
+    bot = bot_for(path)
+    paper = as_real_exchange(bot)
+    await bot.withdraw(D(700))
+
+    class Down(RealExchange):
+        async def fetch_balances(self) -> Any:
+            raise TemporaryVenueError("the exchange is down (503)")
+
+    object.__setattr__(bot.parts, "venue", Down(paper))
+    with pytest.raises(TemporaryVenueError):
+        await bot.cancel_withdrawals()
+    ledger = bot.parts.ledger
+    assert ledger.unfinished_run() is None, "a cancel never comes back as a rebalance of its own"
+    [cancel, _] = bot.history(5)
+    assert cancel.command == "withdraw-cancel"
+    assert cancel.status != "running"
+    await bot.close()

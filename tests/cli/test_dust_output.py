@@ -6,9 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from trimtab.cli.main import app
+from cli_output import stdout_of as invoke
 
 # 0.02 SOL (about 3.8 USDT) is below SOL/USDT's 5 USDT minimum order, and SOL has no target: dust.
 CONFIG = """
@@ -23,12 +21,6 @@ exchange:
   balances: {BTC: 0.0001, USDT: 9.36, SOL: 0.02}
   prices: 2024-12-31
 """
-
-
-def invoke(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 def test_status_and_plan_show_the_dust_apart(write_config: Callable[..., Path]) -> None:

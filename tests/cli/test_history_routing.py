@@ -8,37 +8,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from trimtab.cli.main import app
-
-# As tests/cli/test_routing_output.py: BTC far over target, ETH and SOL under, both listed against BTC.
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 20, USDT: 10}
-rebalancing:
-  strategy: threshold
-  routing: ROUTING
-data_dir: data
-exchange:
-  balances: {BTC: 0.3, ETH: 1, SOL: 10, USDT: 1000}
-  prices: 2024-12-31
-  markets:
-    ETH/BTC: {}
-    SOL/BTC: {}
-"""
-
-
-def invoke(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    return result.stdout
+from cli_output import stdout_of as invoke
+from configs import cross_routed
 
 
 def test_history_shows_what_a_routed_run_saved_as_the_run_reported_it(
     write_config: Callable[..., Path],
 ) -> None:
-    path = str(write_config(CONFIG.replace("ROUTING", "cheapest")))
+    path = str(write_config(cross_routed("cheapest")))
     run = json.loads(invoke("rebalance", "-c", path, "--json"))
     assert run["fees_saved"] is not None
 
@@ -61,7 +38,7 @@ def test_history_shows_what_a_routed_run_saved_as_the_run_reported_it(
 
 
 def test_a_dry_run_and_quote_routed_runs_show_no_saving(write_config: Callable[..., Path]) -> None:
-    path = str(write_config(CONFIG.replace("ROUTING", "quote")))
+    path = str(write_config(cross_routed("quote")))
     invoke("rebalance", "-c", path)
     invoke("rebalance", "-c", path, "--dry-run", "--force")
     runs = json.loads(invoke("history", "-c", path, "--json"))["runs"]

@@ -7,37 +7,14 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from trimtab.cli.main import app
-
-# BTC far over target, ETH and SOL under, both listed against BTC: the value moves on the cross pairs.
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 20, USDT: 10}
-rebalancing:
-  strategy: threshold
-  routing: ROUTING
-data_dir: data
-exchange:
-  balances: {BTC: 0.3, ETH: 1, SOL: 10, USDT: 1000}
-  prices: 2024-12-31
-  markets:
-    ETH/BTC: {}
-    SOL/BTC: {}
-"""
-
-
-def invoke(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    return result.stdout
+from cli_output import stdout_of as invoke
+from configs import cross_routed
 
 
 def test_the_plan_names_the_cross_pairs_quote_and_its_fees_against_the_quote_route(
     write_config: Callable[..., Path],
 ) -> None:
-    path = str(write_config(CONFIG.replace("ROUTING", "cheapest")))
+    path = str(write_config(cross_routed("cheapest")))
     text = invoke("plan", "-c", path)
     assert "Orders in execution order (value in USDT)" in text
     assert "A cross pair's limit is in its own quote (ETH/BTC: BTC per ETH); others in USDT." in text
@@ -52,7 +29,7 @@ def test_the_plan_names_the_cross_pairs_quote_and_its_fees_against_the_quote_rou
 def test_a_quote_routed_plan_keeps_the_plain_heading_and_no_route_line(
     write_config: Callable[..., Path],
 ) -> None:
-    path = str(write_config(CONFIG.replace("ROUTING", "quote")))
+    path = str(write_config(cross_routed("quote")))
     text = invoke("plan", "-c", path)
     assert "Orders in execution order (limit and value in USDT)" in text
     assert "cross pair" not in text
@@ -63,7 +40,7 @@ def test_a_quote_routed_plan_keeps_the_plain_heading_and_no_route_line(
 
 
 def test_the_run_counts_a_cross_fills_cost_in_its_pairs_quote(write_config: Callable[..., Path]) -> None:
-    path = str(write_config(CONFIG.replace("ROUTING", "cheapest")))
+    path = str(write_config(cross_routed("cheapest")))
     text = invoke("rebalance", "-c", path)
     assert "Executed (price in the market's quote; cost in USDT unless named)" in text
     cross_rows = [line for line in text.splitlines() if "ETH/BTC" in line]

@@ -63,3 +63,18 @@ def flow(value: Value) -> str:
     if isinstance(value, str) and (": " in value or "://" in value or " " in value or not value):
         return json.dumps(value)
     return "null" if value is None else str(value)
+
+
+def cross_routed(routing: str, *, data_dir: str = "data") -> str:
+    """A paper portfolio whose value moves on cross pairs under ``routing: cheapest``: BTC far over its
+    target, ETH and SOL under, both listed against BTC (``ETH/BTC``, ``SOL/BTC``)."""
+    return yaml_config(
+        weights={"BTC": 40, "ETH": 30, "SOL": 20, "USDT": 10},
+        rebalancing={"strategy": "threshold", "routing": routing},
+        data_dir=data_dir,
+        exchange={
+            "balances": {"BTC": "0.3", "ETH": 1, "SOL": 10, "USDT": 1000},
+            "prices": "2024-12-31",
+            "markets": {"ETH/BTC": {}, "SOL/BTC": {}},
+        },
+    )

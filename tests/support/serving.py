@@ -11,9 +11,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 WAIT = 90.0  # seconds: generous, never reached when things work (the tests are not timed)
 FIXED_CLOCK = {"TRIMTAB_NOW": "2025-01-01T12:00:00Z", "COLUMNS": "200"}
@@ -137,3 +140,31 @@ class Served:
 def serve(*configs: Path, extra: list[str] | None = None, env: Mapping[str, str] | None = None) -> Served:
     args = [arg for path in configs for arg in ("-c", str(path))]
     return Served([*args, "--host", "127.0.0.1", "--port", "0", *(extra or [])], env or environment())
+
+
+@contextmanager
+def serving(*configs: Path, token: str | None = None) -> Iterator[Served]:
+    """``trimtab serve`` on ``configs`` (each portfolio named after its file), given once every portfolio was
+    checked at start and went to sleep; stopped afterwards, and it must end cleanly: exit 0, no traceback."""
+    served = serve(*configs, env=environment(token=token))
+    served.listening()
+    for config in configs:
+        served.sleeping(config.stem)
+    yield served
+    code, stderr = served.stop()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr
+
+
+@contextmanager
+def http_client(served: Served) -> Iterator[httpx.Client]:
+    """An HTTP client on ``served``'s URL."""
+    with httpx.Client(base_url=served.url, timeout=30) as http:
+        yield http
+
+
+def get_json(http: httpx.Client, path: str) -> Any:
+    """The JSON of a ``GET path`` that must answer 200."""
+    answer = http.get(path)
+    assert answer.status_code == 200, answer.text
+    return answer.json()

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from configs import MONTHLY, yaml_config
-from serving import Served, cli_json, environment, serve
+from serving import Served, cli_json, environment, http_client, serve, serving
+from serving import get_json as get
 
 from trimtab.app.assembly import ledger_url
 from trimtab.config import load_config
@@ -37,26 +37,14 @@ def server(folder: Path) -> Iterator[Served]:
     (folder / "monthly.yaml").write_text(
         yaml_config(data_dir="monthly-data", rebalancing=MONTHLY), encoding="utf-8"
     )
-    served = serve(folder / "drifted.yaml", folder / "monthly.yaml", env=environment(token=TOKEN))
-    served.listening()
-    served.sleeping("drifted")
-    served.sleeping("monthly")
-    yield served
-    code, stderr = served.stop()
-    assert code == 0, stderr
-    assert "Traceback" not in stderr
+    with serving(folder / "drifted.yaml", folder / "monthly.yaml", token=TOKEN) as served:
+        yield served
 
 
 @pytest.fixture
 def http(server: Served) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-def get(client: httpx.Client, path: str) -> Any:
-    answer = client.get(path)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    with http_client(server) as http:
+        yield http
 
 
 def test_health_names_every_portfolio_with_its_state_last_run_and_next_check(http: httpx.Client) -> None:

@@ -9,13 +9,13 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from configs import yaml_config
 from dom import Element, parse
-from serving import Served, cli_json, environment, serve
+from serving import Served, cli_json, http_client, serving
+from serving import get_json as get
 
 from trimtab.app.assembly import ledger_url
 from trimtab.config import load_config
@@ -51,26 +51,14 @@ def server(folder: Path) -> Iterator[Served]:
     (folder / "held.yaml").write_text(yaml_config(data_dir="held-data"), encoding="utf-8")
     hold(folder / "held.yaml", "SOL", REASON, HELD_SINCE)
     (folder / "clear.yaml").write_text(yaml_config(data_dir="clear-data"), encoding="utf-8")
-    served = serve(folder / "held.yaml", folder / "clear.yaml", env=environment(token=TOKEN))
-    served.listening()
-    served.sleeping("held")
-    served.sleeping("clear")
-    yield served
-    code, stderr = served.stop()
-    assert code == 0, stderr
-    assert "Traceback" not in stderr
+    with serving(folder / "held.yaml", folder / "clear.yaml", token=TOKEN) as served:
+        yield served
 
 
 @pytest.fixture
 def http(server: Served) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-def get(client: httpx.Client, path: str) -> Any:
-    answer = client.get(path)
-    assert answer.status_code == 200, answer.text
-    return answer.json()
+    with http_client(server) as http:
+        yield http
 
 
 def portfolio_page(client: httpx.Client, name: str) -> Element:

@@ -9,26 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from configs import cross_routed
 from dom import parse
 from serving import Served, cli_json, environment, run_cli, serve
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
-
-# BTC far over target, ETH and SOL under, both listed against BTC: the value moves on the cross pairs.
-CONFIG = """
-portfolio:
-  target_weights: {BTC: 40, ETH: 30, SOL: 20, USDT: 10}
-rebalancing:
-  strategy: threshold
-  routing: ROUTING
-data_dir: DATA
-exchange:
-  balances: {BTC: 0.3, ETH: 1, SOL: 10, USDT: 1000}
-  prices: 2024-12-31
-  markets:
-    ETH/BTC: {}
-    SOL/BTC: {}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +26,7 @@ def server(folder: Path) -> Iterator[Served]:
     """``routed`` (run 1 rebalanced over the cross pairs) and ``plain`` (run 1 quote-only)."""
     for name, routing in (("routed", "cheapest"), ("plain", "quote")):
         path = folder / f"{name}.yaml"
-        path.write_text(CONFIG.replace("ROUTING", routing).replace("DATA", f"{name}-data"), encoding="utf-8")
+        path.write_text(cross_routed(routing, data_dir=f"{name}-data"), encoding="utf-8")
         done = run_cli("rebalance", "-c", str(path))
         assert done.returncode == 0, done.stderr
     served = serve(folder / "routed.yaml", folder / "plain.yaml", env=environment())

@@ -219,13 +219,20 @@ def cross_pairs(
     return pairs
 
 
+def on_moving_market(config: Config) -> bool:
+    """Whether the config's paper exchange trades on a moving market (``exchange.replay`` or
+    ``exchange.prices_from``: :mod:`trimtab.app.moving_market`) rather than fixed prices."""
+    exchange = config.exchange
+    return exchange.is_paper and (exchange.replay is not None or exchange.prices_from is not None)
+
+
 def build_venue(
     config: Config, source: str, folder: Path, history: PriceHistory, clock: Callable[[], datetime]
 ) -> Venue:
     """The paper venue (on a moving market: ``clock`` is the replay's clock), or a real exchange through
     ccxt with keys from the environment."""
     exchange = config.exchange
-    if exchange.is_paper and (exchange.replay is not None or exchange.prices_from is not None):
+    if on_moving_market(config):
         from trimtab.app.moving_market import moving_venue
 
         return moving_venue(config, source, folder, clock)
@@ -261,7 +268,7 @@ def build_venue(
 def check_exchange(config: Config, source: str) -> None:
     """Everything about the venue that can be checked without keys or network (``trimtab validate``)."""
     exchange = config.exchange
-    if exchange.is_paper and (exchange.replay is not None or exchange.prices_from is not None):
+    if on_moving_market(config):
         from trimtab.app.moving_market import check_moving_market
 
         check_moving_market(config, source)
@@ -316,9 +323,7 @@ def build_bot(
     from trimtab.ledger.store import LedgerStore
 
     source = str(config_path)
-    moving = config.exchange.is_paper and (
-        config.exchange.replay is not None or config.exchange.prices_from is not None
-    )
+    moving = on_moving_market(config)
     if moving:
         from trimtab.app.moving_market import market_clock, refuse_fixed_clock
 

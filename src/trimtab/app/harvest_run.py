@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from trimtab.app.outcomes import HarvestOutcome, PlanView, RunOutcome
-from trimtab.errors import GuardTripped
 from trimtab.ledger.records import RunMode
 from trimtab.policy.base import Decision
 from trimtab.tax.advisor import TaxAdvisor
@@ -33,12 +32,7 @@ async def run_harvest(bot: Bot, advisor: TaxAdvisor, min_loss: Decimal, *, execu
     )
     if not execute or not plan.orders:
         return HarvestOutcome(found, plan)
-    unfinished = bot.parts.ledger.unfinished_run()
-    if unfinished is not None:
-        raise GuardTripped(
-            f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then harvest again"
-        )
-    bot._check_kill_switch()
+    bot._check_can_start("harvest")
     planned = PlanView(portfolio, Decision(True, harvest_reason(found)), plan, forced=False)
     started = bot.parts.clock()
     run_id = bot._start_run("harvest", RunMode.LIVE, False, started)

@@ -25,6 +25,7 @@ from trimtab.app.run_endings import ending, stays_open
 from trimtab.app.withdrawal import WithdrawOutcome, cancel_set_asides, run_withdrawal
 from trimtab.errors import (
     AccountMismatch,
+    GuardTripped,
     KillSwitchTripped,
     LedgerError,
     MarketUnsafe,
@@ -250,6 +251,16 @@ class Bot:
                 raise
             raise stays_open(error) from error
         return outcome
+
+    def _check_can_start(self, again: str) -> None:
+        """Refuse a run that does not resume an unfinished one (a harvest, a withdrawal: ``again`` names
+        what to do again) while a run is unfinished (GuardTripped) or the kill switch is tripped."""
+        unfinished = self.parts.ledger.unfinished_run()
+        if unfinished is not None:
+            raise GuardTripped(
+                f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then {again} again"
+            )
+        self._check_kill_switch()
 
     def _check_kill_switch(self) -> None:
         failures, last_error = self.parts.ledger.consecutive_failures()

@@ -19,6 +19,7 @@ Where the amount goes once raised:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -26,7 +27,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from trimtab.app.cash_flows import set_aside_now
 from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome
-from trimtab.errors import ConfigError, GuardTripped
+from trimtab.app.run_endings import ending
+from trimtab.errors import ConfigError, LedgerError
 from trimtab.execution.client_ids import client_order_id
 from trimtab.execution.executor import Execution
 from trimtab.ledger.cash_records import Released, SetAside
@@ -144,12 +146,7 @@ async def run_withdrawal(bot: Bot, amount: Decimal, asset: str | None, *, dry_ru
     parts = bot.parts
     ledger = parts.ledger
     if not dry_run:
-        unfinished = ledger.unfinished_run()
-        if unfinished is not None:
-            raise GuardTripped(
-                f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then withdraw again"
-            )
-        bot._check_kill_switch()
+        bot._check_can_start("withdraw")
     view = await bot.portfolio()
     name = checked_request(view, amount, asset)
     snapshot = view.snapshot
@@ -247,8 +244,15 @@ async def cancel_set_asides(bot: Bot) -> list[SetAside]:
     bot._check_kill_switch()  # a completed run would end the kill switch's count of failed runs
     run_id = bot._start_run("withdraw-cancel", RunMode.LIVE, False, parts.clock())
     ledger.release_set_asides([s.id for s in open_ones], parts.clock(), Released.CANCELLED)
-    view = await bot.portfolio()
-    bot._record_before(run_id, view)
+    try:
+        view = await bot.portfolio()
+        bot._record_before(run_id, view)
+    except BaseException as error:  # nothing is traded: the run ends here, never resumed as a rebalance
+        ended = ending(error, in_flight=False)
+        if ended is not None:
+            with contextlib.suppress(LedgerError):
+                ledger.finish_run(run_id, ended[0], parts.clock(), error=ended[1])
+        raise
     what = ", ".join(f"{fmt(s.amount)} {s.asset} (run {s.run_id})" for s in open_ones)
     ledger.record_decision(
         run_id, Decision(False, f"gave back what withdrawals set aside: {what}"), view.targets

@@ -57,8 +57,7 @@ class CrashGuard:
         recent = self.crashed[first : bar + 1]
         held: dict[str, str] = {}
         for j, asset in enumerate(self.assets):
-            rows = np.flatnonzero(recent[:, j])
-            if rows.size:
+            if recent[:, j].any():
                 worst = float(np.nanmin(self.change[first : bar + 1, j]))
                 held[asset] = (
                     f"{asset} fell {fmt(Decimal(repr(-worst)), 2)} % in 24 h, more than guards.crash_percent "

@@ -84,11 +84,9 @@ def print_outside(console: Console, view: PortfolioView) -> None:
         )
     for flow in view.cash_flows:
         console.print(f"[yellow]Cash flow: {flow.words}[/] (worth {_money(flow.value)} {snapshot.quote})")
-    for asset, dust in view.dust.items():
-        quote = view.snapshot.quote
+    for asset, dust in view.dust.items():  # the reason names its worth where the worth is the reason
         console.print(
-            f"[dim]Dust (kept out of the weights): {_amount(dust.amount)} {asset} "
-            f"({_money(dust.value)} {quote}), {dust.reason}[/]"
+            f"[dim]Dust (kept out of the weights): {_amount(dust.amount)} {asset}, {dust.reason}[/]"
         )
 
 

@@ -19,7 +19,7 @@ from trimtab.model.orders import OrderResult, Side
 from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.planning.plan import Plan, PlannedOrder
 from trimtab.planning.planner import PlannerSettings
-from trimtab.planning.positions import managed_positions
+from trimtab.planning.positions import managed_positions, managed_value
 
 TOP_UP_PASSES = 4
 """At most this many top-up passes per run. Each pass leaves about ``slippage + fee`` of what it bought
@@ -93,8 +93,7 @@ def cash_above_target(
     """
     quote = snapshot.quote
     positions, _ = managed_positions(snapshot, targets, sell_unlisted=settings.sell_unlisted)
-    amount = snapshot.amount(quote)
-    value = amount + sum((p.total * p.price for p in positions), ZERO)
+    amount, value = snapshot.amount(quote), managed_value(snapshot, positions)
     spendable = min(snapshot.free(quote), amount - value * targets.get(quote, ZERO) / HUNDRED)
     if spendable <= value * NEGLIGIBLE_SHARE:
         return None

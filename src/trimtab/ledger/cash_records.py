@@ -22,9 +22,9 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from trimtab.ledger.models import FillRow, OrderRow, PositionRow, SetAsideRow, SnapshotRow
-from trimtab.ledger.reads import fill_of
-from trimtab.ledger.records import PositionRecord, SnapshotKind, SnapshotRecord
+from trimtab.ledger.models import FillRow, OrderRow, SetAsideRow, SnapshotRow
+from trimtab.ledger.reads import fill_of, snapshot_records
+from trimtab.ledger.records import SnapshotRecord
 from trimtab.model.orders import Fill, Side
 
 
@@ -122,16 +122,7 @@ def read_latest_snapshot(session: Session) -> tuple[int, SnapshotRecord] | None:
     ).first()
     if row is None:
         return None
-    positions = tuple(
-        PositionRecord(
-            asset=p.asset, amount=p.amount, price=p.price, value=p.value, weight=p.weight, target=p.target
-        )
-        for p in session.scalars(
-            select(PositionRow).where(PositionRow.snapshot_id == row.id).order_by(PositionRow.id)
-        )
-    )
-    record = SnapshotRecord(SnapshotKind(row.kind), row.taken_at, row.quote, row.total_value, positions)
-    return row.run_id, record
+    return row.run_id, snapshot_records(session, [row])[0]
 
 
 def read_fills_since(session: Session, run_id: int, *, including: bool) -> list[RecordedMove]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from trimtab.ledger.models import GuardEventRow, GuardHoldRow
@@ -53,14 +53,15 @@ def read_holds(session: Session, *, resumed_since: datetime | None = None) -> li
 
 def resume_holds(session: Session, asset: str, at: datetime) -> list[GuardHold]:
     """End the holds in force on ``asset`` at ``at``; the holds ended (none when it was not held)."""
-    rows = [row for row in _active(session) if row.asset == asset]
+    rows = _active(session, GuardHoldRow.asset == asset)
     for row in rows:
         row.resumed_at = at
     return [_hold(row) for row in rows]
 
 
-def _active(session: Session) -> list[GuardHoldRow]:
-    return list(session.scalars(select(GuardHoldRow).where(GuardHoldRow.resumed_at.is_(None))))
+def _active(session: Session, *where: ColumnElement[bool]) -> list[GuardHoldRow]:
+    """The holds in force (those matching ``where`` too, when given)."""
+    return list(session.scalars(select(GuardHoldRow).where(GuardHoldRow.resumed_at.is_(None), *where)))
 
 
 def _hold(row: GuardHoldRow) -> GuardHold:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -104,17 +104,11 @@ def _fees_value(session: Session, fees: Mapping[int, Mapping[str, Decimal]]) -> 
     snapshot's prices, the prices it planned at; a run is left out when a fee asset has no price there."""
     if not fees:
         return {}
-    prices: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for run_id, quote, asset, price in session.execute(
-        select(SnapshotRow.run_id, SnapshotRow.quote, PositionRow.asset, PositionRow.price)
-        .join(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
-        .where(SnapshotRow.run_id.in_(list(fees)), SnapshotRow.kind == SnapshotKind.BEFORE)
-    ):
-        prices[run_id][quote] = Decimal(1)
-        prices[run_id][asset] = Decimal(1) if asset == quote else price
+    before = before_prices(session, fees)
     valued = {}
     for run_id, paid in fees.items():
-        known = prices[run_id]
+        quote, prices = before.get(run_id, ("", {}))
+        known = {**prices, quote: Decimal(1)} if prices else {}
         if all(asset in known for asset in paid):
             valued[run_id] = sum((amount * known[asset] for asset, amount in paid.items()), Decimal(0))
     return valued
@@ -167,8 +161,23 @@ def fill_of(row: FillRow) -> Fill:
     )
 
 
-def _snapshots(session: Session, run_id: int) -> tuple[SnapshotRecord, ...]:
-    snapshots = session.scalars(select(SnapshotRow).where(SnapshotRow.run_id == run_id)).all()
+def before_prices(session: Session, run_ids: Iterable[int]) -> dict[int, tuple[str, dict[str, Decimal]]]:
+    """The quote and the prices (asset -> last price in that quote) of each run's ``before`` snapshot,
+    by run id; a run without one is left out. What the run planned at, to value its fees and fills."""
+    found: dict[int, tuple[str, dict[str, Decimal]]] = {}
+    for run_id, quote, asset, price in session.execute(
+        select(SnapshotRow.run_id, SnapshotRow.quote, PositionRow.asset, PositionRow.price)
+        .outerjoin(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
+        .where(SnapshotRow.run_id.in_(list(run_ids)), SnapshotRow.kind == SnapshotKind.BEFORE)
+    ):
+        prices = found.setdefault(run_id, (quote, {}))[1]
+        if asset is not None:
+            prices[asset] = price
+    return found
+
+
+def snapshot_records(session: Session, snapshots: Sequence[SnapshotRow]) -> list[SnapshotRecord]:
+    """The records of ``snapshots``, in their order, each with its positions in the order recorded."""
     positions: dict[int, list[PositionRecord]] = defaultdict(list)
     position_rows = session.scalars(
         select(PositionRow)
@@ -181,7 +190,7 @@ def _snapshots(session: Session, run_id: int) -> tuple[SnapshotRecord, ...]:
                 asset=p.asset, amount=p.amount, price=p.price, value=p.value, weight=p.weight, target=p.target
             )
         )
-    records = [
+    return [
         SnapshotRecord(
             kind=SnapshotKind(s.kind),
             taken_at=s.taken_at,
@@ -191,6 +200,12 @@ def _snapshots(session: Session, run_id: int) -> tuple[SnapshotRecord, ...]:
         )
         for s in snapshots
     ]
+
+
+def _snapshots(session: Session, run_id: int) -> tuple[SnapshotRecord, ...]:
+    records = snapshot_records(
+        session, session.scalars(select(SnapshotRow).where(SnapshotRow.run_id == run_id)).all()
+    )
     # "before" first, whatever order they were recorded in.
     order = list(SnapshotKind)
     return tuple(sorted(records, key=lambda r: order.index(r.kind)))

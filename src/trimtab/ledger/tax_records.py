@@ -14,7 +14,7 @@ part, so the same rows under another file name are not imported twice either.
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,9 +25,9 @@ from sqlalchemy import Connection, String, bindparam, delete, func, insert, sele
 from sqlalchemy.orm import Session
 
 from trimtab.collector import collector_paused
-from trimtab.ledger.models import FillRow, OrderRow, PositionRow, RunRow, SnapshotRow, TaxEventRow
-from trimtab.ledger.reads import fill_of
-from trimtab.ledger.records import RunMode, SnapshotKind
+from trimtab.ledger.models import FillRow, OrderRow, RunRow, TaxEventRow
+from trimtab.ledger.reads import before_prices, fill_of
+from trimtab.ledger.records import RunMode
 from trimtab.ledger.types import DecimalText, decimal_to_text
 from trimtab.model.orders import Fill, Side
 from trimtab.tax.model import EventType, TaxEvent, make_event
@@ -334,29 +334,18 @@ def read_live_fills(session: Session, venue: str) -> list[RecordedFill]:
         .where(RunRow.mode == RunMode.LIVE, RunRow.venue == venue)
         .order_by(FillRow.timestamp, FillRow.id)
     ).all()
-    run_ids = sorted({run_id for run_id, *_ in rows})
-    prices: defaultdict[int, dict[str, Decimal]] = defaultdict(dict)
-    quotes: dict[int, str] = dict(
-        session.execute(
-            select(SnapshotRow.run_id, SnapshotRow.quote).where(
-                SnapshotRow.run_id.in_(run_ids), SnapshotRow.kind == SnapshotKind.BEFORE
+    before = before_prices(session, sorted({run_id for run_id, *_ in rows}))
+    fills = []
+    for run_id, symbol, side, fill in rows:
+        quote, prices = before.get(run_id, ("", {}))
+        fills.append(
+            RecordedFill(
+                run_id=run_id,
+                symbol=symbol,
+                side=Side(side),
+                fill=fill_of(fill),
+                prices=dict(prices),
+                quote=quote,
             )
-        ).all()
-    )
-    for run_id, asset, price in session.execute(
-        select(SnapshotRow.run_id, PositionRow.asset, PositionRow.price)
-        .join(PositionRow, PositionRow.snapshot_id == SnapshotRow.id)
-        .where(SnapshotRow.run_id.in_(run_ids), SnapshotRow.kind == SnapshotKind.BEFORE)
-    ):
-        prices[run_id][asset] = price
-    return [
-        RecordedFill(
-            run_id=run_id,
-            symbol=symbol,
-            side=Side(side),
-            fill=fill_of(fill),
-            prices=dict(prices[run_id]),
-            quote=quotes.get(run_id, ""),
         )
-        for run_id, symbol, side, fill in rows
-    ]
+    return fills

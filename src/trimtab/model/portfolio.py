@@ -30,18 +30,18 @@ class Balance:
 class Snapshot:
     """Everything one rebalance reads from a venue, taken in one go.
 
-        ``prices`` maps each non-quote asset to its last price in the quote currency; ``markets`` maps each
-        non-quote asset to the rules of its ``ASSET/QUOTE`` market. The quote asset is cash: it has no
-        market and its price is 1.
+    ``prices`` maps each non-quote asset to its last price in the quote currency; ``markets`` maps each
+    non-quote asset to the rules of its ``ASSET/QUOTE`` market. The quote asset is cash: it has no
+    market and its price is 1.
 
-        ``pairs`` holds the venue's cross markets between non-quote assets by symbol (``"ETH/BTC"``), and
-        ``pair_prices`` their last prices in their own quote asset (BTC per ETH); the router may trade on
-        them. ``external`` holds amounts kept outside the venue (config ``portfolio.external``: cold
-        storage, another exchange): :meth:`amount` counts them, :meth:`free` never does, so they weigh in
-        the allocation and are never traded. ``set_aside`` holds amounts on the venue kept for a withdrawal
-        the owner is to make (``trimtab withdraw`` on a real exchange): neither :meth:`amount` nor :meth:`free`
-        counts them, so no run re-invests them. ``frozen`` names the assets a guard keeps out of this run, and
-        why (a halted market, a crash). ``price_times`` says when each price was last traded or published,
+    ``pairs`` holds the venue's cross markets between non-quote assets by symbol (``"ETH/BTC"``), and
+    ``pair_prices`` their last prices in their own quote asset (BTC per ETH); the router may trade on
+    them. ``external`` holds amounts kept outside the venue (config ``portfolio.external``: cold
+    storage, another exchange): :meth:`amount` counts them, :meth:`free` never does, so they weigh in
+    the allocation and are never traded. ``set_aside`` holds amounts on the venue kept for a withdrawal
+    the owner is to make (``trimtab withdraw`` on a real exchange): neither :meth:`amount` nor :meth:`free`
+    counts them, so no run re-invests them. ``frozen`` names the assets a guard keeps out of this run, and
+    why (a halted market, a crash). ``price_times`` says when each price was last traded or published,
     and ``day_changes`` how far it moved over the last 24 hours in percent (assets the venue gives no
     change for are left out).
     """

@@ -1,8 +1,9 @@
 """The notifier of one portfolio: turns the run loop's events into messages and sends them in the
 background, so that notifying can never hold up or break a run.
 
-- Every message goes to every target in its own daemon thread, bounded by a timeout. Daemon threads,
-  not ``asyncio.to_thread``: ``asyncio.run`` joins the default executor's threads at exit without a
+- Every target has a daemon thread of its own that delivers its messages one after the other, in the
+  order they were reported (the owner reads them in the order things happened), each bounded by a
+  timeout. Daemon threads, not ``asyncio.to_thread``: ``asyncio.run`` joins the default executor's threads at exit without a
   bound (Python 3.11), so one hung mail server would keep a stopped bot from exiting.
 - A failed or timed-out delivery is logged (``trimtab.notify``, the target named by its label, never its
   URL) and counted in :attr:`Notifier.stats`; nothing is ever raised to the caller.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
@@ -61,6 +63,32 @@ class NotifyStats:
     collapsed: int = 0
 
 
+@dataclass
+class _Collapsing:
+    """One kind of message sent at most once per :data:`SKIP_INTERVAL`: when the last went out, and the
+    ones held back since (how many, and when the first was)."""
+
+    last: datetime | None = None
+    unsent: int = 0
+    first_unsent: datetime | None = None
+
+    def let_through(self, now: datetime) -> tuple[int, datetime | None] | None:
+        """None when a message at ``now`` is held back (counted); else it goes out, and this returns how
+        many were held back before it and since when."""
+        if self.last is not None and now - self.last < SKIP_INTERVAL:
+            self.unsent += 1
+            self.first_unsent = self.first_unsent or now
+            return None
+        held = self.unsent, self.first_unsent
+        self.clear()
+        self.last = now
+        return held
+
+    def clear(self) -> None:
+        """Forget the last message: the next one goes out."""
+        self.last, self.unsent, self.first_unsent = None, 0, None
+
+
 class Notifier:
     """Sends ``portfolio``'s events to ``urls`` (apprise URLs or :class:`Target`), for the chosen ``events``.
 
@@ -91,12 +119,10 @@ class Notifier:
         self._timeout = timeout
         self._lock = threading.Lock()
         self._pending: set[Future[Delivery]] = set()
+        self._queues: dict[Target, queue.SimpleQueue[tuple[Message, Future[Delivery], bool]]] = {}
         self._sent = self._failed = self._collapsed = 0
-        self._last_skip: datetime | None = None
-        self._unsent_skips = 0
-        self._first_unsent: datetime | None = None
-        self._last_temporary: datetime | None = None
-        self._unsent_temporary = 0
+        self._skips = _Collapsing()  # "nothing to do" checks
+        self._outage = _Collapsing()  # temporary failures of one exchange outage
         self._frozen_sent: frozenset[str] = frozenset()  # the assets frozen in the last run reported
         self._closed = False
 
@@ -110,7 +136,7 @@ class Notifier:
                 return
             if event.outcome is not None:
                 with self._lock:  # the outage (if any) is over: its next failure goes out again
-                    self._last_temporary, self._unsent_temporary = None, 0
+                    self._outage.clear()
                 self._outcome(event.outcome)
             elif event.error is not None:
                 self.failure(event.error)
@@ -131,13 +157,10 @@ class Notifier:
     def _temporary(self, error: BaseException) -> None:
         """Exchange trouble, retried with backoff: the first failure of an outage goes out, the retries
         that fail again within :data:`SKIP_INTERVAL` of it are collapsed (the next one sent counts them)."""
-        now = self._clock()
-        with self._lock:
-            if self._last_temporary is not None and now - self._last_temporary < SKIP_INTERVAL:
-                self._unsent_temporary += 1
-                self._collapsed += 1
-                return
-            unsent, self._unsent_temporary, self._last_temporary = self._unsent_temporary, 0, now
+        held = self._collapse(self._outage)
+        if held is None:
+            return
+        unsent, _ = held
         text = _text(error, self._spell)
         if unsent:
             text += f" ({unsent} more failed retries not sent)"
@@ -158,16 +181,18 @@ class Notifier:
             return
         if NotifyEvent.SKIPPED not in self.events:
             return
+        held = self._collapse(self._skips)
+        if held is not None:
+            self._emit(messages.skipped(self.portfolio, outcome, *held))
+
+    def _collapse(self, kind: _Collapsing) -> tuple[int, datetime | None] | None:
+        """``kind``'s message now: None when it is held back (and counted in :attr:`stats`), else how
+        many were held back before it and since when (see :meth:`_Collapsing.let_through`)."""
         now = self._clock()
         with self._lock:
-            if self._last_skip is not None and now - self._last_skip < SKIP_INTERVAL:
-                self._unsent_skips += 1
-                self._collapsed += 1
-                self._first_unsent = self._first_unsent or now
-                return
-            unsent, since = self._unsent_skips, self._first_unsent
-            self._last_skip, self._unsent_skips, self._first_unsent = now, 0, None
-        self._emit(messages.skipped(self.portfolio, outcome, unsent, since))
+            held = kind.let_through(now)
+            self._collapsed += held is None
+        return held
 
     def _frozen(self, reasons: Mapping[str, str]) -> None:
         """Assets a guard froze in a run: sent when an asset is newly frozen, not again while it stays so."""
@@ -193,14 +218,28 @@ class Notifier:
             with self._lock:
                 self._pending.add(future)
             future.add_done_callback(self._settled)
-            threading.Thread(
-                target=self._deliver,
-                args=(target, message, future, quiet),
-                name="trimtab-notify",
-                daemon=True,
-            ).start()
+            self._queue_of(target).put((message, future, quiet))
             futures.append(future)
         return futures
+
+    def _queue_of(self, target: Target) -> queue.SimpleQueue[tuple[Message, Future[Delivery], bool]]:
+        """``target``'s queue of messages, and the daemon thread delivering them in order (both made on
+        first use)."""
+        with self._lock:
+            waiting = self._queues.get(target)
+            if waiting is None:
+                waiting = self._queues[target] = queue.SimpleQueue()
+                threading.Thread(
+                    target=self._deliver_in_order, args=(target, waiting), name="trimtab-notify", daemon=True
+                ).start()
+            return waiting
+
+    def _deliver_in_order(
+        self, target: Target, waiting: queue.SimpleQueue[tuple[Message, Future[Delivery], bool]]
+    ) -> None:
+        while True:
+            message, future, quiet = waiting.get()
+            self._deliver(target, message, future, quiet)
 
     def _emit(self, message: Message) -> None:
         if message.event in self.events:

@@ -57,7 +57,7 @@ from typing import Protocol
 from trimtab.model.money import HUNDRED, ZERO
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.options import RebalanceTo, Sells
-from trimtab.planning.positions import managed_positions
+from trimtab.planning.positions import managed_positions, managed_value
 
 #: Digits for the weights here: twice the planner's 60, so an untraded asset's weight multiplies back to
 #: its value exactly at the planner's precision.
@@ -156,7 +156,7 @@ def _book(
     """The managed assets and the quote in weights of the planner's value, or None when it is 0."""
     positions, _ = managed_positions(snapshot, targets, sell_unlisted=sell_unlisted)
     cash = snapshot.amount(snapshot.quote)
-    value = cash + sum((p.total * p.price for p in positions), ZERO)
+    value = managed_value(snapshot, positions)
     if value <= 0:
         return None
     assets = []

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from trimtab.model.money import HUNDRED, ZERO
+from trimtab.model.money import HUNDRED
 from trimtab.model.orders import Side
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.held_assets import held_targets
 from trimtab.planning.plan import SkippedTrade
-from trimtab.planning.positions import managed_positions
+from trimtab.planning.positions import managed_positions, managed_value
 
 
 def around_frozen(
@@ -27,7 +27,7 @@ def around_frozen(
     every frozen managed asset pinned at its current weight, and the trades those pins skip."""
     frozen = snapshot.frozen
     positions, _ = managed_positions(snapshot, targets, sell_unlisted=sell_unlisted)
-    value = snapshot.amount(snapshot.quote) + sum((p.total * p.price for p in positions), ZERO)
+    value = managed_value(snapshot, positions)
     pinned_positions = [p for p in positions if p.asset in frozen]
     pairs = {s: r for s, r in snapshot.pairs.items() if r.base not in frozen and r.quote not in frozen}
     thawed = replace(snapshot, frozen={}, pairs=pairs)
@@ -40,6 +40,6 @@ def around_frozen(
             side = Side.BUY if gap > 0 else Side.SELL
             reason = f"{frozen[p.asset]}; {p.asset} stays at its current weight and is not traded"
             notes.append(SkippedTrade(p.asset, side, abs(gap), reason))
-    held = {p.asset: SkippedTrade(p.asset, Side.BUY, ZERO, frozen[p.asset]) for p in pinned_positions}
+    held = {p.asset for p in pinned_positions}
     pinned = held_targets(targets, held, quote=snapshot.quote, positions=positions, value=value)
     return thawed, pinned, tuple(notes)

@@ -8,7 +8,7 @@ and rebalances the others among themselves: :func:`held_targets` are the targets
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
 
 from trimtab.model.money import HUNDRED, ZERO
@@ -18,7 +18,7 @@ from trimtab.planning.positions import Position
 
 def held_targets(
     targets: Mapping[str, Decimal],
-    held: Mapping[str, SkippedTrade],
+    held: Collection[str],
     *,
     quote: str,
     positions: Iterable[Position],

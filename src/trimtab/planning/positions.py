@@ -7,7 +7,7 @@ from the real proceeds), so the common case, nothing wrong, is kept to one pass 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -78,6 +78,12 @@ def managed_positions(
         total, free = snapshot.amount(asset), snapshot.free(asset)
         positions.append(Position(asset, rules, price, weights[asset], total, free))
     return positions, skipped
+
+
+def managed_value(snapshot: Snapshot, positions: Iterable[Position]) -> Decimal:
+    """The managed portfolio's value ``V`` the planner's weights are of: the quote's amount and every
+    managed position at its last price."""
+    return snapshot.amount(snapshot.quote) + sum((p.total * p.price for p in positions), ZERO)
 
 
 def untradable(asset: str, quote: str, price: Decimal | None, rules: MarketRules | None) -> str | None:

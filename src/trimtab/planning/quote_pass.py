@@ -25,7 +25,7 @@ from trimtab.model.orders import Side
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.constraints import buy_limit_price, rule_violation, sell_limit_price
 from trimtab.planning.plan import Plan, SkippedTrade
-from trimtab.planning.positions import Position, managed_positions
+from trimtab.planning.positions import Position, managed_positions, managed_value
 from trimtab.planning.settings import PlannerSettings
 from trimtab.planning.sized_trades import (
     SizedTrade,
@@ -54,7 +54,7 @@ class QuotePass:
         self.positions, self.skipped = managed_positions(
             snapshot, targets, sell_unlisted=settings.sell_unlisted
         )
-        self.value = snapshot.amount(self.quote) + sum((p.total * p.price for p in self.positions), ZERO)
+        self.value = managed_value(snapshot, self.positions)
         self.cap = self.value * settings.max_trade_percent / HUNDRED
         self._max_pieces: dict[str, Decimal] = {}  # per asset, worked out only for orders above the cap
         # Buys wanted (a gap of at least min_trade_value) that no order could make, by asset.

@@ -114,10 +114,11 @@ def fill_events(
     base, _, quote = symbol.partition("/")
     if fill.amount <= 0:
         return []
+    rate = quote_rate(
+        portfolio_quote or quote, report_currency, fill.timestamp.astimezone(zone).date(), rates
+    )
     if portfolio_quote and quote != portfolio_quote:
-        rate = quote_rate(portfolio_quote, report_currency, fill.timestamp.astimezone(zone).date(), rates)
         return _cross_fill_events(symbol, side, fill, prices, rate, report_currency, wallet, portfolio_quote)
-    rate = quote_rate(quote, report_currency, fill.timestamp.astimezone(zone).date(), rates)
     kind = EventType.BUY if side is Side.BUY else EventType.SELL
     trade = TaxEvent(fill.timestamp, wallet, kind, base, fill.amount, fill.price * rate)
     if fill.fee <= 0:
@@ -128,14 +129,20 @@ def fill_events(
         return [replace(trade, fee=fill.fee * rate, fee_asset=report_currency)]
     if fill.fee_asset == report_currency:
         return [replace(trade, fee=fill.fee, fee_asset=report_currency)]
+    return [trade, _fee_event(symbol, fill, prices, rate, wallet)]
+
+
+def _fee_event(
+    symbol: str, fill: Fill, prices: Mapping[str, Decimal], rate: Decimal, wallet: str
+) -> TaxEvent:
+    """The ``fee`` event of a fee paid in a third asset, valued at its snapshot price x ``rate``."""
     price = prices.get(fill.fee_asset)
     if price is None:
         raise TaxError(
             f"the {symbol} fill at {fill.timestamp.isoformat()} paid a fee of {fill.fee} "
             f"{fill.fee_asset}, which has no price in its run's snapshot to value it at"
         )
-    fee = TaxEvent(fill.timestamp, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
-    return [trade, fee]
+    return TaxEvent(fill.timestamp, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
 
 
 def _cross_fill_events(  # noqa: PLR0917 (fill_events' facts, passed on)
@@ -177,14 +184,7 @@ def _cross_fill_events(  # noqa: PLR0917 (fill_events' facts, passed on)
     if fill.fee_asset in {portfolio_quote, report_currency}:
         fee = fill.fee * rate if fill.fee_asset == portfolio_quote else fill.fee
         return [disposal, replace(acquisition, fee=fee, fee_asset=report_currency)]
-    price = prices.get(fill.fee_asset)
-    if price is None:
-        raise TaxError(
-            f"the {symbol} fill at {fill.timestamp.isoformat()} paid a fee of {fill.fee} "
-            f"{fill.fee_asset}, which has no price in its run's snapshot to value it at"
-        )
-    fee_event = TaxEvent(at, wallet, EventType.FEE, fill.fee_asset, fill.fee, price * rate)
-    return [disposal, acquisition, fee_event]
+    return [disposal, acquisition, _fee_event(symbol, fill, prices, rate, wallet)]
 
 
 def bot_fills_as_events(

@@ -23,6 +23,9 @@ from trimtab.model.markets import MarketRules
 #: Binance's NOTIONAL filter minimum on USDT pairs, in the quote currency.
 DEFAULT_MIN_NOTIONAL = Decimal(5)
 
+#: The fields of a market's rules the paper config may give (``exchange.markets``); the rest are defaults.
+OVERRIDABLE = ("amount_step", "min_amount", "min_notional", "price_tick")
+
 #: A derived lot step is the largest power of ten worth at most this much quote (capped at 1 unit).
 _MAX_STEP_VALUE = Decimal("0.1")
 #: Derived ticks keep five significant digits of the price, like Binance's small-cap pairs …
@@ -83,14 +86,16 @@ def derived_rules(asset: str, quote: str, price: Decimal) -> MarketRules:
     return _spot_rules(asset, quote, step, tick)
 
 
-def _spot_rules(asset: str, quote: str, step: Decimal, tick: Decimal) -> MarketRules:
-    """Binance spot's shape: the minimum amount is one step, the minimum notional 5 quote."""
+def _spot_rules(
+    asset: str, quote: str, step: Decimal, tick: Decimal, min_notional: Decimal = DEFAULT_MIN_NOTIONAL
+) -> MarketRules:
+    """Binance spot's shape: the minimum amount is one step, the minimum notional 5 quote unless given."""
     return MarketRules(
         base=asset,
         quote=quote,
         amount_step=step,
         min_amount=step,
-        min_notional=DEFAULT_MIN_NOTIONAL,
+        min_notional=min_notional,
         price_tick=tick,
     )
 
@@ -121,11 +126,4 @@ def cross_rules(
     worth = _CROSS_MIN_NOTIONAL_USD / quote_worth
     # the nearest power of ten on a log scale: round log10, here via the exponent of worth * sqrt(10)
     min_notional = Decimal(10) ** (worth * Decimal(10).sqrt()).adjusted()
-    return MarketRules(
-        base=base,
-        quote=quote,
-        amount_step=base_step,
-        min_amount=base_step,
-        min_notional=min_notional,
-        price_tick=tick,
-    )
+    return _spot_rules(base, quote, base_step, tick, min_notional)

@@ -166,11 +166,17 @@ def market_status(market: Mapping[str, Any]) -> str:
     return _STATUSES.get(status, "halted")
 
 
+def last_price(ticker: Mapping[str, Any]) -> Decimal | None:
+    """A ccxt ticker's ``last`` price, None unless it is a positive number."""
+    last = dec_or_none(ticker.get("last"))
+    return last if last is not None and last > 0 else None
+
+
 def ticker_of(ticker: Mapping[str, Any]) -> Ticker | None:
     """A ccxt ticker as a :class:`Ticker` (None without a positive last price): its ``timestamp``
     (milliseconds) as the time, its ``percentage`` as the 24-hour change, else the change from ``open``."""
-    last = dec_or_none(ticker.get("last"))
-    if last is None or last <= 0:
+    last = last_price(ticker)
+    if last is None:
         return None
     stamp = ticker.get("timestamp")
     when = datetime.fromtimestamp(int(stamp) / 1000, UTC) if stamp else None

@@ -40,6 +40,7 @@ from trimtab.venues.ccxt_answers import (
     dec_or_none,
     fill_of,
     is_spot,
+    last_price,
     market_rules,
     precision_step,
     ticker_of,
@@ -153,8 +154,8 @@ class CcxtVenue:
             return {}, {}
         tickers = await self._calls.read("fetch_tickers", self._exchange.fetch_tickers, list(rules))
         with self._calls.malformed("ticker"):
-            lasts = {s: dec_or_none((tickers.get(s) or {}).get("last")) for s in rules}
-        prices = {s: last for s, last in lasts.items() if last is not None and last > 0}
+            lasts = {s: last_price(tickers.get(s) or {}) for s in rules}
+        prices = {s: last for s, last in lasts.items() if last is not None}
         return {s: r for s, r in rules.items() if s in prices}, prices
 
     async def fetch_fee_rate(self) -> Decimal:

@@ -20,10 +20,10 @@ from decimal import Decimal
 
 from trimtab.model.markets import MarketRules
 from trimtab.model.tickers import Ticker
+from trimtab.venues.binance_defaults import OVERRIDABLE
 from trimtab.venues.ccxt_venue import CcxtVenue
 
-#: The fields of a market's rules the paper config may override (``exchange.markets``).
-OVERRIDABLE = ("amount_step", "min_amount", "min_notional", "price_tick")
+__all__ = ["OVERRIDABLE", "LiveMarket"]
 
 
 class LiveMarket:

@@ -12,11 +12,11 @@ rules of every paper market. Orders on it fill by the same fill model as any mar
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from trimtab.model.markets import TRADING, MarketRules, symbol_of
-from trimtab.venues.binance_defaults import cross_rules
+from trimtab.venues.binance_defaults import OVERRIDABLE, cross_rules
 from trimtab.venues.paper_market import PaperMarket
 
 #: The rules of the quote markets of some assets at their prices (the paper venue's own lookup).
@@ -46,16 +46,9 @@ class PaperPair:
     def rules(self, pair_price: Decimal, base_step: Decimal, quote_worth: Decimal) -> MarketRules:
         """The pair's rules: the configured ones, the rest Binance-like defaults at ``pair_price``, with
         the base's lot step ``base_step`` and the quote asset worth ``quote_worth`` (portfolio quote)."""
+        given = {f: v for f in OVERRIDABLE if (v := getattr(self, f)) is not None}
         default = cross_rules(self.base, self.quote, pair_price, base_step, quote_worth)
-        return MarketRules(
-            base=self.base,
-            quote=self.quote,
-            amount_step=default.amount_step if self.amount_step is None else self.amount_step,
-            min_amount=default.min_amount if self.min_amount is None else self.min_amount,
-            min_notional=default.min_notional if self.min_notional is None else self.min_notional,
-            price_tick=default.price_tick if self.price_tick is None else self.price_tick,
-            status=self.status,
-        )
+        return replace(default, status=self.status, **given)
 
 
 def on_tick(price: Decimal, tick: Decimal) -> Decimal:

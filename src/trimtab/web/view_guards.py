@@ -25,8 +25,8 @@ def guards_section(portfolio: str, holds: Sequence[GuardHold], *, writes: bool) 
         tag(
             "tr",
             tag("th", hold.asset, scope="row"),
-            tag("td", hold.reason, data_field="reason"),
-            tag("td", when(hold.since), data_field="since"),
+            tag("td", hold.reason, data_field="reason", data_label="Reason", class_="reason"),
+            tag("td", when(hold.since), data_field="since", data_label="Since"),
             tag(
                 "td",
                 tag(
@@ -58,6 +58,7 @@ def guards_section(portfolio: str, holds: Sequence[GuardHold], *, writes: bool) 
             ["Asset", "Reason", "Since", "Action"],
             rows,
             empty="",
+            cards=True,  # on a phone each hold is a card: the reason wraps, the button stays in view
         ),
         id="guards-section",
         class_="wide",

@@ -131,10 +131,16 @@ def _planned(detail: RunDetail, quote: str) -> Markup:
         )
         for order in detail.planned_orders
     ]
+    # A cross pair's limit (ETH/BTC) is in its own quote asset, not the portfolio's.
+    crossed = sorted({o.symbol for o in detail.planned_orders if not o.symbol.endswith(f"/{quote}")})
+    limits = ""
+    if crossed:
+        base, pair_quote = crossed[0].split("/")
+        limits = f"; a cross pair's limit price in its own quote: {pair_quote} per {base} on {crossed[0]}"
     return table(
         "planned-orders",
-        f"The orders the run planned, in order (values in {quote}); buys re-planned from what the sells "
-        "really raised come after the plan, and replace its buys",
+        f"The orders the run planned, in order (values in {quote}{limits}); buys re-planned from what the "
+        "sells really raised come after the plan, and replace its buys",
         PLAN_HEAD,
         rows,
         empty="No orders were planned.",
