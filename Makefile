@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 COMPILED := $(VENV)/.compiled
 
-.PHONY: demo test lint typecheck install clean
+.PHONY: demo test lint typecheck install clean postgresql-server
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +58,23 @@ $(CHROMIUM): | $(STAMP)
 		echo "warning: $(CHROMIUM) is missing and only root can install it (apt-get install chromium): the browser tests skip"; \
 	fi
 
-test: lint typecheck $(COMPILED) | $(CHROMIUM)
+# The ledger, bot and tax tests also run against a real PostgreSQL: a throwaway cluster the tests start from
+# the server binaries (tests/support/postgres.py), unless TRIMTAB_TEST_POSTGRES_URL names a server. When no
+# initdb/pg_ctl is found, root installs Debian's postgresql with apt-get (after chromium: one apt at a time);
+# anyone else gets one warning line, and those tests skip saying why.
+postgresql-server: | $(STAMP) $(CHROMIUM)
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; then :; \
+	elif [ -n "$${TRIMTAB_TEST_POSTGRES_URL:-}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's postgresql for the ledger's PostgreSQL tests (apt-get)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } \
+			>$(VENV)/postgresql-install.log 2>&1 \
+			|| echo "warning: could not install postgresql (see $(VENV)/postgresql-install.log): the PostgreSQL tests skip"; \
+	else \
+		echo "warning: no PostgreSQL server binaries and only root can install them (apt-get install postgresql): the PostgreSQL tests skip"; \
+	fi
+
+test: lint typecheck $(COMPILED) | $(CHROMIUM) postgresql-server
 	$(BIN)/pytest
 
 clean:

@@ -1,4 +1,5 @@
-"""The bot end to end on the paper venue and a real SQLite ledger: decide, plan, execute, record."""
+"""The bot end to end on the paper venue and a real ledger (SQLite and PostgreSQL): decide, plan,
+execute, record."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ from pathlib import Path
 import pytest
 from flaky_venue import FlakyVenue
 
-from trimtab.app.assembly import build_bot
+from trimtab.app.assembly import build_bot, open_ledger
 from trimtab.app.service import Bot
 from trimtab.config import load_config
 from trimtab.errors import OrderRejected
-from trimtab.ledger.store import LedgerStore
 from trimtab.model.orders import OrderRequest
 
 FIXED_NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)  # a Wednesday noon, the day after the paper prices
+# Every test runs on both ledger backends: write_config names the PostgreSQL variant's database.
+pytestmark = pytest.mark.usefixtures("ledger_backend")
 
 
 def bot_for(path: Path) -> Bot:
@@ -51,12 +53,13 @@ async def test_drifted_portfolio_is_rebalanced_to_its_targets(write_config: Call
     assert outcome.after.total_value == before.total_value - fees_in_quote
 
 
-async def test_run_is_recorded_in_the_ledger(write_config: Callable[..., Path]) -> None:
+async def test_run_is_recorded_in_the_ledger(write_config: Callable[..., Path], ledger_backend: str) -> None:
     path = write_config()
     bot = bot_for(path)
     outcome = await bot.rebalance()
     await bot.close()
-    ledger = LedgerStore.open(f"sqlite:///{path.parent / 'data' / 'ledger.db'}")
+    assert (path.parent / "data" / "ledger.db").exists() == (ledger_backend == "sqlite")
+    ledger = open_ledger(load_config(path), path)
     detail = ledger.run_detail(outcome.run_id)
     assert ledger.last_rebalance_at() == FIXED_NOW
     ledger.close()
@@ -90,7 +93,7 @@ async def test_dry_run_places_nothing_but_is_recorded(write_config: Callable[...
     assert outcome.results == ()
     assert outcome.planned.plan.orders
     assert after.snapshot.balances == before.snapshot.balances
-    ledger = LedgerStore.open(f"sqlite:///{path.parent / 'data' / 'ledger.db'}")
+    ledger = open_ledger(load_config(path), path)
     assert ledger.last_rebalance_at() is None, "a dry run is not a rebalance"
     ledger.close()
 
@@ -133,7 +136,7 @@ async def test_a_failed_run_is_marked_failed_and_keeps_what_happened(
     with pytest.raises(OrderRejected):
         await bot.rebalance()
     await bot.close()
-    ledger = LedgerStore.open(f"sqlite:///{path.parent / 'data' / 'ledger.db'}")
+    ledger = open_ledger(load_config(path), path)
     [run] = ledger.list_runs()
     detail = ledger.run_detail(run.id)
     assert ledger.last_rebalance_at() is None

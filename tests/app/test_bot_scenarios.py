@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from trimtab.app.assembly import build_bot
 from trimtab.app.service import Bot
 from trimtab.config import load_config
@@ -14,6 +16,8 @@ from trimtab.model.orders import OrderStatus, Side
 
 WEDNESDAY_NOON = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 SATURDAY_NOON = datetime(2025, 1, 4, 12, 0, tzinfo=UTC)
+# Every test runs on both ledger backends: write_config names the PostgreSQL variant's database.
+pytestmark = pytest.mark.usefixtures("ledger_backend")
 
 HOLDINGS = "balances: {BTC: 0.09053, ETH: 1.2754, SOL: 13.647, BNB: 3.189, USDT: 500.9402525}"
 

@@ -6,21 +6,18 @@ overrides it once; stopping releases every lock."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from configs import yaml_config
+from fleet_recorder import NOW, Recorder, fixed_bot
 
-from trimtab.app.assembly import build_bot, hold_portfolio
+from trimtab.app.assembly import hold_portfolio
 from trimtab.app.fleet import Fleet, ServedPortfolio
 from trimtab.app.fleet_parts import (
     PAUSE_FILE_NAME,
     Busy,
     Checked,
-    FleetEvent,
     NothingToServe,
     PortfolioState,
     ServedConfig,
@@ -28,44 +25,10 @@ from trimtab.app.fleet_parts import (
     StateChanged,
     Stopped,
 )
-from trimtab.app.scheduler import CheckDone, Sleeping
-from trimtab.config import Config, load_config
+from trimtab.app.scheduler import CheckDone
+from trimtab.config import load_config
 from trimtab.errors import ConfigError
 from trimtab.ledger.records import RunMode, RunStatus
-from trimtab.ledger.store import LedgerStore
-
-NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
-WAIT = 60  # seconds: generous, never reached when things work (nothing here is timed)
-
-
-def fixed_bot(config: Config, path: Path):  # type: ignore[no-untyped-def]
-    return build_bot(config, path, clock=lambda: NOW)
-
-
-class Recorder:
-    """The fleet's events, with a way to wait for one."""
-
-    def __init__(self) -> None:
-        self.events: list[FleetEvent] = []
-        self._changed = asyncio.Event()
-
-    def __call__(self, event: FleetEvent) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    async def until(self, found: Callable[[FleetEvent], bool]) -> FleetEvent:
-        async def wait() -> FleetEvent:
-            while True:
-                for event in self.events:
-                    if found(event):
-                        return event
-                self._changed.clear()
-                await self._changed.wait()
-
-        return await asyncio.wait_for(wait(), WAIT)
-
-    def sleeping(self, name: str) -> Callable[[FleetEvent], bool]:
-        return lambda e: isinstance(e, Checked) and e.portfolio == name and isinstance(e.event, Sleeping)
 
 
 def served(tmp_path: Path, name: str, **overrides: object) -> ServedConfig:
@@ -190,9 +153,9 @@ async def test_a_pause_survives_a_restart_until_resumed(tmp_path: Path) -> None:
 
 def fail_runs(config: ServedConfig, count: int) -> None:
     """``count`` failed live runs in the portfolio's ledger: its kill switch is tripped."""
-    from trimtab.app.assembly import ledger_url
+    from trimtab.app.assembly import open_ledger
 
-    with LedgerStore.open(ledger_url(config.config, config.path)) as ledger:
+    with open_ledger(config.config, config.path) as ledger:
         for _ in range(count):
             run = ledger.start_run(
                 command="run",

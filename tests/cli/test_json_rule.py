@@ -37,6 +37,7 @@ INTEGER_KEYS = frozenset(
         "rebalances",
         "run_id",
         "skipped",
+        "workers",
         "year",
     }
 )

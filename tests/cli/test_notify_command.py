@@ -169,15 +169,14 @@ def test_a_refused_rebalance_tells_how_to_lift_the_kill_switch_in_the_commands_w
     # command line), not the parameter's internal name "override_kill_switch".
     from datetime import UTC, datetime, timedelta
 
-    from trimtab.app.assembly import ledger_url
+    from trimtab.app.assembly import open_ledger
     from trimtab.config import load_config
-    from trimtab.ledger import LedgerStore
 
     with Receiver() as receiver:
         path = write_config(
             yaml_config(risk={"max_consecutive_failures": 2}, top={"notify": {"urls": [receiver.url("k")]}})
         )
-        with LedgerStore.open(ledger_url(load_config(path), path)) as store:
+        with open_ledger(load_config(path), path) as store:
             for hour in (10, 11):
                 at = datetime(2024, 12, 31, hour, tzinfo=UTC)
                 run_id = store.start_run(

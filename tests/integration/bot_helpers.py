@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
 
-from trimtab.app.assembly import build_bot, ledger_url
+from trimtab.app.assembly import build_bot
+from trimtab.app.assembly import open_ledger as open_config_ledger
 from trimtab.app.service import Bot, RunOutcome
 from trimtab.config import load_config
 from trimtab.errors import TEMPORARY_MARK, Failure, TrimtabError, failure_of
@@ -179,7 +180,7 @@ def paper_bot(path: Path) -> Bot:
 
 def open_ledger(path: Path) -> LedgerStore:
     """The ledger of the config at ``path``, opened separately from any bot."""
-    return LedgerStore.open(ledger_url(load_config(path), path))
+    return open_config_ledger(load_config(path), path)
 
 
 async def rebalance_on(emulator: BinanceEmulator, folder: Path, **config: Any) -> RunOutcome:

@@ -52,7 +52,7 @@ def test_open_creates_the_folder_and_migrates_a_fresh_database_to_head(db_path: 
     engine = create_engine(db_url)
     try:
         assert set(inspect(engine).get_table_names()) == LEDGER_TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
     finally:
         engine.dispose()
 
@@ -78,7 +78,11 @@ def test_migrated_constraint_names_are_those_of_the_models(ledger: LedgerStore, 
             found_checks = {c["name"] for c in inspector.get_check_constraints(table.name)}
             found_uniques = {c["name"] for c in inspector.get_unique_constraints(table.name)}
             assert (found_checks, found_uniques) == (expected_checks, expected_uniques), table.name
-            assert {i["name"] for i in inspector.get_indexes(table.name)} == {i.name for i in table.indexes}
+            # PostgreSQL also lists the index behind each unique constraint (``duplicates_constraint``)
+            indexes = {
+                i["name"] for i in inspector.get_indexes(table.name) if "duplicates_constraint" not in i
+            }
+            assert indexes == {i.name for i in table.indexes}
     finally:
         engine.dispose()
     assert {"ck_runs_mode", "ck_runs_status", "ck_orders_side"} <= {
@@ -114,7 +118,7 @@ def test_reopening_is_idempotent_and_keeps_the_data(db_url: str) -> None:
         engine.dispose()
 
 
-def test_sqlite_ledger_uses_the_wal_journal(ledger: LedgerStore, db_path: Path) -> None:
+def test_sqlite_ledger_uses_the_wal_journal(sqlite_ledger: LedgerStore, db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     try:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -122,9 +126,9 @@ def test_sqlite_ledger_uses_the_wal_journal(ledger: LedgerStore, db_path: Path) 
         connection.close()
 
 
-def test_sqlite_ledger_enforces_foreign_keys(ledger: LedgerStore) -> None:
+def test_sqlite_ledger_enforces_foreign_keys(sqlite_ledger: LedgerStore) -> None:
     # The store's own connections must have foreign keys on; only they can show it.
-    with ledger._engine.connect() as connection:
+    with sqlite_ledger._engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
 
 

@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect
 
 from trimtab.ledger import LedgerStore
-from trimtab.ledger.migrate import alembic_config, current_revision
+from trimtab.ledger.migrate import alembic_config, current_revision, head_revision
 from trimtab.model.markets import MarketRules
 from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
 from trimtab.model.portfolio import Balance, Snapshot
@@ -121,7 +121,7 @@ def test_migrating_a_0004_ledger_keeps_its_runs_with_no_quote_route_fees(db_path
         with engine.begin() as connection:
             connection.exec_driver_sql(
                 "INSERT INTO runs (started_at, command, venue, mode, forced, status, config_digest) "
-                "VALUES ('2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', 0, 'completed', 'd')"
+                "VALUES ('2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', false, 'completed', 'd')"
             )
         assert "quote_route_fees" not in {c["name"] for c in inspect(engine).get_columns("runs")}
     finally:
@@ -135,7 +135,7 @@ def test_migrating_a_0004_ledger_keeps_its_runs_with_no_quote_route_fees(db_path
 
     engine = create_engine(db_url)
     try:
-        assert current_revision(engine) == "0005"
+        assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()
 

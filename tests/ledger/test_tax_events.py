@@ -1,9 +1,9 @@
-"""The ledger's tax side against a real SQLite file: imported history in and out, idempotent imports,
-all-or-nothing writes, the bot's live fills, and migration 0002 over a ledger that already has runs."""
+"""The ledger's tax side against a real SQLite file and a real PostgreSQL database: imported history in and
+out, idempotent imports, all-or-nothing writes, the bot's live fills, and migration 0002 over a ledger that
+already has runs."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -45,20 +45,21 @@ def test_events_round_trip_exactly_in_time_order(ledger: LedgerStore) -> None:
     assert [e.line for e in events] == [2, 3, 4]
 
 
-def test_rows_keep_the_source_the_line_and_decimal_text(ledger: LedgerStore, db_path: Path) -> None:
+def test_rows_keep_the_source_the_line_and_decimal_text(ledger: LedgerStore, db_url: str) -> None:
     berlin = timezone(timedelta(hours=1))
     store(
         ledger,
         TaxEvent(datetime(2024, 1, 2, 11, tzinfo=berlin), "w", EventType.BUY, "ETH", D(1), D(2000), line=7),
     )
-    connection = sqlite3.connect(db_path)
+    engine = create_engine(db_url)
     try:
-        row = connection.execute(
-            "SELECT source, line, type, amount, price, fee, fee_asset, report_currency FROM tax_events"
-        ).fetchone()
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT source, line, type, amount, price, fee, fee_asset, report_currency FROM tax_events"
+            ).one()
     finally:
-        connection.close()
-    assert row == ("history.csv", 7, "buy", "1", "2000", "0", "", "USD")
+        engine.dispose()
+    assert tuple(row) == ("history.csv", 7, "buy", "1", "2000", "0", "", "USD")
     assert ledger.tax_events()[0].timestamp == T0  # 11:00 in Berlin is 10:00 UTC
 
 
@@ -149,18 +150,18 @@ def test_live_fills_are_those_of_live_runs_on_the_venue_in_time_order(ledger: Le
 
 
 def test_migration_0002_adds_the_table_to_a_ledger_with_runs(db_url: str, db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
+    db_path.parent.mkdir(parents=True)  # the SQLite variant's folder
     config = alembic_config(db_url)
     command.upgrade(config, "0001")
-    connection = sqlite3.connect(db_path)
+    engine = create_engine(db_url)
     try:
-        connection.execute(
-            "INSERT INTO runs (id, started_at, command, venue, mode, forced, status, config_digest) "
-            "VALUES (1, '2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', 0, 'completed', 'abc')"
-        )
-        connection.commit()
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO runs (id, started_at, command, venue, mode, forced, status, config_digest) "
+                "VALUES (1, '2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', false, 'completed', 'abc')"
+            )
     finally:
-        connection.close()
+        engine.dispose()
 
     with LedgerStore.open(db_url) as ledger:
         assert [run.id for run in ledger.list_runs()] == [1]

@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config import load_config
-from trimtab.ledger import LedgerStore
 from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
 from trimtab.model.portfolio import Balance, Snapshot
 from trimtab.policy.base import Decision
@@ -38,7 +37,7 @@ def fill_ledger(config_path: Path, runs: int) -> int:
     many were completed (the rest skipped or failed)."""
     config = load_config(config_path)
     completed = 0
-    with LedgerStore.open(ledger_url(config, config_path)) as store:
+    with open_ledger(config, config_path) as store:
         for index in range(runs):
             at = START + timedelta(hours=index)
             run_id = store.start_run(

@@ -1,7 +1,7 @@
 """Cross-pair fills (ETH/BTC in a USDT portfolio) as tax events: a swap, the asset paid disposed of and
 the asset received acquired, both valued at the pair quote asset's price in the run's snapshot. Real
-SQLite ledgers and the real US, German and UK reports, and a plan's cross orders as the tax advisor
-estimates them; figures worked by hand."""
+SQLite and PostgreSQL ledgers and the real US, German and UK reports, and a plan's cross orders as the
+tax advisor estimates them; figures worked by hand."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from ledger_runs import record_run
@@ -37,8 +36,8 @@ BUY, SELL, FEE = EventType.BUY, EventType.SELL, EventType.FEE
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[LedgerStore]:
-    store = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+def ledger(ledger_url: str) -> Iterator[LedgerStore]:
+    store = LedgerStore.open(ledger_url)  # on SQLite and on PostgreSQL
     yield store
     store.close()
 

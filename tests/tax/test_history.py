@@ -1,12 +1,12 @@
 """The bot's fills as tax events: conversion to the report currency, fees, which runs count, and the
-ledger's whole history (imported + fills) in time order. Real SQLite ledgers, figures worked by hand."""
+ledger's whole history (imported + fills) in time order. Real SQLite and PostgreSQL ledgers,
+figures worked by hand."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from ledger_runs import record_run
@@ -27,8 +27,8 @@ PRICES = {"BTC": D("60000"), "BNB": D("600")}
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[LedgerStore]:
-    store = LedgerStore.open(f"sqlite:///{tmp_path / 'ledger.db'}")
+def ledger(ledger_url: str) -> Iterator[LedgerStore]:
+    store = LedgerStore.open(ledger_url)  # on SQLite and on PostgreSQL
     yield store
     store.close()
 

@@ -16,9 +16,8 @@ from configs import MONTHLY, yaml_config
 from serving import Served, cli_json, environment, http_client, serve, serving
 from serving import get_json as get
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config import load_config
-from trimtab.ledger import LedgerStore
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
@@ -199,7 +198,7 @@ def test_a_kill_switch_refusal_says_how_to_lift_it_through_the_api(tmp_path: Pat
     config.write_text(
         yaml_config(data_dir="halted-data", risk={"max_consecutive_failures": 2}), encoding="utf-8"
     )
-    with LedgerStore.open(ledger_url(load_config(config), config)) as store:
+    with open_ledger(load_config(config), config) as store:
         for index in range(2):
             at = datetime(2024, 12, 31, 10 + index, tzinfo=UTC)
             run_id = store.start_run(

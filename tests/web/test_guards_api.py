@@ -17,9 +17,8 @@ from dom import Element, parse
 from serving import Served, cli_json, http_client, serving
 from serving import get_json as get
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config import load_config
-from trimtab.ledger import LedgerStore
 from trimtab.ledger.records import GuardFinding, GuardKind
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
@@ -32,7 +31,7 @@ REASON = "SOL fell 42 % in 24 h"
 
 def hold(config_path: Path, asset: str, reason: str, at: datetime) -> None:
     """A crash hold on ``asset``, recorded by a run as the bot's crash guard records one."""
-    with LedgerStore.open(ledger_url(load_config(config_path), config_path)) as store:
+    with open_ledger(load_config(config_path), config_path) as store:
         run_id = store.start_run(
             command="run", venue="paper", mode="live", forced=False, started_at=at, config_digest="t"
         )

@@ -25,9 +25,8 @@ from configs import yaml_config
 from dom import Element, parse
 from serving import Served, cli_json, environment, run_cli, serve
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config import load_config
-from trimtab.ledger import LedgerStore
 from trimtab.web.backtests import backtests_page, report_named
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
@@ -95,7 +94,7 @@ def server(folder: Path) -> Iterator[Served]:
 
 def record_failed_runs(config_path: Path, count: int) -> None:
     """``count`` live runs that failed for good (an order refused), as the bot records them."""
-    with LedgerStore.open(ledger_url(load_config(config_path), config_path)) as store:
+    with open_ledger(load_config(config_path), config_path) as store:
         for index in range(count):
             at = datetime(2024, 12, 31, 10 + index, tzinfo=UTC)
             run_id = store.start_run(

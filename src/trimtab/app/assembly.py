@@ -37,6 +37,8 @@ from trimtab.venues.port import Venue
 # needs only build_policy, build_weights and planner_settings and starts faster without them.
 if TYPE_CHECKING:
     from trimtab.app.service import Bot
+    from trimtab.ledger.driver_lock import DatabaseLock
+    from trimtab.ledger.store import LedgerStore
     from trimtab.tax.advisor import TaxAdvisor
 
 LEDGER_FILE_NAME = "ledger.db"
@@ -64,15 +66,48 @@ def ledger_url(config: Config, config_path: Path) -> str:
     return f"sqlite:///{(data_dir(config, config_path) / LEDGER_FILE_NAME).resolve()}"
 
 
+def ledger_schema(config: Config, config_path: Path) -> str | None:
+    """The portfolio's schema in a PostgreSQL ledger: ``database_schema``, else the portfolio's name
+    lowercased, every character outside ``[a-z0-9_]`` as ``_``, ``p_`` in front unless it starts with a
+    letter, at most 63 characters (PostgreSQL's limit). None for SQLite (a file is one portfolio) and
+    for other databases unless ``database_schema`` names one."""
+    if config.database_schema is not None:
+        return config.database_schema
+    if not is_postgresql(ledger_url(config, config_path)):
+        return None
+    schema = re.sub(r"[^a-z0-9_]", "_", portfolio_name(config, config_path).lower())
+    if not schema[:1].isalpha():
+        schema = f"p_{schema}"
+    return schema[:63]
+
+
+def open_ledger(config: Config, config_path: Path) -> LedgerStore:
+    """The portfolio's ledger, opened (created and migrated as needed): the file or database of
+    :func:`ledger_url`, in the schema of :func:`ledger_schema` on PostgreSQL."""
+    from trimtab.ledger.store import LedgerStore
+
+    return LedgerStore.open(ledger_url(config, config_path), schema=ledger_schema(config, config_path))
+
+
 @contextmanager
-def hold_portfolio(config: Config, config_path: Path, command: str) -> Iterator[PortfolioLock]:
+def hold_portfolio(config: Config, config_path: Path, command: str) -> Iterator[PortfolioLock | DatabaseLock]:
     """Hold the portfolio's lock while the block runs: one process at a time drives a portfolio.
 
     Every command that trades or records runs (``rebalance``, ``run``, ``tax harvest --execute``) takes
-    it before it opens the ledger or the venue. The portfolio is where its state lives: the data folder
-    (paper account, default ledger) and the folder of a SQLite ``database_url`` elsewhere, so configs
-    that share them share the lock. Raises :class:`~trimtab.errors.PortfolioBusy` (naming the holder)
-    when another process holds it; ``command`` is how this process is named to the next one."""
+    it before it opens the ledger or the venue. On a PostgreSQL ledger, which several processes and
+    machines may share, it is the database's advisory lock on the portfolio's schema
+    (:class:`~trimtab.ledger.driver_lock.DatabaseLock`). Otherwise the portfolio is where its state
+    lives: the data folder (paper account, default ledger) and the folder of a SQLite ``database_url``
+    elsewhere, so configs that share them share the lock. Raises :class:`~trimtab.errors.PortfolioBusy`
+    (naming the holder) when another process holds it; ``command`` is how this process is named to the
+    next one."""
+    schema = ledger_schema(config, config_path)
+    if schema is not None and is_postgresql(ledger_url(config, config_path)):
+        from trimtab.ledger.driver_lock import DatabaseLock
+
+        with DatabaseLock(ledger_url(config, config_path), schema, command) as shared:
+            yield shared
+        return
     folders = [data_dir(config, config_path)]
     if config.database_url:
         from sqlalchemy.exc import ArgumentError
@@ -97,6 +132,11 @@ def hold_portfolio(config: Config, config_path: Path, command: str) -> Iterator[
         yield lock
     finally:
         lock.release()
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether the ledger at SQLAlchemy ``url`` is a PostgreSQL database (by its scheme)."""
+    return url.split(":", 1)[0].split("+", 1)[0].strip().lower() in {"postgresql", "postgres"}
 
 
 def paper_settings(config: Config, source: str, history: PriceHistory) -> PaperSettings:
@@ -320,7 +360,6 @@ def build_bot(
     last run, running ``speed`` times as fast as ``wall_clock``, default the system's UTC time)."""
     from trimtab.app.parts import BotParts
     from trimtab.app.service import Bot
-    from trimtab.ledger.store import LedgerStore
 
     source = str(config_path)
     moving = on_moving_market(config)
@@ -339,7 +378,7 @@ def build_bot(
     if not moving:
         assert clock is not None
         venue = build_venue(config, source, folder, history, clock)
-    ledger = LedgerStore.open(ledger_url(config, config_path))
+    ledger = open_ledger(config, config_path)
     if moving:
         try:  # a replay resumes from the ledger's last run
             clock = clock or market_clock(config, ledger, wall_clock) or utc_now

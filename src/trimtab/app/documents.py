@@ -197,6 +197,7 @@ def summary_report(run: RunSummary) -> dict[str, Any]:
         "value_after": fmt(run.value_after) if run.value_after is not None else None,
         "quote_route_fees": _optional(run.quote_route_fees),
         "fees_saved": _optional(run.fees_saved),
+        "driver": run.driver,
     }
 
 

@@ -28,11 +28,13 @@ PAUSE_FILE_NAME = "trimtab-paused.json"
 class PortfolioState(StrEnum):
     """``running``: checked on its schedule. ``paused``: by its owner, until resumed (kept across a
     restart). ``kill_switch``: its last runs failed (or its paper account disagrees with its ledger);
-    it waits for its owner, whose ``resume`` overrides the kill switch once."""
+    it waits for its owner, whose ``resume`` overrides the kill switch once. ``standby``: another process
+    sharing its PostgreSQL ledger drives it; this one takes it over when that one stops."""
 
     RUNNING = "running"
     PAUSED = "paused"
     KILL_SWITCH = "kill_switch"
+    STANDBY = "standby"
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,18 @@ class Stopped:
 
 
 FleetEvent = Serving | Busy | Checked | StateChanged | Stopped
+
+
+@dataclass
+class StandbyPortfolio:
+    """A portfolio another process drives (``holder`` names it), which this one takes over when it stops."""
+
+    served: ServedConfig
+    holder: str
+
+    @property
+    def name(self) -> str:
+        return self.served.name
 
 
 class NothingToServe(TrimtabError):

@@ -10,16 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError
 from trimtab.ledger.records import GuardHold
-from trimtab.ledger.store import LedgerStore
 
 
 def read_guard_holds(config: Config, config_path: Path) -> list[GuardHold]:
     """The crash holds in force in ``config``'s ledger, oldest first."""
-    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+    with open_ledger(config, config_path) as ledger:
         return ledger.guard_holds()
 
 
@@ -27,7 +26,7 @@ def resume_guard_hold(config: Config, config_path: Path, asset: str, at: datetim
     """End the crash hold on ``asset`` at ``at`` (the owner resumes buying it); the holds ended.
     Raises ConfigError when ``asset`` is not held back."""
     wanted = asset.strip().upper()
-    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+    with open_ledger(config, config_path) as ledger:
         ended = ledger.resume_guard_hold(wanted, at)
         if ended:
             return ended

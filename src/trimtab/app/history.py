@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config.models import Config
 from trimtab.ledger.records import RunDetail, RunSummary
-from trimtab.ledger.store import LedgerStore
 from trimtab.limits import MAX_RUN_ID
 
 
 def read_history(config: Config, config_path: Path, limit: int) -> list[RunSummary]:
     """The last ``limit`` runs of ``config``'s ledger, newest first."""
-    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+    with open_ledger(config, config_path) as ledger:
         return ledger.list_runs(min(limit, MAX_RUN_ID))  # no ledger holds more runs than ids
 
 
 def read_run_detail(config: Config, config_path: Path, run_id: int) -> RunDetail | None:
     """Everything ``config``'s ledger recorded of run ``run_id`` (None if there is no such run)."""
-    with LedgerStore.open(ledger_url(config, config_path)) as ledger:
+    with open_ledger(config, config_path) as ledger:
         return ledger.run_detail(run_id)

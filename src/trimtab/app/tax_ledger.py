@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config.models import Config
-from trimtab.ledger.store import LedgerStore
 from trimtab.tax.history import LedgerHistory, ledger_history
 from trimtab.tax.model import TaxEvent
 from trimtab.tax.rates import RateTable
@@ -29,7 +28,7 @@ def import_tax_events(
 ) -> int:
     """Store ``events`` (priced in ``report_currency``, read from ``source``) in one transaction, all or
     nothing; events already in the ledger are skipped. Returns how many were added."""
-    with LedgerStore.open(ledger_url(config, config_path)) as store:
+    with open_ledger(config, config_path) as store:
         return store.record_tax_events(
             events, source=source, report_currency=report_currency, imported_at=imported_at
         )
@@ -46,7 +45,7 @@ def read_tax_history(
 ) -> LedgerHistory:
     """The imported history and the bot's fills on the config's exchange, in ``report_currency``, before
     ``before`` (:func:`trimtab.tax.history.ledger_history`)."""
-    with LedgerStore.open(ledger_url(config, config_path)) as store:
+    with open_ledger(config, config_path) as store:
         return ledger_history(
             store,
             rates=rates,

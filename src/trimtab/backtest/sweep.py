@@ -31,6 +31,10 @@ Runs go to a :class:`~concurrent.futures.ProcessPoolExecutor` (``workers`` proce
 variant config as a mapping, the price file's path, dates and settings) and loads the price file itself,
 once per process; the runs of one process share each buy-and-hold benchmark (one per weight method and
 fee rate, see :class:`~trimtab.backtest.study.StudyCache`).
+
+With a ``scheduler`` the same jobs go to a Dask cluster instead (:mod:`trimtab.backtest.sweep_dask`):
+the same function runs each one, on the price frame scattered to the workers once, and the results
+are collected and ranked exactly as here.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trimtab.backtest.data import PriceFrame, load_price_frame
 from trimtab.backtest.engine import BacktestSettings
@@ -60,6 +64,9 @@ from trimtab.backtest.sweep_grid import (
 from trimtab.config import Config, config_from_mapping, load_config
 from trimtab.config.strategy import build_weights
 from trimtab.errors import TrimtabError, Wording
+
+if TYPE_CHECKING:  # Dask is imported only by a sweep on a cluster
+    from trimtab.backtest.sweep_dask import ClusterInfo, Scheduler
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ class Sweep:
     bars: int
     bar: str
     notes: tuple[Wording, ...] = field(default_factory=tuple)  # warnings a reader should see
+    cluster: ClusterInfo | None = None  # the Dask cluster that ran it; None: local processes
 
 
 class SweepFailed(TrimtabError):
@@ -140,8 +148,11 @@ def _studies(prices: str | None) -> StudyCache:
     return StudyCache(_frame(prices))
 
 
-def _run_job(job: _Job) -> tuple[int, SweepRun | _Failure]:
-    """The worker: load what it needs from plain inputs, run one backtest and its benchmark."""
+def _run_job(job: _Job, cache: StudyCache | None = None) -> tuple[int, SweepRun | _Failure]:
+    """The worker: load what it needs from plain inputs, run one backtest and its benchmark.
+
+    ``cache`` holds the frame to run on: a Dask worker's, around the frame scattered to it
+    (:mod:`trimtab.backtest.sweep_dask`); without it, this process's, from the price file."""
     try:
         config = config_from_mapping(job.config, job.source)
         settings = BacktestSettings(
@@ -150,7 +161,8 @@ def _run_job(job: _Job) -> tuple[int, SweepRun | _Failure]:
             market_rules=job.market_rules,
             quote=config.quote,
         )
-        cache = _studies(job.prices)
+        if cache is None:
+            cache = _studies(job.prices)
         study = run_study(
             config,
             cache.frame,
@@ -198,12 +210,18 @@ def run_sweep(
     workers: int | None = None,
     source: str | None = None,
     on_result: Callable[[SweepRun], None] | None = None,
+    scheduler: Scheduler | None = None,
+    on_cluster: Callable[[ClusterInfo], None] | None = None,
 ) -> Sweep:
     """Backtest every configuration of ``grid`` on ``config``'s portfolio; see the module docstring.
 
     ``grid`` defaults to :class:`SweepGrid`'s. ``on_result`` is called with each run as it completes
     (in completion order). Bad input (the config, the grid, the price file, the period, too little
     look-back) is a ConfigError before any run starts; a run failing after that is :class:`SweepFailed`.
+
+    ``scheduler`` (:func:`trimtab.backtest.sweep_dask.parse_scheduler`) runs the backtests on a Dask
+    cluster instead of local processes (``workers`` is then unused), with the same results;
+    ``on_cluster`` is told where, once connected (for the dashboard's address).
     """
     if isinstance(config, Path):
         source = source or str(config)
@@ -228,7 +246,15 @@ def run_sweep(
     settings = BacktestSettings(initial=initial, fee_rate=fee, market_rules=market_rules, quote=config.quote)
     # The config as it is: its buy-and-hold is the benchmark line (and a bad period fails here, once).
     own = run_study(config, frame, source=source, start=start, end=end, settings=settings)
-    results = _execute(jobs, workers or default_workers(), on_result)
+    collect = _Collector(jobs, on_result)
+    cluster = None
+    if scheduler is None:
+        _execute(jobs, workers or default_workers(), collect)
+    else:  # Dask is imported only by a sweep that uses it
+        from trimtab.backtest.sweep_dask import execute_on_cluster
+
+        cluster = execute_on_cluster(jobs, frame, scheduler, collect, on_cluster=on_cluster)
+    results = collect.results
     ranked = sorted(results, key=lambda pair: (-pair[1].strategy.final_value, pair[0]))
     selected = frame.select(study_assets(config), start, end)
     return Sweep(
@@ -241,30 +267,37 @@ def run_sweep(
         bars=len(selected.times),
         bar=selected.bar,
         notes=own.warnings,
+        cluster=cluster,
     )
 
 
-def _execute(
-    jobs: list[_Job], workers: int, on_result: Callable[[SweepRun], None] | None
-) -> list[tuple[int, SweepRun]]:
-    results: list[tuple[int, SweepRun]] = []
+class _Collector:
+    """Takes each outcome as it completes, on whichever executor: keeps the run and reports it to
+    ``on_result``, or raises a failed run's error (the caller then cancels the runs still to come)."""
 
-    def collect(index: int, outcome: SweepRun | _Failure) -> None:
+    def __init__(self, jobs: Sequence[_Job], on_result: Callable[[SweepRun], None] | None) -> None:
+        self.jobs = jobs
+        self.on_result = on_result
+        self.results: list[tuple[int, SweepRun]] = []
+
+    def __call__(self, index: int, outcome: SweepRun | _Failure) -> None:
         if isinstance(outcome, _Failure):
-            label = jobs[index].point.label
-            fee = f"{float(jobs[index].point.fee_rate):.2%}"
+            label = self.jobs[index].point.label
+            fee = f"{float(self.jobs[index].point.fee_rate):.2%}"
             raise SweepFailed(
                 Wording.of(f"sweep run {label} at fee {fee} failed: ", outcome.message), outcome.exit_code
             )
-        results.append((index, outcome))
-        if on_result is not None:
-            on_result(outcome)
+        self.results.append((index, outcome))
+        if self.on_result is not None:
+            self.on_result(outcome)
 
+
+def _execute(jobs: list[_Job], workers: int, collect: _Collector) -> None:
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         for job in jobs:
             collect(*_run_job(job))
-        return results
+        return
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         futures: list[Future[tuple[int, SweepRun | _Failure]]] = [pool.submit(_run_job, job) for job in jobs]
         try:
@@ -273,7 +306,6 @@ def _execute(
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return results
 
 
 def _context() -> multiprocessing.context.BaseContext:

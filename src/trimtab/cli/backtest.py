@@ -239,6 +239,14 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Processes to run in (default: all cores).")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Run the backtests on a Dask cluster: tcp://HOST:8786 (a running `dask scheduler`), "
+            "or local:N to start one here with N worker processes and Dask's dashboard.",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Rows of the ranked table (JSON has all).")] = 20,
     report: ReportOption = None,
     as_json: JsonOption = False,
@@ -246,7 +254,8 @@ def sweep(
 ) -> None:
     """Backtest many strategies of the config's portfolio in parallel, ranked by final value.
 
-    Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out."""
+    Comma-separated lists; an empty one (e.g. --calendars "") leaves that family out. With --scheduler
+    the same backtests run on a Dask cluster, with the same results."""
     from trimtab.backtest.sweep import run_sweep
     from trimtab.backtest.sweep_grid import parse_grid, sweep_points
     from trimtab.cli import sweep_output
@@ -265,6 +274,17 @@ def sweep(
         points = sweep_points(loaded, grid, source=str(config))
         first, last = date_flag("--start", start), date_flag("--end", end)
         cash = decimal_flag("--initial", initial, positive=True)
+        cluster = None
+        if scheduler is not None:  # Dask is imported only by a sweep on a cluster
+            from trimtab.backtest.sweep_dask import parse_scheduler
+
+            cluster = parse_scheduler(scheduler)
+            if workers is not None:
+                raise ConfigError(
+                    "command line",
+                    "--workers",
+                    "sets local processes; with --scheduler the cluster's workers run",
+                )
         with sweep_output.progress(err, len(points), enabled=not as_json and err.is_terminal) as advance:
             result = run_sweep(
                 loaded,
@@ -277,6 +297,10 @@ def sweep(
                 workers=workers,
                 source=str(config),
                 on_result=advance,
+                scheduler=cluster,
+                on_cluster=lambda info: err.print(
+                    sweep_output.cluster_line(info, len(points)), soft_wrap=True
+                ),
             )
         for note in result.notes:
             warn(said(note))

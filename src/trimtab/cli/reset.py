@@ -4,6 +4,7 @@ print when the two disagree (:mod:`trimtab.execution.agreement`)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from trimtab.cli.support import (
@@ -41,15 +42,16 @@ def reset(
 
     def action() -> None:
         from trimtab.app.assembly import hold_portfolio
-        from trimtab.app.reset import reset_paper
+        from trimtab.app.reset import refuse_unresettable, reset_paper
         from trimtab.clock import environment_clock, utc_now
         from trimtab.config import load_config
 
         loaded = load_config(config)
+        refuse_unresettable(loaded, config)
         # Never under a running bot: archiving its ledger mid-run would lose what the run records next.
         with hold_portfolio(loaded, config, "reset"):
             done = reset_paper(loaded, config, (environment_clock(True) or utc_now)())
-        moves = [("paper account", done.account), ("ledger", done.ledger)]
+        moves = [("paper account", done.account), ("ledger", done.ledger or done.schema)]
         if as_json:
             emit_json(
                 {
@@ -61,9 +63,11 @@ def reset(
             )
             return
         for what, move in moves:
-            if move is not None:
+            if isinstance(move, tuple) and isinstance(move[1], Path):
                 out.print(f"Archived the {what} {move[0]} as {move[1].name}.")
-        if done.account is None and done.ledger is None:
+            elif move is not None:
+                out.print(f"Archived the {what}'s schema {move[0]} as {move[1]}.")
+        if done.account is None and done.ledger is None and done.schema is None:
             out.print("Nothing to reset: there is no paper account or ledger yet.")
         else:
             out.print("The next command starts the paper account from exchange.balances, with a new ledger.")

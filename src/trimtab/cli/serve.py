@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 TOKEN_VARIABLE = "TRIMTAB_WEB_TOKEN"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8750
+#: With a PostgreSQL ledger: how often a standby portfolio is tried (the fleet's default, without importing it).
+TAKEOVER_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 30  # for requests in flight once a signal came (a POST rebalance finishes)
 
 
@@ -62,6 +64,15 @@ def serve(
             "--backtests", help="List and open the HTML backtest reports in this folder (/backtests)."
         ),
     ] = None,
+    takeover_seconds: Annotated[
+        float,
+        typer.Option(
+            "--takeover-seconds",
+            min=0.1,
+            max=3600,
+            help="With a PostgreSQL ledger: how often to try to take over the portfolios another serve drives.",
+        ),
+    ] = TAKEOVER_SECONDS,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per event.")] = False,
     debug: DebugOption = False,
 ) -> None:
@@ -69,7 +80,12 @@ def serve(
     guarded(
         debug,
         lambda: serve_portfolios(
-            config_files(configs, config_dir), host, port, as_json=as_json, backtests=backtests
+            config_files(configs, config_dir),
+            host,
+            port,
+            as_json=as_json,
+            backtests=backtests,
+            takeover_seconds=takeover_seconds,
         ),
     )
 
@@ -168,9 +184,11 @@ def serve_portfolios(
     as_json: bool,
     announce: str | None = None,
     backtests: Path | None = None,
+    takeover_seconds: float = TAKEOVER_SECONDS,
 ) -> None:
     """Load, check, bind, then serve until a signal; ``announce`` is one more line after the URL;
-    ``backtests``: the folder of HTML reports the dashboard lists."""
+    ``backtests``: the folder of HTML reports the dashboard lists; ``takeover_seconds``: how often a
+    standby portfolio (driven by another process) is tried."""
     import asyncio  # not at the top: `trimtab --help` and a backtest start without it
 
     if backtests is not None and not backtests.is_dir():
@@ -179,7 +197,17 @@ def serve_portfolios(
     token = web_token(host)
     sock = listening_socket(host, port)
     try:
-        asyncio.run(_serve(portfolios, sock, token, as_json=as_json, announce=announce, backtests=backtests))
+        asyncio.run(
+            _serve(
+                portfolios,
+                sock,
+                token,
+                as_json=as_json,
+                announce=announce,
+                backtests=backtests,
+                takeover_seconds=takeover_seconds,
+            )
+        )
     finally:
         sock.close()
     if not as_json:
@@ -194,6 +222,7 @@ async def _serve(
     as_json: bool,
     announce: str | None,
     backtests: Path | None = None,
+    takeover_seconds: float = TAKEOVER_SECONDS,
 ) -> None:
     import asyncio
 
@@ -213,7 +242,7 @@ async def _serve(
         notifiers.send(event)
 
     try:
-        fleet = await Fleet.open(portfolios, report)
+        fleet = await Fleet.open(portfolios, report, takeover_seconds=takeover_seconds)
         try:
             if not stop.is_set():  # a signal while the portfolios were opened: no run is started
                 await _until_stopped(
@@ -258,12 +287,14 @@ def _listening(sock: socket.socket, fleet: Fleet, as_json: bool, announce: str |
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}"
     if as_json:
-        emit_json_line({"event": "listening", "url": url, "portfolios": list(fleet.portfolios)})
+        line = {"event": "listening", "url": url, "portfolios": list(fleet.portfolios)}
+        emit_json_line(line | {"standby": list(fleet.standby)})
         return
     count = len(fleet.portfolios)
+    standby = f", {len(fleet.standby)} on standby" if fleet.standby else ""
     out.print(
-        f"Serving {count} portfolio{'s' if count != 1 else ''} at {url} (dashboard: {url}/, API: {url}/docs). "
-        "Ctrl-C stops.",
+        f"Serving {count} portfolio{'s' if count != 1 else ''}{standby} at {url} (dashboard: {url}/, "
+        f"API: {url}/docs). Ctrl-C stops.",
         markup=False,
         soft_wrap=True,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,6 +19,9 @@ from trimtab.cli.backtest_output import decimal_text, metrics_report
 from trimtab.cli.flag_hints import said
 from trimtab.cli.tables import FittedTable
 from trimtab.model.money import fmt
+
+if TYPE_CHECKING:
+    from trimtab.backtest.sweep_dask import ClusterInfo
 
 
 def sweep_report(sweep: Sweep) -> dict[str, Any]:
@@ -48,7 +51,29 @@ def sweep_report(sweep: Sweep) -> dict[str, Any]:
         },
         # e.g. a --start or --end moved to the edge of the prices
         "warnings": [said(note) for note in sweep.notes],
+        # the Dask cluster it ran on (--scheduler); null: local processes
+        "cluster": None if sweep.cluster is None else cluster_report(sweep.cluster),
     }
+
+
+def cluster_report(info: ClusterInfo) -> dict[str, Any]:
+    """``{"scheduler": "local:2", "address": "tcp://127.0.0.1:40123", "workers": 2, "dashboard": ...}``."""
+    return {
+        "scheduler": info.scheduler,
+        "address": info.address,
+        "workers": info.workers,
+        "dashboard": info.dashboard,
+    }
+
+
+def cluster_line(info: ClusterInfo, runs: int) -> str:
+    """What stderr says once the cluster is there: where the runs go and where to watch them."""
+    where = info.address if info.scheduler == info.address else f"{info.address} ({info.scheduler})"
+    plural = "s" if info.workers != 1 else ""
+    line = f"sweep: {runs} runs on the Dask cluster at {where}, {info.workers} worker{plural}"
+    if info.dashboard is None:
+        return line
+    return f"{line}; dashboard {info.dashboard}"
 
 
 @contextmanager

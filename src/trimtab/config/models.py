@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from trimtab.config.exchange_section import Exchange
 from trimtab.config.fields import Amount, Finite, Frozen, Percent, Value, shown, within
@@ -243,6 +243,7 @@ class Risk(Frozen):
 
 
 PORTFOLIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+DATABASE_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")  # a PostgreSQL identifier that needs no quotes
 
 
 class Config(Frozen):
@@ -257,6 +258,9 @@ class Config(Frozen):
     quote: str = "USDT"
     data_dir: str = "trimtab-data"
     database_url: str | None = None
+    # The portfolio's schema in a PostgreSQL database_url (default: derived from the portfolio's name);
+    # one database holds many portfolios, one schema each. Not for SQLite: a file is one portfolio.
+    database_schema: str | None = None
     # Accepted at the top level too, since the README's example (seed.yaml) can be read either way.
     rebalance_window: RebalanceWindow | None = None
     tax: TaxSection | None = None
@@ -279,6 +283,24 @@ class Config(Frozen):
                 f"(it names the portfolio in URLs and messages), got {shown(name)}"
             )
         return name
+
+    @field_validator("database_schema")
+    @classmethod
+    def _database_schema(cls, schema: str | None, info: ValidationInfo) -> str | None:
+        if schema is None:
+            return None
+        if not DATABASE_SCHEMA.fullmatch(schema):
+            raise ValueError(
+                "expected a PostgreSQL schema name: 1-63 lowercase letters, digits or '_', not starting "
+                f"with a digit, got {shown(schema)}"
+            )
+        url = info.data.get("database_url")
+        if url is None or url.split(":", 1)[0].split("+", 1)[0].strip().lower() == "sqlite":
+            raise ValueError(
+                "a schema needs a PostgreSQL database_url (postgresql+psycopg://...); a SQLite ledger is "
+                "one file per portfolio and has no schemas"
+            )
+        return schema
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

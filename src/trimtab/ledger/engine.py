@@ -1,4 +1,4 @@
-"""Connecting the ledger: SQLite folders and pragmas, and database errors as one line.
+"""Connecting the ledger: SQLite folders and pragmas, PostgreSQL schemas, and database errors as one line.
 
 Used by :meth:`trimtab.ledger.store.LedgerStore.open` and the store's transactions.
 """
@@ -16,37 +16,108 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError, Statement
 
 from trimtab.errors import LedgerError
 from trimtab.ledger.migrate import upgrade
+from trimtab.ledger.postgres import connection_reason, rename_schema, use_schema
 
 
-def connect(url: str) -> tuple[Engine, str]:
+def connect(url: str, schema: str | None = None) -> tuple[Engine, str]:
     """An engine on the database at SQLAlchemy ``url``, migrated to the newest schema, and the URL
-    to name it by in errors (password hidden). See :meth:`trimtab.ledger.store.LedgerStore.open`."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as e:
-        # Not echoed: a mistyped URL may still hold a password.
-        raise LedgerError(
-            f"ledger: the database URL is not a SQLAlchemy URL such as sqlite:///path/to/ledger.db: {error_reason(e)}"
-        ) from e
-    where = parsed.render_as_string(hide_password=True)
+    to name it by in errors (password hidden). See :meth:`trimtab.ledger.store.LedgerStore.open`.
+
+    On PostgreSQL, ``schema`` is the portfolio's schema in that database (created and migrated as
+    needed, see :mod:`trimtab.ledger.postgres`); a SQLite file is one portfolio, so it ignores it."""
+    parsed = _parse(url)
     sqlite = parsed.get_backend_name() == "sqlite"
+    schema = None if sqlite else schema
+    where = _where(parsed, schema)
     path = _database_file(parsed) if sqlite else None
     if path is not None:
         create_sqlite_folder(path, where)
         check_sqlite_file(path, where)
         create_sqlite_whole(parsed, path, where)
-    try:
-        engine = create_engine(parsed)
-    except (SQLAlchemyError, ImportError) as e:
-        raise LedgerError(f"ledger {where}: cannot connect: {error_reason(e)}") from e
+    engine = _engine(parsed, where)
     if sqlite:
         configure_sqlite(engine)
+    else:
+        if schema is not None:
+            use_schema(engine, schema)
+        _reach_server(engine, where)
     try:
-        upgrade(engine)
+        upgrade(engine, schema=schema)
     except (SQLAlchemyError, CommandError, OSError) as e:
         engine.dispose()
         raise LedgerError(f"ledger {where}: cannot open or migrate the database: {error_reason(e)}") from e
     return engine, where
+
+
+def archive_schema(url: str, schema: str, stamp: str) -> tuple[str, str] | None:
+    """Rename the PostgreSQL ledger ``schema`` at ``url`` aside (:func:`trimtab.ledger.postgres.rename_schema`):
+    (old name, new name), or None when there is no such schema. No migration, no other change."""
+    parsed = _parse(url)
+    where = _where(parsed, schema)
+    engine = _engine(parsed, where)
+    try:
+        _reach_server(engine, where)
+        return rename_schema(engine, schema, stamp)
+    except SQLAlchemyError as e:
+        raise LedgerError(f"ledger {where}: cannot archive the schema: {error_reason(e)}") from e
+    finally:
+        engine.dispose()
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as e:
+        # Not echoed: a mistyped URL may still hold a password.
+        raise LedgerError(
+            f"ledger: the database URL is not a SQLAlchemy URL such as sqlite:///path/to/ledger.db: {error_reason(e)}"
+        ) from e
+
+
+def _where(url: URL, schema: str | None) -> str:
+    """The ledger as errors name it: the URL, password hidden, and the schema (refused but on PostgreSQL)."""
+    where = url.render_as_string(hide_password=True)
+    if schema is None:
+        return where
+    where = f"{where} (schema {schema})"
+    if url.get_backend_name() != "postgresql":
+        raise LedgerError(f"ledger {where}: a schema per portfolio needs PostgreSQL")
+    return where
+
+
+def _engine(url: URL, where: str) -> Engine:
+    """An engine on ``url``. A server's connections are checked before each use (``pool_pre_ping``), so a
+    ``serve`` that outlives a restart of its database server reconnects instead of failing a run."""
+    try:
+        return create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    except ImportError as e:
+        raise LedgerError(f"ledger {where}: cannot connect: {_missing_driver(url, e)}") from e
+    except SQLAlchemyError as e:
+        raise LedgerError(f"ledger {where}: cannot connect: {error_reason(e)}") from e
+
+
+def _reach_server(engine: Engine, where: str) -> None:
+    """Connect once (the connection stays in the pool), so that a server that is down, a wrong password
+    or a missing database fails as "cannot connect" with the reason, not as a failed migration."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as e:
+        engine.dispose()
+        raise LedgerError(f"ledger {where}: cannot connect: {connection_reason(str(e.orig))}") from e
+    except SQLAlchemyError as e:
+        engine.dispose()
+        raise LedgerError(f"ledger {where}: cannot connect: {error_reason(e)}") from e
+
+
+def _missing_driver(url: URL, error: ImportError) -> str:
+    """Why the URL's database driver cannot be loaded, and for PostgreSQL the driver trimtab uses."""
+    missing = f"its driver {error.name or error} is not installed"
+    if url.get_backend_name() != "postgresql":
+        return missing
+    if url.get_driver_name() != "psycopg":
+        return f"{missing}; trimtab talks to PostgreSQL through psycopg 3: write postgresql+psycopg://..."
+    return f"{missing} (pip install 'psycopg[binary]')"
 
 
 def error_reason(error: BaseException) -> str:

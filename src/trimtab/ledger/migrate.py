@@ -16,6 +16,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from trimtab.ledger.postgres import is_postgresql, lock_schema
+
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
 
 
@@ -44,9 +46,16 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database at ``engine`` to ``revision`` in one transaction where the database allows."""
+def upgrade(engine: Engine, revision: str = "head", *, schema: str | None = None) -> None:
+    """Migrate the database at ``engine`` to ``revision`` in one transaction where the database allows.
+
+    On PostgreSQL the transaction first takes the migration lock of ``schema`` and creates the schema
+    if it is missing (:func:`trimtab.ledger.postgres.lock_schema`), and Alembic keeps its version table
+    in that schema: each portfolio's schema is migrated on its own, once, whoever opens it first."""
     config = alembic_config()
     with engine.begin() as connection:
+        if is_postgresql(connection):
+            lock_schema(connection, schema)
+            config.attributes["schema"] = schema
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

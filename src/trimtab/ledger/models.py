@@ -71,6 +71,8 @@ class RunRow(Base):
     # What the quote-only route would have paid in fees for the run's first plan, in the quote (NULL
     # unless the run planned with ``rebalancing.routing: cheapest``): what routing saved, over time.
     quote_route_fees: Mapped[Decimal | None] = mapped_column(DecimalText)
+    # Which process ran it, "<command> pid <pid> on <host>" (NULL for runs before migration 0006).
+    driver: Mapped[str | None] = mapped_column(String(200))
 
 
 class DecisionRow(Base):

@@ -94,6 +94,7 @@ def read_summaries(session: Session, runs: Sequence[RunRow]) -> list[RunSummary]
                 value_after=totals.get((run.id, SnapshotKind.AFTER)),
                 quote_route_fees=run.quote_route_fees,
                 fees_value=fees_value.get(run.id),
+                driver=run.driver,
             )
         )
     return summaries

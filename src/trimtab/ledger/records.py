@@ -80,7 +80,8 @@ class RunSummary:
     ``quote_route_fees`` is what the quote-only route would have paid in fees (in the quote) when the run
     planned with ``rebalancing.routing: cheapest``, None otherwise; for those runs only, ``fees_value``
     is the fees paid valued in the quote at the before snapshot's prices (None when a fee asset has no
-    price there), so that :attr:`fees_saved` compares like with like.
+    price there), so that :attr:`fees_saved` compares like with like. ``driver`` names the process that
+    ran it (``"<command> pid <pid> on <host>"``; None for runs recorded before the ledger kept it).
     """
 
     id: int
@@ -101,6 +102,7 @@ class RunSummary:
     value_after: Decimal | None
     quote_route_fees: Decimal | None = None
     fees_value: Decimal | None = None
+    driver: str | None = None
 
     @property
     def fees_saved(self) -> Decimal | None:

@@ -12,6 +12,8 @@ a failure is a :class:`~trimtab.errors.LedgerError` with one line naming the dat
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -67,7 +69,15 @@ from trimtab.policy.base import Decision
 from trimtab.tax.model import TaxEvent
 
 # The records are re-exported so callers can take the store and what it returns from one place.
-__all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary"]
+__all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary", "process_driver"]
+
+DRIVER_LENGTH = 200  # runs.driver's width (migration 0006)
+
+
+def process_driver(command: str) -> str:
+    """This process as a run's driver: ``"<command> pid <pid> on <host>"``, e.g. ``serve pid 4242 on
+    worker-2``; with several serve processes on one ledger, which of them ran a run."""
+    return f"{command} pid {os.getpid()} on {socket.gethostname()}"
 
 
 class LedgerStore(LedgerSessions):
@@ -79,21 +89,33 @@ class LedgerStore(LedgerSessions):
     """
 
     @classmethod
-    def open(cls, url: str) -> LedgerStore:
+    def open(cls, url: str, *, schema: str | None = None) -> LedgerStore:
         """Open (creating and migrating as needed) the ledger at SQLAlchemy ``url``.
 
         For ``sqlite:///path`` the parent folder is created, and every connection runs with
-        foreign keys enforced and the WAL journal. Any failure raises :class:`LedgerError`.
+        foreign keys enforced and the WAL journal. For ``postgresql+psycopg://...`` the ledger is in
+        ``schema`` of that (existing) database, created and migrated as needed
+        (:mod:`trimtab.ledger.postgres`); SQLite ignores ``schema``. Any failure raises :class:`LedgerError`.
         """
-        engine, where = connect(url)
+        engine, where = connect(url, schema)
         return cls(engine, where)
 
     # -- writing -------------------------------------------------------------------------------
 
     def start_run(
-        self, *, command: str, venue: str, mode: str, forced: bool, started_at: datetime, config_digest: str
+        self,
+        *,
+        command: str,
+        venue: str,
+        mode: str,
+        forced: bool,
+        started_at: datetime,
+        config_digest: str,
+        driver: str | None = None,
     ) -> int:
-        """Record the start of a run (status ``running``) and return its id."""
+        """Record the start of a run (status ``running``) and return its id.
+
+        ``driver`` names the process that runs it; None means this process (:func:`process_driver`)."""
         run_mode = self._parse(RunMode, mode, "run mode")
         self._require_aware(started_at, "started_at")
         with self._transaction("start a run") as session:
@@ -105,6 +127,7 @@ class LedgerStore(LedgerSessions):
                 forced=forced,
                 status=RunStatus.RUNNING,
                 config_digest=config_digest,
+                driver=(driver if driver is not None else process_driver(command))[:DRIVER_LENGTH],
             )
             session.add(row)
             session.flush()

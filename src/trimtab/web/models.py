@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-State = Literal["running", "paused", "kill_switch"]
+State = Literal["running", "paused", "kill_switch", "standby"]
 
 
 class LastRunModel(BaseModel):
@@ -24,11 +24,15 @@ class LastRunModel(BaseModel):
 
 
 class PortfolioHealth(BaseModel):
-    state: State
+    state: State = Field(
+        description="standby: another `trimtab serve` sharing its PostgreSQL ledger drives it; this one takes "
+        "it over when that one stops (`driver` names it)."
+    )
     last_run: LastRunModel | None
     next_check: str | None = Field(
         description="When the schedule checks next (ISO 8601, UTC); null if paused."
     )
+    driver: str | None = Field(None, description="On standby: the process that drives it.")
 
 
 class Health(BaseModel):
@@ -136,6 +140,7 @@ SUMMARY_EXAMPLE: dict[str, Any] = {
     "value_after": "20102.13",
     "quote_route_fees": None,
     "fees_saved": None,
+    "driver": "serve pid 4242 on trimtab-1",
 }
 HISTORY_EXAMPLE: dict[str, Any] = {"runs": [SUMMARY_EXAMPLE]}
 DETAIL_EXAMPLE: dict[str, Any] = {**SUMMARY_EXAMPLE, "orders_detail": []}

@@ -35,6 +35,7 @@ from trimtab.web.errors import clean
 from trimtab.web.html import Markup, join, tag
 from trimtab.web.layout import not_found, page
 from trimtab.web.page_cache import PageCache
+from trimtab.web.reads import standby_message
 from trimtab.web.view_overview import overview
 from trimtab.web.view_portfolio import PortfolioPage, portfolio_page
 from trimtab.web.view_run import run_page
@@ -76,6 +77,9 @@ def page_routes(fleet: Fleet, cache: StatusCache, *, writes: bool, backtests: Pa
 
     def find(name: str) -> ServedPortfolio:
         portfolio = fleet.get(name)
+        if portfolio is None and name in fleet.standby:
+            message = standby_message(fleet.standby[name])
+            raise PageMissing(409, message[0].upper() + message[1:] + ".")
         if portfolio is None:
             shown = name if len(name) <= 64 else name[:63] + "…"
             links = join(
@@ -94,7 +98,7 @@ def page_routes(fleet: Fleet, cache: StatusCache, *, writes: bool, backtests: Pa
         served = list(fleet.portfolios.values())
         read = await asyncio.gather(*(_attempt(_status_job(cache, p)) for p in served))
         rows = [(p, status, error) for p, (status, error) in zip(served, read, strict=True)]
-        return answer("Portfolios", overview(rows), fragment)
+        return answer("Portfolios", overview(rows, list(fleet.standby.values())), fragment)
 
     @router.get("/p/{name}", response_class=HTMLResponse)
     async def portfolio(name: str, fragment: str | None = None) -> HTMLResponse:

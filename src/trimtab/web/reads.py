@@ -14,11 +14,12 @@ from fastapi.responses import JSONResponse
 
 from trimtab.app import documents
 from trimtab.app.fleet import Fleet, ServedPortfolio
+from trimtab.app.fleet_parts import StandbyPortfolio
 from trimtab.limits import MAX_RUN_ID
 from trimtab.model.money import fmt
 from trimtab.suggest import did_you_mean
 from trimtab.web.cache import StatusCache
-from trimtab.web.errors import ApiError
+from trimtab.web.errors import ApiError, clean
 from trimtab.web.models import (
     DETAIL_EXAMPLE,
     ERRORS,
@@ -36,6 +37,8 @@ def find(fleet: Fleet, name: str) -> ServedPortfolio:
     """The served portfolio ``name``, or a 404 that suggests the closest name."""
     portfolio = fleet.get(name)
     if portfolio is None:
+        if name in fleet.standby:
+            raise ApiError(409, standby_message(fleet.standby[name]))
         shown = name if len(name) <= 64 else name[:63] + "…"
         raise ApiError(404, f"no portfolio {shown!r} is served here{did_you_mean(name, fleet.portfolios)}")
     return portfolio
@@ -49,13 +52,29 @@ def health_of(portfolio: ServedPortfolio) -> dict[str, Any]:
     }
 
 
+def standby_message(waiting: StandbyPortfolio) -> str:
+    """Why this process does not answer for a portfolio another one drives."""
+    return (
+        f"portfolio {waiting.name} is driven by another process sharing its ledger, {waiting.holder}; "
+        "ask that one (this one takes it over when that one stops)"
+    )
+
+
+def standby_health(waiting: StandbyPortfolio) -> dict[str, Any]:
+    return {"state": "standby", "last_run": None, "next_check": None, "driver": clean(waiting.holder)}
+
+
 def read_routes(fleet: Fleet, cache: StatusCache) -> APIRouter:
     router = APIRouter()
 
     @router.get("/health", response_model=Health, tags=["service"], summary="Is the service up")
     async def health() -> dict[str, Any]:
         """Up, and each portfolio's state, last run and next check (no venue is asked)."""
-        return {"status": "ok", "portfolios": {p.name: health_of(p) for p in fleet.portfolios.values()}}
+        served = {p.name: health_of(p) for p in fleet.portfolios.values()}
+        return {
+            "status": "ok",
+            "portfolios": served | {w.name: standby_health(w) for w in fleet.standby.values()},
+        }
 
     @router.get("/api/portfolios", response_model=Portfolios, tags=["portfolios"], summary="The portfolios")
     async def portfolios() -> dict[str, Any]:

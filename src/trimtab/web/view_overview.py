@@ -9,7 +9,9 @@ from typing import Any
 
 from trimtab.app.dashboard import largest_drift
 from trimtab.app.fleet import ServedPortfolio
+from trimtab.app.fleet_parts import StandbyPortfolio
 from trimtab.model.money import fmt
+from trimtab.web.errors import clean
 from trimtab.web.html import Markup, join, money, points, tag, when
 from trimtab.web.layout import table
 
@@ -59,9 +61,12 @@ def drift_cell(status: Mapping[str, Any] | None, band: Decimal | None) -> Markup
     )
 
 
-def overview(portfolios: Sequence[tuple[ServedPortfolio, Mapping[str, Any] | None, str | None]]) -> Markup:
+def overview(
+    portfolios: Sequence[tuple[ServedPortfolio, Mapping[str, Any] | None, str | None]],
+    standby: Sequence[StandbyPortfolio] = (),
+) -> Markup:
     """``portfolios``: each with its ``status --json`` document (None when it could not be read) and
-    that read's error."""
+    that read's error; ``standby``: the portfolios another process sharing their ledger drives."""
     rows = []
     for portfolio, status, error in portfolios:
         name = portfolio.name
@@ -111,4 +116,27 @@ def overview(portfolios: Sequence[tuple[ServedPortfolio, Mapping[str, Any] | Non
             empty="No portfolio is served.",
             cards=True,
         ),
+        standby_list(standby),
+    )
+
+
+def standby_list(standby: Sequence[StandbyPortfolio]) -> Markup:
+    """The portfolios driven elsewhere: each with its driver (this process takes it over when it stops)."""
+    if not standby:
+        return join()
+    items = [
+        tag(
+            "li",
+            state_badge("standby"),
+            " ",
+            tag("strong", w.name),
+            f": driven by {clean(w.holder)}",
+            data_portfolio=w.name,
+        )
+        for w in standby
+    ]
+    return join(
+        tag("h2", "On standby"),
+        tag("p", "Driven by another trimtab serve that shares their ledger; taken over here when it stops."),
+        tag("ul", *items, class_="standby"),
     )

@@ -11,9 +11,8 @@ import pytest
 from dashboard import TOKEN, Dashboard, Watched
 from serving import cli_json
 
-from trimtab.app.assembly import ledger_url
+from trimtab.app.assembly import open_ledger
 from trimtab.config import load_config
-from trimtab.ledger import LedgerStore
 from trimtab.ledger.records import GuardFinding, GuardKind
 
 pytestmark = pytest.mark.slow
@@ -23,7 +22,7 @@ def hold(dashboard: Dashboard, name: str, asset: str) -> None:
     """A crash hold on ``asset``, recorded (while served) by a run as the bot's crash guard records one."""
     config = dashboard.configs[name]
     at = datetime(2024, 12, 31, 9, 0, tzinfo=UTC)
-    with LedgerStore.open(ledger_url(load_config(config), config)) as store:
+    with open_ledger(load_config(config), config) as store:
         run_id = store.start_run(
             command="run", venue="paper", mode="live", forced=False, started_at=at, config_digest="t"
         )

@@ -16,8 +16,15 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
-    # Batch mode lets future revisions ALTER tables on SQLite (which rebuilds the table).
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    # Batch mode lets future revisions ALTER tables on SQLite (which rebuilds the table). On PostgreSQL
+    # the tables go where the connection's search_path points (the portfolio's schema), and so does
+    # the version table, named explicitly.
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        version_table_schema=context.config.attributes.get("schema"),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
