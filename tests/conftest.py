@@ -3,6 +3,7 @@ PostgreSQL server for the tests that run against both ledger backends."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,8 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer.from_environment()
     except NoPostgres as missing:
+        if os.environ.get("CI"):  # CI proves the PostgreSQL ledger: its absence there is a failure
+            pytest.fail(f"CI needs PostgreSQL for these tests: {missing}")
         pytest.skip(f"PostgreSQL tests skipped: {missing}")
     yield server
     server.stop()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from flaky_venue import FlakyVenue
 
-from trimtab.app.assembly import build_bot, open_ledger
+from trimtab.app.assembly import build_bot
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.app.service import Bot
 from trimtab.config import load_config
 from trimtab.errors import OrderRejected

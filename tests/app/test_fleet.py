@@ -12,7 +12,6 @@ import pytest
 from configs import yaml_config
 from fleet_recorder import NOW, Recorder, fixed_bot
 
-from trimtab.app.assembly import hold_portfolio
 from trimtab.app.fleet import Fleet, ServedPortfolio
 from trimtab.app.fleet_parts import (
     PAUSE_FILE_NAME,
@@ -25,6 +24,7 @@ from trimtab.app.fleet_parts import (
     StateChanged,
     Stopped,
 )
+from trimtab.app.portfolio_home import hold_portfolio
 from trimtab.app.scheduler import CheckDone
 from trimtab.config import load_config
 from trimtab.errors import ConfigError
@@ -153,7 +153,7 @@ async def test_a_pause_survives_a_restart_until_resumed(tmp_path: Path) -> None:
 
 def fail_runs(config: ServedConfig, count: int) -> None:
     """``count`` failed live runs in the portfolio's ledger: its kill switch is tripped."""
-    from trimtab.app.assembly import open_ledger
+    from trimtab.app.portfolio_home import open_ledger
 
     with open_ledger(config.config, config.path) as ledger:
         for _ in range(count):

@@ -16,11 +16,12 @@ from fleet_recorder import Recorder, fixed_bot
 from postgres import PostgresServer
 from sqlalchemy import create_engine, text
 
-from trimtab.app.assembly import hold_portfolio, open_ledger
 from trimtab.app.fleet import LOST_LOCK, Fleet
 from trimtab.app.fleet_parts import Checked, PortfolioState, ServedConfig, StateChanged
+from trimtab.app.portfolio_home import hold_portfolio, open_ledger
 from trimtab.app.scheduler import CheckDone
 from trimtab.config import load_config
+from trimtab.errors import PortfolioBusy
 from trimtab.model.orders import OrderRequest, Side
 
 pytestmark = pytest.mark.postgresql
@@ -30,6 +31,21 @@ def shared_portfolio(tmp_path: Path, url: str) -> ServedConfig:
     path = tmp_path / "shared.yaml"
     path.write_text(yaml_config(top={"database_url": url}), encoding="utf-8")
     return ServedConfig("shared", load_config(path), path)
+
+
+def end_trimtab_sessions(url: str) -> None:
+    """End every session trimtab's locks hold on the server, as a restart of the server would."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'trimtab %'"
+                )
+            )
+            connection.commit()
+    finally:
+        engine.dispose()
 
 
 def checked(event: object) -> bool:
@@ -101,16 +117,7 @@ async def test_a_driver_whose_lock_session_ends_stops_until_it_holds_it_again(
     fleet.start()
     try:
         await recorder.until(checked)  # its first check
-        engine = create_engine(url)
-        with engine.connect() as connection:  # the server ends the lock's session (a restart, an operator)
-            connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE application_name LIKE 'trimtab serve %'"
-                )
-            )
-            connection.commit()
-        engine.dispose()
+        end_trimtab_sessions(url)  # the server ends the lock's session (a restart, an operator)
         lost = await recorder.until(became(PortfolioState.STANDBY))
         assert isinstance(lost, StateChanged)
         assert lost.reason == LOST_LOCK
@@ -119,3 +126,20 @@ async def test_a_driver_whose_lock_session_ends_stops_until_it_holds_it_again(
         assert "shared" in fleet.portfolios
     finally:
         await fleet.stop()
+
+
+async def test_a_bot_whose_lock_session_ended_places_nothing(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    url = postgres_server.new_database()
+    served = shared_portfolio(tmp_path, url)
+    with hold_portfolio(served.config, served.path, "run") as held:  # as `trimtab run` holds it
+        bot = fixed_bot(served.config, served.path)
+        bot.still_driving = held.still_held
+        try:
+            end_trimtab_sessions(url)
+            with pytest.raises(PortfolioBusy, match="this process lost the portfolio's lock"):
+                await bot.rebalance()
+            assert bot.history(5) == []  # no run started, no order placed
+        finally:
+            await bot.close()

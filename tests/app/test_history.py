@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from trimtab.app.assembly import build_bot, hold_portfolio
+from trimtab.app.assembly import build_bot
 from trimtab.app.history import read_history, read_run_detail
+from trimtab.app.portfolio_home import hold_portfolio
 from trimtab.config import load_config
 from trimtab.ledger.records import RunStatus
 

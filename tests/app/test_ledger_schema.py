@@ -16,9 +16,9 @@ from postgres import PostgresServer
 from sqlalchemy import create_engine, inspect
 from typer.testing import CliRunner
 
-from trimtab.app.assembly import ledger_schema, open_ledger
 from trimtab.app.fleet import check_distinct
 from trimtab.app.fleet_parts import ServedConfig
+from trimtab.app.portfolio_home import ledger_schema, open_ledger
 from trimtab.cli.main import app
 from trimtab.config import load_config
 from trimtab.errors import ConfigError

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from configs import yaml_config
 
-from trimtab.app.assembly import hold_portfolio
+from trimtab.app.portfolio_home import hold_portfolio
 from trimtab.app.portfolio_lock import (
     LOCK_FILE_NAME,
     Holder,

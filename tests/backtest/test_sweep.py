@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from configs import yaml_config
+from sweep_configs import CONFIG, PORTFOLIO
 from typer.testing import CliRunner
 
 from trimtab.backtest import sweep as sweeping
@@ -25,13 +25,6 @@ from trimtab.config import Strategy, config_from_mapping
 from trimtab.policy import Interval
 
 D = Decimal
-PORTFOLIO = {"portfolio": {"target_weights": {"BTC": 50, "ETH": 40, "USDT": 10}}}
-CONFIG = yaml_config(
-    weights={"BTC": 50, "ETH": 40, "USDT": 10},
-    rebalancing={"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
-    data_dir=None,
-    exchange=None,
-)
 YEAR_2023 = {"start": date(2023, 1, 1), "end": date(2023, 12, 31)}
 runner = CliRunner()
 

@@ -22,12 +22,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from configs import yaml_config
 from distributed import Client, LocalCluster
+from sweep_configs import CONFIG, PORTFOLIO
 from typer.testing import CliRunner
 
 from trimtab.backtest import sweep_dask
-from trimtab.backtest.sweep import SweepRun, _Collector, _Job, run_sweep
+from trimtab.backtest.sweep import ResultCollector, SweepJob, SweepRun, run_sweep
 from trimtab.backtest.sweep_dask import (
     ClusterFailed,
     Installed,
@@ -43,13 +43,6 @@ from trimtab.errors import ParameterError
 from trimtab.policy import Interval
 
 D = Decimal
-PORTFOLIO = {"portfolio": {"target_weights": {"BTC": 50, "ETH": 40, "USDT": 10}}}
-CONFIG = yaml_config(
-    weights={"BTC": 50, "ETH": 40, "USDT": 10},
-    rebalancing={"strategy": "threshold", "threshold_percent": 5, "min_trade_usd": 10},
-    data_dir=None,
-    exchange=None,
-)
 # threshold and hybrid at 2 bands, 2 calendars; x static and inverse volatility x 2 fees: 24 configs
 GRID = SweepGrid(
     thresholds=(D(5), D(10)),
@@ -156,7 +149,7 @@ def test_a_worker_with_another_trimtab_is_refused_before_any_run(cluster: LocalC
         # a worker joining later is checked by its first task
         cfg = config_from_mapping(PORTFOLIO, "test")
         point = sweep_points(cfg, GRID, source="test")[0]
-        job = _Job(0, point, variant_mapping(cfg, point), "test", None, None, None, D(10000), False)
+        job = SweepJob(0, point, variant_mapping(cfg, point), "test", None, None, None, D(10000), False)
         index, outcome = client.submit(run_on_worker, job, None, "frame", other, pure=False).result()
         assert index == 0
         assert "runs trimtab" in str(getattr(outcome, "message", ""))
@@ -190,7 +183,7 @@ def test_a_worker_without_trimtab_is_one_line(tmp_path: Path) -> None:
 def test_an_unreachable_scheduler_is_one_line() -> None:
     address = f"tcp://127.0.0.1:{free_port()}"
     with pytest.raises(ClusterFailed) as caught:
-        execute_on_cluster([], None, parse_scheduler(address), _Collector([], None), connect_timeout=0.5)
+        execute_on_cluster([], None, parse_scheduler(address), ResultCollector([], None), connect_timeout=0.5)
     assert str(caught.value).startswith(f"sweep: cannot reach the Dask scheduler at {address}: ")
     assert "\n" not in str(caught.value)
     assert caught.value.exit_code == 1

@@ -169,7 +169,7 @@ def test_a_refused_rebalance_tells_how_to_lift_the_kill_switch_in_the_commands_w
     # command line), not the parameter's internal name "override_kill_switch".
     from datetime import UTC, datetime, timedelta
 
-    from trimtab.app.assembly import open_ledger
+    from trimtab.app.portfolio_home import open_ledger
     from trimtab.config import load_config
 
     with Receiver() as receiver:

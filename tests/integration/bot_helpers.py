@@ -23,7 +23,7 @@ import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
 
 from trimtab.app.assembly import build_bot
-from trimtab.app.assembly import open_ledger as open_config_ledger
+from trimtab.app.portfolio_home import open_ledger as open_config_ledger
 from trimtab.app.service import Bot, RunOutcome
 from trimtab.config import load_config
 from trimtab.errors import TEMPORARY_MARK, Failure, TrimtabError, failure_of

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from alembic import command
+from old_ledgers import ledger_at
 from sqlalchemy import create_engine, inspect
 
 from trimtab.ledger import LedgerStore
@@ -114,18 +115,7 @@ def test_fees_in_an_asset_without_a_price_leave_the_saving_unknown(ledger: Ledge
 
 def test_migrating_a_0004_ledger_keeps_its_runs_with_no_quote_route_fees(db_path: Path, db_url: str) -> None:
     db_path.parent.mkdir(parents=True)
-    config = alembic_config(db_url)
-    command.upgrade(config, "0004")
-    engine = create_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO runs (started_at, command, venue, mode, forced, status, config_digest) "
-                "VALUES ('2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', false, 'completed', 'd')"
-            )
-        assert "quote_route_fees" not in {c["name"] for c in inspect(engine).get_columns("runs")}
-    finally:
-        engine.dispose()
+    assert "quote_route_fees" not in ledger_at(db_url, "0004")
 
     with LedgerStore.open(db_url) as ledger:  # migrates to head
         [old] = ledger.list_runs()

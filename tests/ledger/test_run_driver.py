@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
+from old_ledgers import ledger_at
 from sqlalchemy import create_engine, inspect
 
 from trimtab.app.documents import summary_report
 from trimtab.ledger import LedgerStore
+from trimtab.ledger.driver_lock import process_driver
 from trimtab.ledger.migrate import alembic_config, current_revision, head_revision
-from trimtab.ledger.store import process_driver
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -51,17 +52,7 @@ def test_a_given_driver_is_kept_and_cut_to_the_columns_width(ledger: LedgerStore
 
 def test_migrating_a_0005_ledger_keeps_its_runs_without_a_driver(db_path: Path, db_url: str) -> None:
     db_path.parent.mkdir(parents=True)  # the SQLite variant's folder
-    command.upgrade(alembic_config(db_url), "0005")
-    engine = create_engine(db_url)
-    try:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO runs (started_at, command, venue, mode, forced, status, config_digest) "
-                "VALUES ('2025-03-01 12:00:00.000000', 'rebalance', 'paper', 'live', false, 'completed', 'd')"
-            )
-        assert "driver" not in {c["name"] for c in inspect(engine).get_columns("runs")}
-    finally:
-        engine.dispose()
+    assert "driver" not in ledger_at(db_url, "0005")
 
     with LedgerStore.open(db_url) as ledger:  # migrates to head
         [old] = ledger.list_runs()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config import load_config
 from trimtab.model.orders import Fill, OrderResult, OrderStatus, Side
 from trimtab.model.portfolio import Balance, Snapshot

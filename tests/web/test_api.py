@@ -16,7 +16,7 @@ from configs import MONTHLY, yaml_config
 from serving import Served, cli_json, environment, http_client, serve, serving
 from serving import get_json as get
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config import load_config
 
 pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]

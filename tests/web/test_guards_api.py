@@ -17,7 +17,7 @@ from dom import Element, parse
 from serving import Served, cli_json, http_client, serving
 from serving import get_json as get
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config import load_config
 from trimtab.ledger.records import GuardFinding, GuardKind
 

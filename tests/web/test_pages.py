@@ -25,7 +25,7 @@ from configs import yaml_config
 from dom import Element, parse
 from serving import Served, cli_json, environment, run_cli, serve
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config import load_config
 from trimtab.web.backtests import backtests_page, report_named
 

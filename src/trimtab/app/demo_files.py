@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trimtab.app.assembly import LEDGER_FILE_NAME
+from trimtab.app.portfolio_home import LEDGER_FILE_NAME
 from trimtab.errors import ConfigError, Mention, ParameterError, Wording
 from trimtab.venues.paper_state import STATE_FILE_NAME
 

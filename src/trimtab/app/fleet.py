@@ -3,7 +3,7 @@
 Each portfolio keeps its own config, venue, data folder and ledger; the fleet only runs them side by
 side in one event loop:
 
-- Its lock (:func:`~trimtab.app.assembly.hold_portfolio`, command ``serve``) is held from :meth:`Fleet.open`
+- Its lock (:func:`~trimtab.app.portfolio_home.hold_portfolio`, command ``serve``) is held from :meth:`Fleet.open`
   to :meth:`Fleet.stop`. A portfolio driven by another process is reported (:class:`Busy`) and skipped;
   when none is left, :class:`NothingToServe`. Two portfolios sharing a data folder or a ledger are refused
   up front (they would trade one account twice).
@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from trimtab.app.assembly import build_bot, data_dir, hold_portfolio, ledger_schema, ledger_url
+from trimtab.app.assembly import build_bot
 from trimtab.app.documents import portfolio_report
 from trimtab.app.fleet_parts import (
     Busy,
@@ -48,6 +48,7 @@ from trimtab.app.fleet_parts import (
     write_pause,
 )
 from trimtab.app.outcomes import PlanView, RunOutcome
+from trimtab.app.portfolio_home import data_dir, hold_portfolio, ledger_schema, ledger_url
 from trimtab.app.scheduler import CheckDone, LoopEvent, MarketEnded, Scheduler, Sleeping
 from trimtab.app.service import Bot
 from trimtab.config.models import Config
@@ -83,6 +84,8 @@ class ServedPortfolio:
         self._lock = lock
         #: The PostgreSQL advisory lock when the ledger is shared (None: file locks, never lost).
         self.shared_lock = held if isinstance(held, DatabaseLock) else None
+        if self.shared_lock is not None:
+            bot.still_driving = self.shared_lock.still_held
         self._scheduler: Scheduler | None = None
         self._task: asyncio.Task[None] | None = None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError
 from trimtab.ledger.records import GuardHold

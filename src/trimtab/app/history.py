@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config.models import Config
 from trimtab.ledger.records import RunDetail, RunSummary
 from trimtab.limits import MAX_RUN_ID

@@ -138,6 +138,10 @@ class PortfolioLock:
     def held(self) -> bool:
         return bool(self._held)
 
+    def still_held(self) -> bool:
+        """Whether this process holds the lock (a file lock, once taken, is only lost by releasing it)."""
+        return self.held
+
     def acquire(self) -> None:
         if self._held:
             raise RuntimeError("the portfolio lock is already held by this object")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from trimtab.app.assembly import data_dir, ledger_schema, ledger_url
+from trimtab.app.portfolio_home import data_dir, ledger_schema, ledger_url
 from trimtab.config.models import Config
 from trimtab.errors import ConfigError
 from trimtab.ledger.engine import archive_schema, archive_sqlite, sqlite_file

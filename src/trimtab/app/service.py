@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +31,7 @@ from trimtab.errors import (
     MarketUnsafe,
     Mention,
     PlanningError,
+    PortfolioBusy,
     Wording,
 )
 from trimtab.execution.agreement import account_disagreement
@@ -76,6 +77,9 @@ class Bot:
         # One run at a time (see the class docstring); the lock binds to the loop of its first contender.
         self._one_run = asyncio.Lock()
         self._in_flight = False  # True once orders of the current run may be on the venue
+        #: On a ledger several processes share (PostgreSQL): whether this process still holds the
+        #: portfolio's lock, asked before every run that trades (see :meth:`_require_lock`).
+        self.still_driving: Callable[[], bool] | None = None
 
     def now(self) -> datetime:
         """The bot's clock: the time a run taken now would record (aware, UTC)."""
@@ -200,6 +204,7 @@ class Bot:
         ledger = self.parts.ledger
         self._require_agreement()
         if not dry_run:
+            self._require_lock()
             unfinished = ledger.unfinished_run()
             if unfinished is not None:
                 return await self._guarded(unfinished, resume_run(self, unfinished), resuming=True)
@@ -255,12 +260,22 @@ class Bot:
     def _check_can_start(self, again: str) -> None:
         """Refuse a run that does not resume an unfinished one (a harvest, a withdrawal: ``again`` names
         what to do again) while a run is unfinished (GuardTripped) or the kill switch is tripped."""
+        self._require_lock()
         unfinished = self.parts.ledger.unfinished_run()
         if unfinished is not None:
             raise GuardTripped(
                 f"run {unfinished} is unfinished; `trimtab rebalance` finishes it, then {again} again"
             )
         self._check_kill_switch()
+
+    def _require_lock(self) -> None:
+        """Refuse to trade once this process has lost the portfolio's lock (its PostgreSQL session ended:
+        the server restarted, the network failed): another process may drive the portfolio by now."""
+        if self.still_driving is not None and not self.still_driving():
+            raise PortfolioBusy(
+                "portfolio busy: this process lost the portfolio's lock (its PostgreSQL session ended), so "
+                "another may drive it now; nothing was done, start the command again"
+            )
 
     def _check_kill_switch(self) -> None:
         failures, last_error = self.parts.ledger.consecutive_failures()

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config.models import Config
 from trimtab.tax.history import LedgerHistory, ledger_history
 from trimtab.tax.model import TaxEvent

@@ -115,7 +115,9 @@ class SweepFailed(TrimtabError):
 
 
 @dataclass(frozen=True)
-class _Job:
+class SweepJob:
+    """One backtest of the grid as plain, picklable inputs: what a worker process or a Dask task receives."""
+
     index: int
     point: SweepPoint
     config: dict[str, Any]
@@ -128,7 +130,7 @@ class _Job:
 
 
 @dataclass(frozen=True)
-class _Failure:
+class RunFailure:
     """A worker's exception, carried back as its wording (trimtab's errors do not survive pickling)."""
 
     index: int
@@ -148,7 +150,7 @@ def _studies(prices: str | None) -> StudyCache:
     return StudyCache(_frame(prices))
 
 
-def _run_job(job: _Job, cache: StudyCache | None = None) -> tuple[int, SweepRun | _Failure]:
+def run_job(job: SweepJob, cache: StudyCache | None = None) -> tuple[int, SweepRun | RunFailure]:
     """The worker: load what it needs from plain inputs, run one backtest and its benchmark.
 
     ``cache`` holds the frame to run on: a Dask worker's, around the frame scattered to it
@@ -186,7 +188,7 @@ def _run_job(job: _Job, cache: StudyCache | None = None) -> tuple[int, SweepRun 
             if isinstance(error, TrimtabError)
             else Wording((f"unexpected {type(error).__name__}: {error}",))
         )
-        return job.index, _Failure(job.index, text, code)
+        return job.index, RunFailure(job.index, text, code)
 
 
 # -- the sweep ----------------------------------------------------------------------------------------
@@ -240,13 +242,13 @@ def run_sweep(
         start = default_start(frame, study_assets(config), lookback)
     jobs = []
     for index, (point, mapping) in enumerate(zip(points, mappings, strict=True)):
-        jobs.append(_Job(index, point, mapping, source, None if prices is None else str(prices),
+        jobs.append(SweepJob(index, point, mapping, source, None if prices is None else str(prices),
                          start, end, initial, market_rules))  # fmt: skip
     fee = config.exchange.fee_rate
     settings = BacktestSettings(initial=initial, fee_rate=fee, market_rules=market_rules, quote=config.quote)
     # The config as it is: its buy-and-hold is the benchmark line (and a bad period fails here, once).
     own = run_study(config, frame, source=source, start=start, end=end, settings=settings)
-    collect = _Collector(jobs, on_result)
+    collect = ResultCollector(jobs, on_result)
     cluster = None
     if scheduler is None:
         _execute(jobs, workers or default_workers(), collect)
@@ -271,17 +273,17 @@ def run_sweep(
     )
 
 
-class _Collector:
+class ResultCollector:
     """Takes each outcome as it completes, on whichever executor: keeps the run and reports it to
     ``on_result``, or raises a failed run's error (the caller then cancels the runs still to come)."""
 
-    def __init__(self, jobs: Sequence[_Job], on_result: Callable[[SweepRun], None] | None) -> None:
+    def __init__(self, jobs: Sequence[SweepJob], on_result: Callable[[SweepRun], None] | None) -> None:
         self.jobs = jobs
         self.on_result = on_result
         self.results: list[tuple[int, SweepRun]] = []
 
-    def __call__(self, index: int, outcome: SweepRun | _Failure) -> None:
-        if isinstance(outcome, _Failure):
+    def __call__(self, index: int, outcome: SweepRun | RunFailure) -> None:
+        if isinstance(outcome, RunFailure):
             label = self.jobs[index].point.label
             fee = f"{float(self.jobs[index].point.fee_rate):.2%}"
             raise SweepFailed(
@@ -292,14 +294,14 @@ class _Collector:
             self.on_result(outcome)
 
 
-def _execute(jobs: list[_Job], workers: int, collect: _Collector) -> None:
+def _execute(jobs: list[SweepJob], workers: int, collect: ResultCollector) -> None:
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         for job in jobs:
-            collect(*_run_job(job))
+            collect(*run_job(job))
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures: list[Future[tuple[int, SweepRun | _Failure]]] = [pool.submit(_run_job, job) for job in jobs]
+        futures: list[Future[tuple[int, SweepRun | RunFailure]]] = [pool.submit(run_job, job) for job in jobs]
         try:
             for future in as_completed(futures):
                 collect(*future.result())

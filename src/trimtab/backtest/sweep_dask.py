@@ -3,7 +3,7 @@
 """A sweep's backtests on a Dask distributed cluster (``trimtab sweep --scheduler``).
 
 The jobs are :mod:`trimtab.backtest.sweep`'s, and each runs through the same function as on local
-processes (``_run_job``), so the results are the local run's to the last digit; they are collected by
+processes (``run_job``), so the results are the local run's to the last digit; they are collected by
 the same collector and ranked the same way. What differs is where the price history comes from: the
 parent's frame is scattered to every worker once (``broadcast``), and each task receives it from the
 worker's memory, so no worker reads the price file (it need not have one) and no task carries it. A
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trimtab.backtest.study import StudyCache
-from trimtab.backtest.sweep import SweepFailed, SweepRun, _Collector, _Failure, _Job, _run_job
+from trimtab.backtest.sweep import ResultCollector, RunFailure, SweepFailed, SweepJob, SweepRun, run_job
 from trimtab.errors import ParameterError, Wording
 
 if TYPE_CHECKING:
@@ -151,26 +151,26 @@ def _cache(frame: PriceFrame, frame_key: str) -> StudyCache:
 
 
 def run_on_worker(
-    job: _Job, frame: PriceFrame, frame_key: str, expected: Installed
-) -> tuple[int, SweepRun | _Failure]:
+    job: SweepJob, frame: PriceFrame, frame_key: str, expected: Installed
+) -> tuple[int, SweepRun | RunFailure]:
     """One task: the local path's run of ``job``, on the frame scattered to this worker."""
     here = installed()
     if here != expected:
         from distributed import get_worker
 
         text = f"the Dask worker {get_worker().address} runs {here}, this sweep {expected}"
-        return job.index, _Failure(job.index, Wording((text,)), 1)
-    return _run_job(job, _cache(frame, frame_key))
+        return job.index, RunFailure(job.index, Wording((text,)), 1)
+    return run_job(job, _cache(frame, frame_key))
 
 
 # -- the sweep's side ------------------------------------------------------------------------------------
 
 
 def execute_on_cluster(
-    jobs: list[_Job],
+    jobs: list[SweepJob],
     frame: PriceFrame,
     scheduler: Scheduler,
-    collect: _Collector,
+    collect: ResultCollector,
     *,
     on_cluster: Callable[[ClusterInfo], None] | None = None,
     connect_timeout: float = CONNECT_TIMEOUT,
@@ -198,7 +198,7 @@ def execute_on_cluster(
             for future in as_completed(futures, loop=client.loop):
                 try:
                     index, outcome = future.result()
-                except Exception as error:  # the cluster's failure, not a run's (those come as _Failure)
+                except Exception as error:  # the cluster's failure, not a run's (those come as RunFailure)
                     raise ClusterFailed(f"sweep: a task failed on the Dask cluster at {address}: "
                                         f"{type(error).__name__}: {error}") from error  # fmt: skip
                 collect(index, outcome)

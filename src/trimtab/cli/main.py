@@ -73,12 +73,15 @@ def with_bot(
     import asyncio
     import contextlib
 
-    from trimtab.app.assembly import build_bot, hold_portfolio
+    from trimtab.app.assembly import build_bot
+    from trimtab.app.portfolio_home import hold_portfolio
     from trimtab.config import load_config
 
     config = loaded or load_config(config_path)
-    with hold_portfolio(config, config_path, drives) if drives else contextlib.nullcontext():
+    with hold_portfolio(config, config_path, drives) if drives else contextlib.nullcontext() as held:
         bot = build_bot(config, config_path)
+        if held is not None:  # `run` may outlive a PostgreSQL lock's session: each run asks first
+            bot.still_driving = held.still_held
 
         async def main() -> T:
             try:

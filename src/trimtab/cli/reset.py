@@ -41,7 +41,7 @@ def reset(
     Both files are archived (renamed with a .reset-<UTC time> suffix), never deleted."""
 
     def action() -> None:
-        from trimtab.app.assembly import hold_portfolio
+        from trimtab.app.portfolio_home import hold_portfolio
         from trimtab.app.reset import refuse_unresettable, reset_paper
         from trimtab.clock import environment_clock, utc_now
         from trimtab.config import load_config

@@ -105,8 +105,8 @@ def config_files(configs: list[Path] | None, config_dir: Path | None) -> list[Pa
 
 def load_portfolios(files: list[Path]) -> list[ServedConfig]:
     """Each file's config and portfolio name; one line naming the file for a bad one or a name twice."""
-    from trimtab.app.assembly import portfolio_name
     from trimtab.app.fleet_parts import ServedConfig
+    from trimtab.app.portfolio_home import portfolio_name
     from trimtab.config import load_config
 
     served: list[ServedConfig] = []

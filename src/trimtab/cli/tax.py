@@ -302,7 +302,8 @@ def harvest(
     """Holdings at a loss worth selling and buying back for tax, and the rule that limits each."""
     import contextlib
 
-    from trimtab.app.assembly import build_bot, hold_portfolio
+    from trimtab.app.assembly import build_bot
+    from trimtab.app.portfolio_home import hold_portfolio
     from trimtab.cli import render
     from trimtab.cli.harvest_output import harvest_json, print_harvest
     from trimtab.config import load_config

@@ -55,9 +55,11 @@ LIMIT 1
 """
 
 
-def process_name(command: str) -> str:
-    """How this process names itself to the next one: ``trimtab serve pid 4242 on host-a``."""
-    return f"trimtab {command} pid {os.getpid()} on {socket.gethostname()}"
+def process_driver(command: str) -> str:
+    """This process as the driver of a portfolio: ``"<command> pid <pid> on <host>"``, e.g. ``serve pid
+    4242 on worker-2``: each run records it (``runs.driver``), and the lock's session names itself after it
+    (``trimtab serve pid 4242 on worker-2``), so an operator can tell which process drives what."""
+    return f"{command} pid {os.getpid()} on {socket.gethostname()}"
 
 
 class DatabaseLock:
@@ -132,7 +134,7 @@ class DatabaseLock:
                 self._conninfo,
                 autocommit=True,
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                application_name=process_name(self.command)[:63],
+                application_name=f"trimtab {process_driver(self.command)}"[:63],
                 keepalives=1,
                 keepalives_idle=KEEPALIVE["idle"],
                 keepalives_interval=KEEPALIVE["interval"],

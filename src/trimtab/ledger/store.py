@@ -12,8 +12,6 @@ a failure is a :class:`~trimtab.errors.LedgerError` with one line naming the dat
 from __future__ import annotations
 
 import json
-import os
-import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +29,7 @@ from trimtab.ledger.cash_records import (
     read_set_asides,
     release_set_asides,
 )
+from trimtab.ledger.driver_lock import process_driver
 from trimtab.ledger.engine import connect
 from trimtab.ledger.guard_records import add_findings, read_findings, read_holds, resume_holds
 from trimtab.ledger.models import DecisionRow, RunRow
@@ -69,15 +68,9 @@ from trimtab.policy.base import Decision
 from trimtab.tax.model import TaxEvent
 
 # The records are re-exported so callers can take the store and what it returns from one place.
-__all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary", "process_driver"]
+__all__ = ["LedgerStore", "RecordedFill", "RunDetail", "RunSummary"]
 
 DRIVER_LENGTH = 200  # runs.driver's width (migration 0006)
-
-
-def process_driver(command: str) -> str:
-    """This process as a run's driver: ``"<command> pid <pid> on <host>"``, e.g. ``serve pid 4242 on
-    worker-2``; with several serve processes on one ledger, which of them ran a run."""
-    return f"{command} pid {os.getpid()} on {socket.gethostname()}"
 
 
 class LedgerStore(LedgerSessions):

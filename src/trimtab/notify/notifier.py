@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from trimtab.app.assembly import portfolio_name
 from trimtab.app.outcomes import RunOutcome
+from trimtab.app.portfolio_home import portfolio_name
 from trimtab.app.scheduler import CheckDone, LoopEvent
 from trimtab.clock import Clock, utc_now
 from trimtab.config.models import Config

@@ -104,7 +104,9 @@ def overview(
         tag("h1", "Portfolios"),
         tag(
             "p",
-            f"{count} portfolio{'s' if count != 1 else ''} served. Largest drift: the asset furthest from its "
+            f"{count} portfolio{'s' if count != 1 else ''} served"
+            + (f" here, {len(standby)} on standby" if standby else "")
+            + ". Largest drift: the asset furthest from its "
             "target, in percentage points of the portfolio, against the band that triggers a rebalance.",
             class_="lead",
         ),
@@ -130,7 +132,7 @@ def standby_list(standby: Sequence[StandbyPortfolio]) -> Markup:
             state_badge("standby"),
             " ",
             tag("strong", w.name),
-            f": driven by {clean(w.holder)}",
+            f": driven by {clean(w.holder).replace('`', '')}",
             data_portfolio=w.name,
         )
         for w in standby

@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 _written: list[Path] = []
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Debian's chromium, for one test module: Playwright's sync API keeps an event loop running in this
+    thread while it is open, so it is closed before the next module (whose code may call asyncio.run)."""
     if sys.platform == "win32":
         pytest.skip("Debian's chromium")
     pytest.importorskip("playwright", reason="playwright is a dev extra: pip install -e '.[dev]'")

@@ -11,7 +11,7 @@ import pytest
 from dashboard import TOKEN, Dashboard, Watched
 from serving import cli_json
 
-from trimtab.app.assembly import open_ledger
+from trimtab.app.portfolio_home import open_ledger
 from trimtab.config import load_config
 from trimtab.ledger.records import GuardFinding, GuardKind
 
