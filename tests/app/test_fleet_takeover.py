@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from trimtab.app.fleet import LOST_LOCK, Fleet
 from trimtab.app.fleet_parts import Checked, PortfolioState, ServedConfig, StateChanged
 from trimtab.app.portfolio_home import hold_portfolio, open_ledger
-from trimtab.app.scheduler import CheckDone
+from trimtab.app.scheduler import CheckDone, Scheduler
 from trimtab.config import load_config
 from trimtab.errors import PortfolioBusy
 from trimtab.model.orders import OrderRequest, Side
@@ -140,6 +140,8 @@ async def test_a_bot_whose_lock_session_ended_places_nothing(
             end_trimtab_sessions(url)
             with pytest.raises(PortfolioBusy, match="this process lost the portfolio's lock"):
                 await bot.rebalance()
+            with pytest.raises(PortfolioBusy):  # `run` ends instead of refusing at every check
+                await Scheduler(bot).run(lambda _: None)
             assert bot.history(5) == []  # no run started, no order placed
         finally:
             await bot.close()

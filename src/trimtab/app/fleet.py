@@ -277,6 +277,8 @@ class Fleet:
             await scheduler.run(lambda event: self._checked(portfolio, scheduler, event))
             if scheduler.refused:
                 await self._let_go(portfolio, LOST_LOCK)
+        except PortfolioBusy:  # the bot's own check found the lock lost between the schedule's and its run
+            await self._let_go(portfolio, LOST_LOCK)
         except (KillSwitchTripped, AccountMismatch) as error:
             self._halt(portfolio, str(error), error)
         except Exception as error:  # a bug must stop this portfolio, not the others or the service

@@ -29,6 +29,7 @@ from trimtab.errors import (
     AccountMismatch,
     Failure,
     KillSwitchTripped,
+    PortfolioBusy,
     TemporaryVenueError,
     TrimtabError,
     failure_of,
@@ -105,7 +106,7 @@ class Scheduler:
     async def run(self, report: Callable[[LoopEvent], None]) -> int:
         """Check until stopped, calling ``report`` after each check and before each wait; returns how
         many checks were made. Raises :class:`KillSwitchTripped` and :class:`AccountMismatch` (a human
-        must look)."""
+        must look), and :class:`PortfolioBusy` when this process lost the portfolio's lock."""
         checks = 0
         override_kill_switch = self._override_kill_switch
         while not self._stop.is_set():
@@ -116,8 +117,8 @@ class Scheduler:
                 outcome = await self._bot.rebalance(command="run", override_kill_switch=override_kill_switch)
                 self.last_error = None
                 report(CheckDone(outcome))
-            except (KillSwitchTripped, AccountMismatch):
-                raise  # every further check would refuse the same way: a human must look
+            except (KillSwitchTripped, AccountMismatch, PortfolioBusy):
+                raise  # every further check would refuse the same way (or another process drives it now)
             except ReplayEnded as error:  # the replay is over: an end, not a failure
                 self.last_error = None
                 report(MarketEnded(error.at, str(error)))
