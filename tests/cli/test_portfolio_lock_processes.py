@@ -119,7 +119,7 @@ def holder(path: Path, command: str = "test holder") -> subprocess.Popen[str]:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from trimtab.app.assembly import hold_portfolio\n"
+        "from trimtab.app.portfolio_home import hold_portfolio\n"
         "from trimtab.config import load_config\n"
         "path = Path(sys.argv[1])\n"
         "with hold_portfolio(load_config(path), path, sys.argv[2]):\n"
