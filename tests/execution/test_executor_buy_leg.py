@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
+
+from journals import Journal
 
 from trimtab.execution.executor import Executor
 from trimtab.model.orders import OrderResult, Side
@@ -19,17 +20,6 @@ D = Decimal
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 TARGETS = {"BTC": D(50), "ETH": D(50)}
 SETTINGS = PlannerSettings(D(10), D(100), D("0.5"))
-
-
-class Journal:
-    def __init__(self) -> None:
-        self.plans: list[tuple[Plan, Mapping[int, str]]] = []
-
-    def record_plan(self, run_id: int, plan: Plan, client_order_ids: Mapping[int, str]) -> None:
-        self.plans.append((plan, dict(client_order_ids)))
-
-    def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None:
-        pass
 
 
 async def rebalance(settings: PlannerSettings) -> tuple[Plan, Journal, tuple[OrderResult, ...]]:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from journals import Journal
 
 from trimtab.execution.client_ids import client_order_id, top_up_pass
 from trimtab.execution.executor import Execution, Executor
@@ -20,7 +21,7 @@ from trimtab.execution.top_up import TOP_UP_PASSES
 from trimtab.model.orders import OrderRequest, OrderResult
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.options import Routing
-from trimtab.planning.plan import Plan, PlannedOrder
+from trimtab.planning.plan import Plan
 from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.pricedata import bundled_history
 from trimtab.venues.paper import PaperSettings, PaperVenue
@@ -32,23 +33,6 @@ PRICES = {"BTC": D(60000), "ETH": D(3000), "SOL": D(150), "BNB": D(600)}
 NO_CASH = {"BTC": D(40), "ETH": D(30), "SOL": D(15), "BNB": D(15)}
 FEE = D("0.001")
 FULL_FILL = D(1)  # every order fills whole
-
-
-class Journal:
-    """The ledger's part the executor writes to, kept in memory: every plan with its client ids."""
-
-    def __init__(self) -> None:
-        self.plans: list[tuple[Plan, dict[int, str]]] = []
-
-    def record_plan(self, run_id: int, plan: Plan, client_order_ids: Mapping[int, str]) -> None:
-        self.plans.append((plan, dict(client_order_ids)))
-
-    def record_order(self, run_id: int, result: OrderResult, at: datetime) -> None:
-        pass
-
-    def entries(self) -> list[tuple[PlannedOrder, str]]:
-        """The journal a resumed run reads: every planned order with its client id."""
-        return [(o, ids[o.leg]) for plan, ids in self.plans for o in plan.orders]
 
 
 class Killed(Exception):

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 from binance_emulator import DEFAULT_MARKETS, BinanceEmulator
 
-from trimtab.app.assembly import build_bot
+from trimtab.app.assembly import build_bot, ccxt_client
 from trimtab.app.portfolio_home import open_ledger as open_config_ledger
 from trimtab.app.service import Bot, RunOutcome
 from trimtab.config import load_config
@@ -30,7 +30,6 @@ from trimtab.errors import TEMPORARY_MARK, Failure, TrimtabError, failure_of
 from trimtab.ledger.records import OrderRecord, RunSummary
 from trimtab.ledger.store import LedgerStore
 from trimtab.model.orders import OrderRequest, OrderResult, OrderStatus
-from trimtab.venues.ccxt_factory import make_exchange
 from trimtab.venues.ccxt_venue import CcxtVenue
 from trimtab.venues.port import Venue
 
@@ -146,17 +145,9 @@ def paper_config(folder: Path, balances: Mapping[str, str], fill_ratio: str | No
 
 def fast_ccxt_venue(path: Path, sleeps: Sleeps) -> CcxtVenue:
     """The CcxtVenue the config at ``path`` describes, its read retries sleeping through ``sleeps``."""
-    exchange_config = load_config(path).exchange
-    key, secret = os.environ[exchange_config.api_key_env], os.environ[exchange_config.secret_env]
-    exchange = make_exchange(
-        exchange_config.name,
-        api_key=key,
-        secret=secret,
-        sandbox=exchange_config.sandbox,
-        api_url=exchange_config.api_url,
-        timeout_ms=exchange_config.timeout_ms,
-        rate_limit=exchange_config.rate_limit,
-    )
+    config = load_config(path)
+    key, secret = os.environ[config.exchange.api_key_env], os.environ[config.exchange.secret_env]
+    exchange = ccxt_client(config, str(path), api_key=key, secret=secret)
     exchange.timeout_on_exit = 0  # close() waits this long for TLS connections: there are none
     return CcxtVenue(exchange, quote="USDT", secrets=(key, secret), sleep=sleeps)
 

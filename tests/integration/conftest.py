@@ -19,7 +19,9 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from binance_emulator import BinanceEmulator, make_binance  # noqa: E402 (needs the sys.path entry above)
-from bot_helpers import KEY, KEY_ENV, SECRET, SECRET_ENV  # noqa: E402
+from bot_helpers import KEY, KEY_ENV, SECRET, SECRET_ENV, Sleeps, emulator_bot, emulator_config  # noqa: E402
+
+from trimtab.app.service import Bot  # noqa: E402
 
 MakeExchange = Callable[..., Awaitable[ccxt_async.binance]]
 
@@ -37,6 +39,26 @@ def emulator_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     that builds bots asks for it with ``pytestmark = pytest.mark.usefixtures("emulator_keys")``)."""
     monkeypatch.setenv(KEY_ENV, KEY)
     monkeypatch.setenv(SECRET_ENV, SECRET)
+
+
+@pytest.fixture
+def config(tmp_path: Path, emulator: BinanceEmulator) -> Path:
+    """The bot config :func:`bot_helpers.emulator_config` writes for ``emulator`` (keys from ``emulator_keys``)."""
+    return emulator_config(tmp_path, emulator.base_url)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    """What the bot's read retries were asked to wait (they return at once)."""
+    return Sleeps()
+
+
+@pytest_asyncio.fixture
+async def bot(config: Path, sleeps: Sleeps) -> AsyncIterator[Bot]:
+    """The bot of ``config`` on the emulator (:func:`bot_helpers.emulator_bot`), closed after the test."""
+    bot = await emulator_bot(config, sleeps)
+    yield bot
+    await bot.close()
 
 
 @pytest_asyncio.fixture

@@ -28,7 +28,6 @@ from bot_helpers import (
     assert_clear_failure,
     assert_invariants,
     emulator_bot,
-    emulator_config,
     quiesce,
     requests_for,
     runs,
@@ -63,23 +62,6 @@ async def emulator() -> AsyncIterator[BinanceEmulator]:
     """Overrides the conftest fixture: the same emulator, started with the drifted account."""
     async with BinanceEmulator(balances=DRIFTED) as emu:
         yield emu
-
-
-@pytest.fixture
-def config(tmp_path: Path, emulator: BinanceEmulator) -> Path:
-    return emulator_config(tmp_path, emulator.base_url)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest_asyncio.fixture
-async def bot(config: Path, sleeps: Sleeps) -> AsyncIterator[Bot]:
-    bot = await emulator_bot(config, sleeps)
-    yield bot
-    await bot.close()
 
 
 def assert_fully_rebalanced(emulator: BinanceEmulator, outcome: RunOutcome) -> None:

@@ -17,8 +17,6 @@ from bot_helpers import (
     DRIFTED,
     D,
     assert_invariants,
-    emulator_bot,
-    emulator_config,
     open_ledger,
 )
 
@@ -31,20 +29,9 @@ pytestmark = pytest.mark.usefixtures("emulator_keys")
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[BinanceEmulator]:
+    """Overrides the conftest fixture: the same emulator, started with the drifted account."""
     async with BinanceEmulator(balances=DRIFTED) as emu:
         yield emu
-
-
-@pytest.fixture
-def config(tmp_path: Path, emulator: BinanceEmulator) -> Path:
-    return emulator_config(tmp_path, emulator.base_url)
-
-
-@pytest_asyncio.fixture
-async def bot(config: Path) -> AsyncIterator[Bot]:
-    bot = await emulator_bot(config)
-    yield bot
-    await bot.close()
 
 
 async def test_withdraw_on_the_exchange_sets_the_cash_aside_until_the_owner_takes_it(

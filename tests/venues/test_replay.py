@@ -6,29 +6,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
 import pytest
 from fake_wall import FakeWall
+from replay_tracks import track_of
 
-from trimtab.backtest.data import load_price_frame, parse_price_frame
 from trimtab.model.orders import OrderRequest, OrderStatus, Side
 from trimtab.pricedata import bundled_history
 from trimtab.venues.paper import PaperSettings, PaperVenue
-from trimtab.venues.replay import PriceTrack, ReplayClock, ReplayEnded, ReplayMarket, replay_start
+from trimtab.venues.replay import ReplayClock, ReplayEnded, ReplayMarket, replay_start
 
 WALL = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def track_of(frame_text: str | None = None) -> PriceTrack:
-    frame = load_price_frame() if frame_text is None else parse_price_frame(frame_text, "test.csv")
-    return PriceTrack(
-        frame.source,
-        frame.times.astype(np.int64),
-        int(frame.spacing.total_seconds()),
-        frame.assets,
-        frame.closes,
-    )
 
 
 def test_market_time_is_start_plus_wall_time_times_speed() -> None:

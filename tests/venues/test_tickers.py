@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import numpy as np
 from fake_wall import FakeWall
+from replay_tracks import track_of
 
-from trimtab.backtest.data import parse_price_frame
 from trimtab.model.tickers import Ticker, change_percent
 from trimtab.pricedata import bundled_history
 from trimtab.venues.ccxt_answers import market_status, ticker_of
 from trimtab.venues.paper import PaperSettings, PaperVenue
-from trimtab.venues.replay import PriceTrack, ReplayClock, ReplayMarket
+from trimtab.venues.replay import ReplayClock, ReplayMarket
 
 D = Decimal
 WALL = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
@@ -59,8 +58,7 @@ async def test_fixed_paper_prices_are_timed_at_the_venue_clock_without_a_change(
 
 
 async def test_a_replay_ticker_is_the_last_bar_with_its_change_from_the_bar_a_day_before() -> None:
-    frame = parse_price_frame("date,AAA\n2024-01-01,100\n2024-01-02,80\n2024-01-03,60\n", "test.csv")
-    track = PriceTrack(frame.source, frame.times.astype(np.int64), 86400, frame.assets, frame.closes)
+    track = track_of("date,AAA\n2024-01-01,100\n2024-01-02,80\n2024-01-03,60\n")
     wall = FakeWall(WALL)
     clock = ReplayClock(datetime(2024, 1, 2, 6, tzinfo=UTC), speed=86400, wall=wall)
     venue = PaperVenue(

@@ -107,8 +107,8 @@ class SetAsideNow:
     gone: tuple[int, ...]
 
 
-def set_aside_now(ledger: LedgerStore, on_venue: Mapping[str, Decimal]) -> SetAsideNow:
-    """What of the open set-asides the venue still holds, given its totals ``on_venue`` by asset."""
+def set_aside_now(ledger: LedgerStore, balances: Mapping[str, Balance]) -> SetAsideNow:
+    """What of the open set-asides the venue still holds, given its ``balances`` (their totals count)."""
     open_ones = tuple(ledger.set_asides(open_only=True))
     if not open_ones:
         return SetAsideNow((), {}, ())
@@ -118,7 +118,8 @@ def set_aside_now(ledger: LedgerStore, on_venue: Mapping[str, Decimal]) -> SetAs
         mine = [s for s in open_ones if s.asset == asset]
         oldest = mine[0]
         moved = balance_moves(ledger.fills_since(oldest.run_id)).get(asset, ZERO)
-        withdrawn = max(oldest.venue_total + moved - on_venue.get(asset, ZERO), ZERO)
+        held = balances.get(asset)
+        withdrawn = max(oldest.venue_total + moved - (held.total if held else ZERO), ZERO)
         for one in mine:
             taken = min(withdrawn, one.amount)
             withdrawn -= taken
@@ -131,7 +132,7 @@ def set_aside_now(ledger: LedgerStore, on_venue: Mapping[str, Decimal]) -> SetAs
 
 def release_withdrawn(ledger: LedgerStore, balances: Mapping[str, Balance], at: datetime) -> None:
     """Mark the set-asides the owner withdrew entirely (the venue's ``balances`` show it) as released."""
-    now = set_aside_now(ledger, {a: b.total for a, b in balances.items()})
+    now = set_aside_now(ledger, balances)
     if now.gone:
         ledger.release_set_asides(now.gone, at, Released.WITHDRAWN)
 

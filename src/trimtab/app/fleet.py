@@ -264,9 +264,7 @@ class Fleet:
             self._report(Stopped(portfolio.name))
 
     def _schedule(self, portfolio: ServedPortfolio, *, override_kill_switch: bool) -> None:
-        held = portfolio.shared_lock
-        may_check = None if held is None else (lambda: asyncio.to_thread(held.still_held))
-        scheduler = Scheduler(portfolio.bot, override_kill_switch=override_kill_switch, may_check=may_check)
+        scheduler = Scheduler(portfolio.bot, override_kill_switch=override_kill_switch)
         portfolio._scheduler = scheduler
         portfolio._task = asyncio.get_running_loop().create_task(
             self._drive(portfolio, scheduler), name=f"trimtab serve {portfolio.name}"
@@ -275,9 +273,7 @@ class Fleet:
     async def _drive(self, portfolio: ServedPortfolio, scheduler: Scheduler) -> None:
         try:
             await scheduler.run(lambda event: self._checked(portfolio, scheduler, event))
-            if scheduler.refused:
-                await self._let_go(portfolio, LOST_LOCK)
-        except PortfolioBusy:  # the bot's own check found the lock lost between the schedule's and its run
+        except PortfolioBusy:  # the bot refused to trade: this process lost the portfolio's lock
             await self._let_go(portfolio, LOST_LOCK)
         except (KillSwitchTripped, AccountMismatch) as error:
             self._halt(portfolio, str(error), error)

@@ -97,7 +97,7 @@ async def read_snapshot(parts: BotParts) -> Snapshot:
         external=dict(parts.external),
         frozen={a: g.reason for a, g in gone.items()},
         # what withdrawals set aside and the venue still holds: out of the amounts and the free balance
-        set_aside=set_aside_now(parts.ledger, {a: b.total for a, b in balances.items()}).kept,
+        set_aside=set_aside_now(parts.ledger, balances).kept,
         buy_fee_in_quote=buy_fee_in_quote(venue),
     )
 

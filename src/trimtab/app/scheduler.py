@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,30 +70,19 @@ LoopEvent = CheckDone | Sleeping | MarketEnded
 class Scheduler:
     """Runs ``bot``'s checks (``rebalance(command="run")``) until stopped or after ``max_runs`` checks.
 
-    ``override_kill_switch`` applies to the first check only (the human looked once). ``may_check`` is asked
-    before every check; a no ends the loop (``serve``: this process no longer holds the portfolio). One scheduler
+    ``override_kill_switch`` applies to the first check only (the human looked once). One scheduler
     runs once; :meth:`stop` may be called at any time from the event loop's thread (a signal handler,
     another task).
     """
 
-    def __init__(
-        self,
-        bot: Bot,
-        *,
-        max_runs: int | None = None,
-        override_kill_switch: bool = False,
-        may_check: Callable[[], Awaitable[bool]] | None = None,
-    ) -> None:
+    def __init__(self, bot: Bot, *, max_runs: int | None = None, override_kill_switch: bool = False) -> None:
         self._bot = bot
-        self._may_check = may_check
         self._max_runs = max_runs
         self._override_kill_switch = override_kill_switch
         self._stop = asyncio.Event()
         self._temporary_failures = 0  # checks in a row failed by temporary exchange trouble
         #: The error of the last check made, None when it succeeded (``run --max-runs`` exits 1 on one).
         self.last_error: TrimtabError | None = None
-        #: True when the loop ended because ``may_check`` said no (``serve``: the portfolio's lock was lost).
-        self.refused = False
 
     def stop(self) -> None:
         """End the loop once the current check (if any) has finished and been recorded."""
@@ -110,9 +99,6 @@ class Scheduler:
         checks = 0
         override_kill_switch = self._override_kill_switch
         while not self._stop.is_set():
-            if self._may_check is not None and not await self._may_check():
-                self.refused = True
-                break
             try:
                 outcome = await self._bot.rebalance(command="run", override_kill_switch=override_kill_switch)
                 self.last_error = None

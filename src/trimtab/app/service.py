@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -47,7 +47,7 @@ from trimtab.ledger.records import (
 )
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.plan import Plan
-from trimtab.planning.planner import plan_rebalance
+from trimtab.planning.planner import PlannerSettings, plan_rebalance
 from trimtab.policy.base import Decision
 from trimtab.tax.advisor import TaxAdvisor
 from trimtab.tax.history import all_events
@@ -306,21 +306,36 @@ class Bot:
     async def _execute(
         self, run_id: int, started: datetime, mode: RunMode, planned: PlanView, *, dry_run: bool = False
     ) -> RunOutcome:
-        # The plan is journaled before the first order: a crash from here on can be resumed.
-        ids = {o.leg: client_order_id(run_id, started, o.leg) for o in planned.plan.orders}
-        self.parts.ledger.record_plan(run_id, planned.plan, ids)
+        self._record_plan(run_id, started, planned.plan)
         if dry_run or not planned.plan.orders:
             return RunOutcome(run_id, RunStatus.COMPLETED, mode, planned, (), None)
-        self._in_flight = True
-        execution = await self._executor().execute(
-            run_id=run_id,
-            run_started=started,
-            plan=planned.plan,
-            snapshot=planned.portfolio.snapshot,
-            targets=planned.targets,
-            settings=self.parts.planner,
+        snapshot, settings = planned.portfolio.snapshot, self.parts.planner
+        execution = await self._trade(
+            run_id, started, planned.plan, snapshot=snapshot, targets=planned.targets, settings=settings
         )
         return await self._finish(run_id, mode, planned, execution)
+
+    def _record_plan(self, run_id: int, started: datetime, plan: Plan) -> None:
+        """Journal the plan and its client order ids before the first order: from here on a crash resumes."""
+        ids = {o.leg: client_order_id(run_id, started, o.leg) for o in plan.orders}
+        self.parts.ledger.record_plan(run_id, plan, ids)
+
+    async def _trade(
+        self, run_id: int, started: datetime, plan: Plan, *, snapshot: Snapshot, targets: Mapping[str, Decimal],
+        settings: PlannerSettings,
+    ) -> Execution:  # fmt: skip
+        """Execute the journaled ``plan``; from its first order on, the run is in flight (:meth:`_guarded`)."""
+        if not plan.orders:
+            return Execution((), None)
+        self._in_flight = True
+        return await self._executor().execute(
+            run_id=run_id,
+            run_started=started,
+            plan=plan,
+            snapshot=snapshot,
+            targets=targets,
+            settings=settings,
+        )
 
     async def harvest(self, *, min_loss: Decimal, execute: bool = False) -> HarvestOutcome:
         """Tax-loss harvesting candidates (:mod:`trimtab.tax.harvest`) of the targeted assets; with

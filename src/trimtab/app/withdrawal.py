@@ -29,8 +29,6 @@ from trimtab.app.cash_flows import set_aside_now
 from trimtab.app.outcomes import PlanView, PortfolioView, RunOutcome
 from trimtab.app.run_endings import ending
 from trimtab.errors import ConfigError, LedgerError
-from trimtab.execution.client_ids import client_order_id
-from trimtab.execution.executor import Execution
 from trimtab.ledger.cash_records import Released, SetAside
 from trimtab.ledger.records import RunMode, RunStatus
 from trimtab.model.money import ZERO, fmt
@@ -186,22 +184,12 @@ async def run_withdrawal(bot: Bot, amount: Decimal, asset: str | None, *, dry_ru
     async def job() -> RunOutcome:
         bot._record_before(run_id, view)
         ledger.record_decision(run_id, decision, sizing.targets)
-        ledger.record_plan(
-            run_id, plan, {o.leg: client_order_id(run_id, started, o.leg) for o in plan.orders}
-        )
+        bot._record_plan(run_id, started, plan)
         if dry_run:
             return RunOutcome(run_id, RunStatus.COMPLETED, mode, planned, (), None)
-        execution = Execution((), None)
-        if plan.orders:
-            bot._in_flight = True
-            execution = await bot._executor().execute(
-                run_id=run_id,
-                run_started=started,
-                plan=plan,
-                snapshot=snapshot,
-                targets=sizing.targets,
-                settings=settings,
-            )
+        execution = await bot._trade(
+            run_id, started, plan, snapshot=snapshot, targets=sizing.targets, settings=settings
+        )
         ready.append(await _put_aside(bot, run_id, name, amount))
         return await bot._finish(run_id, mode, planned, execution)
 
@@ -218,7 +206,7 @@ async def _put_aside(bot: Bot, run_id: int, asset: str, amount: Decimal) -> tupl
     balances = await venue.fetch_balances()
     held = balances.get(asset)
     free, total = (held.free, held.total) if held else (ZERO, ZERO)
-    kept = set_aside_now(ledger, {a: b.total for a, b in balances.items()}).kept.get(asset, ZERO)
+    kept = set_aside_now(ledger, balances).kept.get(asset, ZERO)
     ready = min(amount, max(free - kept, ZERO))
     if ready <= 0:
         return ZERO, False

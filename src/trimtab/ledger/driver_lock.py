@@ -55,6 +55,21 @@ LIMIT 1
 """
 
 
+def _keep_alive_on_server(connection: psycopg.Connection[Any]) -> None:
+    """The server's side of the keepalives, set once the lock is held (a standby's attempts, every few
+    seconds, need none) and in one round trip: a vanished client's session, and its lock, end."""
+    import psycopg
+
+    settings = ", ".join(
+        f"set_config('tcp_keepalives_{name}', '{int(value)}', false)" for name, value in KEEPALIVE.items()
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {settings}")
+    except psycopg.Error:  # a server (or a pooler) that refuses them frees the lock when the socket closes
+        pass
+
+
 def process_driver(command: str) -> str:
     """This process as the driver of a portfolio: ``"<command> pid <pid> on <host>"``, e.g. ``serve pid
     4242 on worker-2``: each run records it (``runs.driver``), and the lock's session names itself after it
@@ -96,6 +111,7 @@ class DatabaseLock:
         except BaseException:
             connection.close()
             raise
+        _keep_alive_on_server(connection)
         self._connection = connection
 
     def still_held(self) -> bool:
@@ -144,15 +160,6 @@ class DatabaseLock:
         except psycopg.Error as e:
             reason = connection_reason(str(e))
             raise LedgerError(f"ledger {self._where}: cannot connect to lock the portfolio: {reason}") from e
-        try:
-            with connection.cursor() as cursor:
-                # The server's side of the keepalives: a vanished client's session, and its lock, end.
-                for name, value in KEEPALIVE.items():
-                    cursor.execute(f"SET tcp_keepalives_{name} = {int(value)}")
-        except (
-            psycopg.Error
-        ):  # a server (or a pooler) that refuses them frees the lock when the socket closes
-            pass
         return connection
 
     def _busy_message(self, cursor: psycopg.Cursor[Any]) -> str:

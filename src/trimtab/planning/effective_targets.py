@@ -58,6 +58,7 @@ from trimtab.model.money import HUNDRED, ZERO
 from trimtab.model.portfolio import Snapshot
 from trimtab.planning.options import RebalanceTo, Sells
 from trimtab.planning.positions import managed_positions, managed_value
+from trimtab.planning.water_level import water_level
 
 #: Digits for the weights here: twice the planner's 60, so an untraded asset's weight multiplies back to
 #: its value exactly at the planner's precision.
@@ -264,7 +265,7 @@ class _Bands:
             for asset, _, _ in buyers:
                 dest[asset.name] = asset.weight
             return -budget
-        level = _level(budget, [(cap, gap) for _, cap, gap in buyers])
+        level = water_level(budget, [(cap, gap) for _, cap, gap in buyers])
         for asset, cap, gap in buyers:
             dest[asset.name] = asset.weight + min(cap, max(ZERO, gap - level))
         return ZERO
@@ -273,24 +274,3 @@ class _Bands:
         """Whether every asset and the quote end within their band (to the last digits of a division)."""
         slack = self.band + Decimal("1e-40")
         return all(abs(dest[a.name] - a.target) <= slack for a in (*self.assets, self.quote))
-
-
-def _level(budget: Decimal, buyers: list[tuple[Decimal, Decimal]]) -> Decimal:
-    """The level ``L`` with ``sum(min(cap, max(0, gap - L))) == budget`` for ``(cap, gap)`` pairs, given
-    ``0 < budget < sum(cap)``: the sum falls piecewise linearly as ``L`` rises, bent at each ``gap - cap``
-    (below it the cap holds) and each ``gap`` (above it nothing is bought)."""
-
-    def bought(level: Decimal) -> Decimal:
-        return sum((min(cap, max(ZERO, gap - level)) for cap, gap in buyers), ZERO)
-
-    bends = sorted({gap - cap for cap, gap in buyers} | {gap for _, gap in buyers})
-    low = bends[0]  # bought(low) == sum(cap) > budget
-    for high in bends[1:]:
-        at_high = bought(high)
-        if at_high <= budget:
-            at_low = bought(low)  # linear between two bends
-            if at_low == at_high:  # flat here (both equal the budget): any level between will do
-                return low
-            return low + (at_low - budget) / (at_low - at_high) * (high - low)
-        low = high
-    return low  # not reached: bought(max gap) == 0 < budget

@@ -32,6 +32,7 @@ from decimal import Decimal
 
 from trimtab.model.money import HUNDRED, ONE, ZERO
 from trimtab.model.portfolio import Snapshot
+from trimtab.planning.water_level import water_level
 
 
 @dataclass(frozen=True)
@@ -136,26 +137,13 @@ def _water_fill(
     excess: Mapping[str, Decimal], room: Mapping[str, Decimal], needed: Decimal
 ) -> dict[str, Decimal]:
     """Sells ``clamp(excess_i - L, 0, room_i)`` with the level ``L`` at which they add up to ``needed``
-    (everything sellable when even that is not enough). Exact: the sum is piecewise linear in ``L``."""
+    (everything sellable when even that is not enough)."""
     if needed <= 0:
         return dict.fromkeys(excess, ZERO)
-
-    def given(level: Decimal) -> Decimal:
-        return sum((min(max(excess[a] - level, ZERO), room[a]) for a in excess), ZERO)
-
-    points = sorted({excess[a] for a in excess} | {excess[a] - room[a] for a in excess}, reverse=True)
-    if not points or given(points[-1]) <= needed:
+    if sum((room[a] for a in excess), ZERO) <= needed:
         return {a: room[a] for a in excess}
-    high = points[0]  # given(high) == 0
-    for low in points[1:]:
-        at_low = given(low)
-        if at_low >= needed:
-            at_high = given(high)
-            level = high - (needed - at_high) * (high - low) / (at_low - at_high)
-            sells = {a: min(max(excess[a] - level, ZERO), room[a]) for a in excess}
-            return _exactly(sells, needed)
-        high = low
-    return {a: room[a] for a in excess}  # unreachable: the last point gives everything
+    level = water_level(needed, [(room[a], excess[a]) for a in excess])
+    return _exactly({a: min(max(excess[a] - level, ZERO), room[a]) for a in excess}, needed)
 
 
 def _in_order(

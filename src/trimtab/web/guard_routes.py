@@ -65,7 +65,9 @@ def known_asset(portfolio: ServedPortfolio, asset: str) -> str:
     """``asset`` as the ledger spells it (upper case), or a 404 naming the closest asset of the portfolio
     (one with a target, or one held back)."""
     wanted = asset.strip().upper()
-    known = targeted_assets(portfolio.config) | {h.asset for h in portfolio.bot.parts.ledger.guard_holds()}
+    known = targeted_assets(portfolio.config)
+    if wanted not in known:  # the ledger is asked only about an asset without a target
+        known |= {h.asset for h in portfolio.bot.parts.ledger.guard_holds()}
     if wanted not in known:
         shown = asset if len(asset) <= 32 else asset[:31] + "…"
         raise ApiError(

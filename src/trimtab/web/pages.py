@@ -78,7 +78,7 @@ def page_routes(fleet: Fleet, cache: StatusCache, *, writes: bool, backtests: Pa
     def find(name: str) -> ServedPortfolio:
         portfolio = fleet.get(name)
         if portfolio is None and name in fleet.standby:
-            message = standby_message(fleet.standby[name])
+            message = standby_message(fleet.standby[name]).replace("`", "")
             raise PageMissing(409, message[0].upper() + message[1:] + ".")
         if portfolio is None:
             shown = name if len(name) <= 64 else name[:63] + "…"
@@ -207,7 +207,7 @@ def install_pages(app: FastAPI, *, writes: bool) -> None:
 
     async def missing(request: Request, error: Exception) -> HTMLResponse:
         assert isinstance(error, PageMissing)
-        title = "Not found" if error.status == 404 else "Bad request"
+        title = {404: "Not found", 409: "Driven elsewhere"}.get(error.status, "Bad request")
         content = join(not_found(error.message, title), error.extra)
         if request.query_params.get("fragment"):
             return HTMLResponse(str(content), status_code=error.status, headers=NO_STORE)
